@@ -1,0 +1,29 @@
+# The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+DEPS := $(VENV)/.deps-installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test evaluate clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(DEPS): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+run: $(DEPS)
+	HOST=$(HOST) PORT=$(PORT) $(PY) -m app
+
+test: $(DEPS)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+evaluate: $(DEPS)
+	$(PY) scripts/evaluate.py tests/data/heldout.tsv
+
+clean:
+	rm -rf $(VENV) .cache .pytest_cache

@@ -1,0 +1,76 @@
+"""One error shape for every failure: ``{"error": {"code", "message", "fields"?}}``, never the input echoed."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger("app.errors")
+
+
+class AppError(Exception):
+    """The base error: carries its HTTP status and a stable machine-readable code."""
+
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, status_code: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if status_code is not None:
+            self.status_code = status_code
+        if code is not None:
+            self.code = code
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    code = "payload_too_large"
+
+
+def error_body(code: str, message: str, fields: list[dict] | None = None) -> dict:
+    body: dict = {"code": code, "message": message}
+    if fields is not None:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def _field(err: dict) -> dict:
+    loc = ".".join(str(p) for p in err.get("loc", ()))
+    # Pydantic puts the offending value in "input" and sometimes in "ctx"; neither goes back to the client.
+    return {"field": loc, "problem": err.get("type", "invalid"), "message": err.get("msg", "invalid value")}
+
+
+async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        return JSONResponse(error_body("invalid_json", "请求体不是合法的 JSON body is not valid JSON"), 400)
+    fields = [_field(e) for e in errors]
+    summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+    return JSONResponse(error_body("invalid_request", summary, fields), 422)
+
+
+async def _app_error(_: Request, exc: AppError) -> JSONResponse:
+    return JSONResponse(error_body(exc.code, exc.message), exc.status_code)
+
+
+async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+    return JSONResponse(error_body(codes.get(exc.status_code, "http_error"), str(exc.detail)), exc.status_code,
+                        headers=getattr(exc, "headers", None))
+
+
+async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+    log.exception("unexpected error: %s", type(exc).__name__)
+    return JSONResponse(error_body("internal_error", "服务内部错误,请稍后重试 internal error"), 500)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+    app.add_exception_handler(AppError, _app_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)

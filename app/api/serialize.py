@@ -1,0 +1,61 @@
+"""Core values → JSON-ready dicts, built by hand: this is on the hot path and the shapes are fixed."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from app.core.engine import Engine, Suggestion, describe_conditions
+from app.core.matcher import IntentScore
+
+
+def intent_out(s: IntentScore) -> dict:
+    return {
+        "id": s.intent, "name": s.name, "score": s.score, "similarity": s.similarity,
+        "keyword_evidence": s.keyword_evidence,
+        "keywords": [h.keyword.text for h in s.keywords if not h.negated],
+        "example": s.example.text if s.example else None, "rule": s.rule,
+    }
+
+
+def suggestion_out(s: Suggestion) -> dict:
+    m = s.match
+    return {
+        "status": m.status.value,
+        "intents": [intent_out(i) for i in m.intents],
+        "runner_up": intent_out(m.runner_up) if m.runner_up else None,
+        "suggestions": [
+            {
+                "intent": x.intent, "script_id": x.script_id, "name": x.name, "text": x.text,
+                "missing_placeholders": list(x.missing_placeholders),
+                "evidence": [{"id": e.id, "name": e.name} for e in x.evidence],
+                "actions": [{"id": a.id, "name": a.name} for a in x.actions],
+                "next": [{"script_id": n.script_id, "name": n.name, "when": n.when} for n in x.next],
+                "source": x.source, "seed": x.seed,
+            }
+            for x in s.scripts
+        ],
+        "entities": asdict(s.entities),
+        "phrasebook_version": s.phrasebook_version,
+    }
+
+
+def intents_out(engine: Engine) -> dict:
+    vocab = engine.catalog.vocabulary
+    return {
+        "intents": [
+            {
+                "id": i.id, "name": i.name, "description": i.description,
+                "branches": [
+                    {
+                        "script_id": b.script_id, "name": b.name, "entry": b.entry, "when": describe_conditions(b),
+                        "evidence": [{"id": e, "name": vocab.evidence[e]} for e in b.evidence],
+                        "actions": [{"id": a, "name": vocab.actions[a]} for a in b.actions],
+                        "next": [f"{b.intent}.{n}" for n in b.next],
+                    }
+                    for b in engine.catalog.flows[i.id].branches
+                ],
+            }
+            for i in engine.catalog.public_intents
+        ],
+        "phrasebook_version": engine.version,
+    }

@@ -1,0 +1,121 @@
+"""The catalog: immutable values built from the content files. Every rule knows where it came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+NONE_INTENT = "_none"  # the out-of-scope class: matching it means "no intent"
+# The eight intents whose ids are part of the API contract: content may add intents, never drop these.
+CONTRACT_INTENTS = ("damaged", "missing_item", "wrong_item", "delivery_chase", "address_change", "intercept",
+                    "lost_parcel", "seven_day_return")
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    file: str
+    line: int
+    column: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Keyword:
+    text: str  # normalised
+    canonical: str  # the keyword a synonym stands for (itself for a keyword)
+    intent: str
+    weight: float
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str  # as written
+    intent: str
+    source: Source
+    negative: bool = False  # a near miss listed under `intent` that must NOT match it
+
+
+@dataclass(frozen=True, slots=True)
+class Intent:
+    id: str
+    name: str
+    description: str
+    keywords: tuple[Keyword, ...]
+    examples: tuple[Example, ...]
+    negatives: tuple[Example, ...]
+    tests: tuple[Example, ...]
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Conditions:
+    order_status: frozenset[str] = frozenset()
+    signed_by: frozenset[str] = frozenset()
+    message_has: tuple[str, ...] = ()  # normalised
+    evidence_received: frozenset[str] = frozenset()
+    assessment: str | None = None
+
+    @property
+    def specificity(self) -> int:
+        return sum(bool(x) for x in (self.order_status, self.signed_by, self.message_has,
+                                     self.evidence_received, self.assessment))
+
+
+@dataclass(frozen=True, slots=True)
+class Branch:
+    id: str  # local id within the intent's flow
+    intent: str
+    name: str
+    entry: bool
+    when: Conditions
+    text: str  # a Jinja2 template
+    evidence: tuple[str, ...]
+    actions: tuple[str, ...]
+    next: tuple[str, ...]
+    source_note: str
+    source: Source
+
+    @property
+    def script_id(self) -> str:
+        return f"{self.intent}.{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    intent: str
+    branches: tuple[Branch, ...]
+
+    @property
+    def entry(self) -> Branch:
+        return next(b for b in self.branches if b.entry)
+
+    def branch(self, branch_id: str) -> Branch | None:
+        return next((b for b in self.branches if b.id == branch_id), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Vocabulary:
+    evidence: Mapping[str, str]
+    actions: Mapping[str, str]
+    placeholders: Mapping[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    intents: Mapping[str, Intent]  # includes NONE_INTENT when present
+    flows: Mapping[str, Flow]
+    vocabulary: Vocabulary
+    version: str  # hash of every content file's bytes: suggestions say which wording they came from
+    warnings: tuple = field(default=())
+
+    @staticmethod
+    def freeze(mapping: dict) -> Mapping:
+        return MappingProxyType(dict(mapping))
+
+    @property
+    def public_intents(self) -> list[Intent]:
+        return [i for i in self.intents.values() if i.id != NONE_INTENT]

@@ -1,0 +1,91 @@
+"""Safe YAML: limits checked before parsing, no anchors, aliases or custom tags, no duplicate keys.
+
+Content files are edited by people, not programs, and a running service reloads them, so a hostile or
+broken file must produce a clear error and never exhaust memory or execute anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ruamel.yaml import YAML, events
+from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.error import MarkedYAMLError
+
+from app.core.content.errors import ContentError
+
+MAX_BYTES = 1_000_000
+MAX_DEPTH = 20
+MAX_NODES = 50_000
+_STANDARD_TAGS = {None, "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
+                  "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:seq",
+                  "tag:yaml.org,2002:map", "!!str", "!!int", "!!float", "!!bool", "!!null", "!!seq", "!!map"}
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    data: Any  # ruamel CommentedMap / CommentedSeq / scalar, with .lc line information
+    error: ContentError | None
+
+
+def load_yaml(text: str | bytes, file: str) -> Loaded:
+    size = len(text.encode("utf-8") if isinstance(text, str) else text)
+    if size > MAX_BYTES:
+        return _fail(file, 0, 0, f"文件过大 file too large: {size} bytes > {MAX_BYTES}")
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return _fail(file, 0, 0, f"不是 UTF-8 编码 not UTF-8: {exc.reason} at byte {exc.start}")
+    problem = _prescan(text, file)
+    if problem is not None:
+        return Loaded(None, problem)
+    yaml = YAML(typ="rt", pure=True)
+    yaml.allow_duplicate_keys = False
+    try:
+        return Loaded(yaml.load(text), None)
+    except DuplicateKeyError as exc:
+        mark = exc.problem_mark
+        return _fail(file, mark.line + 1, mark.column + 1, f"重复的键 duplicate key: {exc.problem}")
+    except MarkedYAMLError as exc:
+        return _marked(file, exc)
+
+
+def _prescan(text: str, file: str) -> ContentError | None:
+    """Walk the event stream (cheap, no object building) and stop at the first forbidden construct."""
+    yaml = YAML(typ="safe", pure=True)
+    depth = nodes = 0
+    try:
+        for event in yaml.parse(text):
+            mark = event.start_mark
+            if isinstance(event, events.AliasEvent):
+                return ContentError(file, mark.line + 1, mark.column + 1, "不允许使用别名 aliases (*name) are not allowed")
+            if isinstance(event, events.NodeEvent):
+                nodes += 1
+                if event.anchor is not None:
+                    return ContentError(file, mark.line + 1, mark.column + 1, "不允许使用锚点 anchors (&name) are not allowed")
+                tag = getattr(event, "tag", None)
+                if tag not in _STANDARD_TAGS:
+                    return ContentError(file, mark.line + 1, mark.column + 1, f"不允许自定义标签 custom tag not allowed: {tag}")
+                if nodes > MAX_NODES:
+                    return ContentError(file, mark.line + 1, mark.column + 1, f"节点过多 more than {MAX_NODES} nodes")
+            if isinstance(event, events.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return ContentError(file, mark.line + 1, mark.column + 1, f"嵌套过深 nesting deeper than {MAX_DEPTH}")
+            elif isinstance(event, events.CollectionEndEvent):
+                depth -= 1
+    except MarkedYAMLError as exc:
+        return _marked(file, exc).error
+    return None
+
+
+def _marked(file: str, exc: MarkedYAMLError) -> Loaded:
+    mark = exc.problem_mark or exc.context_mark
+    line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    return _fail(file, line, col, f"YAML 语法错误 syntax error: {exc.problem or exc.context}")
+
+
+def _fail(file: str, line: int, column: int, message: str) -> Loaded:
+    return Loaded(None, ContentError(file, line, column, message))

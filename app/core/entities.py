@@ -1,0 +1,164 @@
+"""Entities in a buyer message: order and tracking numbers, phones, amounts (also in Chinese numerals), dates.
+
+Runs on normalised text (half-width digits, simplified characters, lower case).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+
+from app.core import couriers
+
+_PHONE = re.compile(r"(?<![\d.])(?:\+?86[\s-]?)?(1[3-9]\d)[\s-]?(\d{4})[\s-]?(\d{4})(?![\d.])")
+_LANDLINE = re.compile(r"(?<![\d-])(0\d{2,3})-(\d{7,8})(?![\d-])")
+_DIGITS = re.compile(r"(?<![\d.])(\d{6}-\d{15}|\d{10,20})(?![\d.])")
+_ORDER_CTX = re.compile(r"(订单号?|订单编号|order)[\s::]*$")
+_TRACKING_CTX = re.compile(r"(快递单号?|运单号?|物流单号?|单号|快递号)[\s::]*$")
+_CN_NUM = "零〇一二两三四五六七八九十百千万"
+_AMOUNT = re.compile(
+    rf"(?:[¥￥]\s*(\d+(?:\.\d{{1,2}})?))|(\d+(?:\.\d{{1,2}})?)\s*(?:元|块钱?|rmb)(?:\s*([1-9])\s*毛?)?"
+    rf"|([{_CN_NUM}]+)\s*(?:元|块钱?)(?:([一二三四五六七八九])毛?)?"
+    rf"|(?:补偿|赔偿?|退|返|补)(?:我|给我|个)?\s*(\d+(?:\.\d{{1,2}})?)(?![\d.]|\s*[件个天号斤瓶盒次小分点月年日周台套箱包份单kgcm])"
+)
+_DATE_YMD = re.compile(r"(20\d\d)[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?")
+_DATE_MD = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})[日号]")
+_DATE_D = re.compile(r"(?<![\d月])(\d{1,2})号")
+_RELATIVE = {"大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "明天": 1, "后天": 2}
+_WEEKDAY = re.compile(r"(上上|上|这|本|下)?(?:周|星期|礼拜)([一二三四五六日天])")
+_WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+_WEEK_SHIFT = {"上上": -2, "上": -1, "这": 0, "本": 0, "下": 1, None: 0}
+
+
+@dataclass
+class Entities:
+    order_numbers: list[dict] = field(default_factory=list)
+    tracking_numbers: list[dict] = field(default_factory=list)
+    phones: list[dict] = field(default_factory=list)
+    amounts: list[dict] = field(default_factory=list)
+    dates: list[dict] = field(default_factory=list)
+
+
+def mask_phone(digits: str) -> str:
+    return f"{digits[:3]}****{digits[-4:]}" if len(digits) == 11 else digits[:-4] + "****"
+
+
+def extract(norm: str, today: date) -> Entities:
+    found = Entities()
+    taken: list[tuple[int, int]] = []
+
+    def free(m: re.Match[str]) -> bool:
+        return all(m.end() <= s or m.start() >= e for s, e in taken)
+
+    for m in couriers.LETTERED.finditer(norm):
+        g = couriers.guess(m.group())
+        found.tracking_numbers.append({**_tracking(m.group().upper(), g), "_at": m.start()})
+        taken.append(m.span())
+    for m in _PHONE.finditer(norm):
+        if free(m):
+            digits = "".join(m.groups())
+            found.phones.append({"value": digits, "masked": mask_phone(digits), "kind": "mobile", "_at": m.start()})
+            taken.append(m.span())
+    for m in _LANDLINE.finditer(norm):
+        if free(m):
+            digits = m.group(1) + m.group(2)
+            found.phones.append({"value": f"{m.group(1)}-{m.group(2)}", "masked": mask_phone(digits), "kind": "landline",
+                                     "_at": m.start()})
+            taken.append(m.span())
+    for m in _DIGITS.finditer(norm):
+        if not free(m):
+            continue
+        taken.append(m.span())
+        number, before = m.group(), norm[max(0, m.start() - 8): m.start()]
+        if _TRACKING_CTX.search(before) and not _ORDER_CTX.search(before):
+            found.tracking_numbers.append({**_tracking(number, couriers.guess(number)), "_at": m.start()})
+        elif _ORDER_CTX.search(before) or "-" in number or len(number) >= 16:
+            found.order_numbers.append({"value": number, "platform_guess": _platform(number), "_at": m.start()})
+        else:
+            g = couriers.guess(number)
+            if g.courier is not None:
+                found.tracking_numbers.append({**_tracking(number, g), "_at": m.start()})
+            else:
+                found.order_numbers.append({"value": number, "platform_guess": _platform(number), "_at": m.start()})
+    for m in _DATE_YMD.finditer(norm):
+        if free(m) and (d := _safe_date(int(m[1]), int(m[2]), int(m[3]))):
+            found.dates.append({"value": d.isoformat(), "text": m.group(), "_at": m.start()})
+            taken.append(m.span())
+    for m in _DATE_MD.finditer(norm):
+        if free(m) and (d := _safe_date(_year_for(today, int(m[1])), int(m[1]), int(m[2]))):
+            found.dates.append({"value": d.isoformat(), "text": m.group(), "_at": m.start()})
+            taken.append(m.span())
+    for m in _DATE_D.finditer(norm):
+        if free(m) and (d := _safe_date(today.year, today.month, int(m[1]))):
+            found.dates.append({"value": d.isoformat(), "text": m.group(), "_at": m.start()})
+            taken.append(m.span())
+    for word, shift in _RELATIVE.items():
+        for m in re.finditer(word, norm):
+            if free(m):
+                found.dates.append({"value": (today + timedelta(days=shift)).isoformat(), "text": word, "_at": m.start()})
+                taken.append(m.span())
+    for m in _WEEKDAY.finditer(norm):
+        monday = today - timedelta(days=today.weekday()) + timedelta(weeks=_WEEK_SHIFT[m[1]])
+        day = monday + timedelta(days=_WEEKDAY_INDEX[m[2]])
+        found.dates.append({"value": day.isoformat(), "text": m.group(), "_at": m.start()})
+    for m in _AMOUNT.finditer(norm):
+        if free(m) and (value := _amount(m)) is not None:
+            found.amounts.append({"value": f"{value:.2f}", "text": m.group().strip(), "_at": m.start()})
+    for items in (found.order_numbers, found.tracking_numbers, found.phones, found.amounts, found.dates):
+        items.sort(key=lambda item: item["_at"])  # in the order the buyer wrote them
+        for item in items:
+            del item["_at"]
+    return found
+
+
+def _tracking(number: str, g: couriers.CourierGuess) -> dict:
+    return {
+        "value": number,
+        "courier": g.courier.code if g.courier else None,
+        "courier_name": g.courier.name if g.courier else None,
+        "confidence": g.confidence,
+        "candidates": [c.code for c in g.candidates],
+    }
+
+
+def _platform(number: str) -> str | None:
+    if re.fullmatch(r"\d{6}-\d{15}", number):
+        return "pdd"
+    if len(number) in (18, 19):
+        return "taobao"
+    if len(number) in (11, 12):
+        return "jd"
+    return None
+
+
+def _amount(m: re.Match[str]) -> Decimal | None:
+    yuan_digits, yuan_unit, jiao, yuan_cn, jiao_cn, verb_digits = m[1], m[2], m[3], m[4], m[5], m[6]
+    try:
+        if yuan_digits or verb_digits:
+            return Decimal(yuan_digits or verb_digits)
+        if yuan_unit:
+            return Decimal(yuan_unit) + (Decimal(jiao) / 10 if jiao else 0)
+        if yuan_cn:
+            import cn2an
+
+            value = Decimal(str(cn2an.cn2an(yuan_cn, "smart")))
+            if jiao_cn:
+                value += Decimal(str(cn2an.cn2an(jiao_cn, "smart"))) / 10
+            return value
+    except (InvalidOperation, ValueError):
+        return None
+    return None
+
+
+def _year_for(today: date, month: int) -> int:
+    # "12月30号" written in January means last December: buyers talk about the past.
+    return today.year - 1 if month > today.month + 1 else today.year
+
+
+def _safe_date(y: int, m: int, d: int) -> date | None:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        return None

@@ -1,0 +1,71 @@
+"""Choose the branch of an intent's flow that fits what is known, and render its script."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from app.core.content.models import Branch, Catalog, Conditions, Flow
+from app.core.templates import compile_template, placeholders_of
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What is known beyond the message: order state, the case so far, values for placeholders."""
+
+    order_status: str | None = None
+    signed_by: str | None = None
+    evidence_received: frozenset[str] = frozenset()
+    assessment: str | None = None
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    text: str  # placeholders filled; an unfilled one appears as 【名称】 and is listed in ``missing``
+    missing: tuple[str, ...]
+
+
+def holds(when: Conditions, ctx: Context, normalized_message: str) -> bool:
+    if when.order_status and ctx.order_status not in when.order_status:
+        return False
+    if when.signed_by and ctx.signed_by not in when.signed_by:
+        return False
+    if when.message_has and not any(w in normalized_message for w in when.message_has):
+        return False
+    if when.evidence_received and not when.evidence_received <= ctx.evidence_received:
+        return False
+    if when.assessment and ctx.assessment != when.assessment:
+        return False
+    return True
+
+
+class Playbook:
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+        # Compiled once per catalog: rendering is on the request path.
+        self._templates = {b.script_id: compile_template(b.text)
+                           for f in catalog.flows.values() for b in f.branches}
+        self._placeholders = {b.script_id: placeholders_of(b.text)
+                              for f in catalog.flows.values() for b in f.branches}
+
+    def flow(self, intent: str) -> Flow | None:
+        return self._catalog.flows.get(intent)
+
+    def select(self, flow: Flow, ctx: Context, normalized_message: str) -> Branch:
+        """The most specific branch whose conditions all hold; the entry step when nothing more is known."""
+        best = flow.entry
+        for branch in flow.branches:
+            if branch.entry or not holds(branch.when, ctx, normalized_message):
+                continue
+            if branch.when.specificity > (0 if best.entry else best.when.specificity):
+                best = branch
+        return best
+
+    def render(self, branch: Branch, values: Mapping[str, str]) -> Rendered:
+        labels = self._catalog.vocabulary.placeholders
+        names = sorted(self._placeholders[branch.script_id])
+        missing = tuple(n for n in names if not values.get(n))
+        filled = {n: values[n] if values.get(n) else f"【{labels.get(n, n)}】" for n in names}
+        return Rendered(self._templates[branch.script_id].render(**filled), missing)
+

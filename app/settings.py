@@ -1,0 +1,31 @@
+"""Settings from the environment, read once at start-up. Embedded defaults need no configuration."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    content_dir: Path = PROJECT_ROOT  # holds intents/ and phrasebook/
+    cache_dir: Path = PROJECT_ROOT / ".cache"  # app-owned: the jieba dictionary cache lives here, not in /tmp
+    log_level: str = "info"
+    max_body_bytes: int = 64 * 1024
+    max_message_chars: int = 2000
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        return cls(
+            host=env.get("HOST", cls.host),
+            port=int(env.get("PORT", cls.port)),
+            content_dir=Path(env.get("CONTENT_DIR", cls.content_dir)),
+            cache_dir=Path(env.get("CACHE_DIR", cls.cache_dir)),
+            log_level=env.get("LOG_LEVEL", cls.log_level).lower(),
+        )

@@ -1,0 +1,114 @@
+"""Content mistakes are all reported at once, each with file:line:column, in words an editor reads."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from app.core.content import ContentInvalid, load_catalog
+from app.settings import PROJECT_ROOT
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    for sub in ("intents", "phrasebook"):
+        shutil.copytree(PROJECT_ROOT / sub, tmp_path / sub)
+    return tmp_path
+
+
+def errors_after(content: Path, normalizer, edits: dict[str, tuple[str, str]]) -> list[str]:
+    for rel, (old, new) in edits.items():
+        path = content / rel
+        text = path.read_text(encoding="utf-8")
+        assert old in text, f"test setup: {old!r} not in {rel}"
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ContentInvalid) as caught:
+        load_catalog(content, normalizer)
+    return [str(e) for e in caught.value.errors if e.severity == "error"]
+
+
+def line_of(content: Path, rel: str, needle: str) -> int:
+    lines = (content / rel).read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if needle in line)
+
+
+def test_shipped_content_loads_without_errors(normalizer):
+    catalog = load_catalog(PROJECT_ROOT, normalizer)
+    assert [w for w in catalog.warnings if w.severity == "error"] == []
+    assert len(catalog.version) == 12
+
+
+def test_unknown_evidence_and_action_ids(content, normalizer):
+    errs = errors_after(content, normalizer, {
+        "phrasebook/damaged.yaml": ("evidence: [waybill_photo, box_photos, item_photos]",
+                                    "evidence: [waybill_photo, box_fotos, item_photos]"),
+        "phrasebook/wrong_item.yaml": ("actions: [", "actions: [fly_to_moon, "),
+    })
+    line = line_of(content, "phrasebook/damaged.yaml", "box_fotos")
+    assert any(e.startswith(f"phrasebook/damaged.yaml:{line}:") and "box_fotos" in e for e in errs)
+    assert any(e.startswith("phrasebook/wrong_item.yaml:") and "fly_to_moon" in e for e in errs)
+    assert len(errs) == 2  # both reported in one go
+
+
+def test_misspelt_placeholder_suggests_the_right_one(content, normalizer):
+    errs = errors_after(content, normalizer, {
+        "phrasebook/damaged.yaml": ("{{ amount }}元的小额补偿", "{{ amout }}元的小额补偿"),
+    })
+    assert len(errs) == 1 and "amout" in errs[0] and "did you mean 'amount'" in errs[0]
+
+
+def test_template_syntax_error(content, normalizer):
+    errs = errors_after(content, normalizer, {"phrasebook/damaged.yaml": ("{{ amount }}元的小额补偿", "{{ amount 元的小额补偿")})
+    assert len(errs) == 1 and "template syntax error" in errs[0]
+
+
+def test_duplicate_branch_id_and_dangling_next(content, normalizer):
+    errs = errors_after(content, normalizer, {
+        "phrasebook/damaged.yaml": ("  - id: box_damaged_slight", "  - id: box_damaged_severe"),
+    })
+    assert any("duplicate branch id 'box_damaged_severe'" in e for e in errs)
+    assert any("unknown next branch 'box_damaged_slight'" in e for e in errs)
+
+
+def test_keyword_shared_by_two_intents(content, normalizer):
+    errs = errors_after(content, normalizer, {"intents/wrong_item.yaml": ("keywords:\n", "keywords:\n  破损: []\n")})
+    assert len(errs) == 1
+    assert errs[0].startswith("intents/wrong_item.yaml:") and "also under 'damaged'" in errs[0]
+
+
+def test_example_listed_under_two_intents(content, normalizer):
+    first = (content / "intents/damaged.yaml").read_text(encoding="utf-8").split("examples:\n")[1].splitlines()[0]
+    errs = errors_after(content, normalizer, {"intents/wrong_item.yaml": ("examples:\n", f"examples:\n{first}\n")})
+    assert len(errs) == 1 and "also listed under 'damaged'" in errs[0]
+
+
+def test_missing_contract_intent_and_orphan_flow(content, normalizer):
+    (content / "intents/lost_parcel.yaml").unlink()
+    with pytest.raises(ContentInvalid) as caught:
+        load_catalog(content, normalizer)
+    text = str(caught.value)
+    assert "contract intent 'lost_parcel' is missing" in text
+    assert "no intents/lost_parcel.yaml for this flow" in text
+
+
+def test_wrong_id_and_bad_condition(content, normalizer):
+    errs = errors_after(content, normalizer, {
+        "intents/damaged.yaml": ("id: damaged", "id: Damaged"),
+        "phrasebook/damaged.yaml": ("when: {evidence_received: [box_photos], assessment: box_damaged_severe}",
+                                    "when: {order_status: [teleported], colour: red}"),
+    })
+    assert any("must equal the file name" in e for e in errs)
+    assert any("unknown condition 'colour'" in e for e in errs)
+    assert any("teleported" in e for e in errs)
+
+
+def test_every_error_has_file_line_and_column(content, normalizer):
+    errs = errors_after(content, normalizer, {"phrasebook/damaged.yaml": ("evidence: [waybill_photo", "evidence: [nope")})
+    file, line, col, _ = errs[0].split(":", 3)
+    assert file == "phrasebook/damaged.yaml" and int(line) > 0 and int(col) > 0
+
+
+def test_broken_yaml_is_reported_with_the_other_errors(content, normalizer):
+    (content / "intents/_extra.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    errs = errors_after(content, normalizer, {"phrasebook/damaged.yaml": ("evidence: [waybill_photo", "evidence: [nope")})
+    assert any(e.startswith("intents/_extra.yaml:") for e in errs) and any("nope" in e for e in errs)
