@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Fit the matcher's thresholds on the DEV set (tests/data/dev.tsv), never on the held-out set.
+"""Fit the matcher's thresholds on the dev sets (tests/data/dev*.tsv), never on the held-out set.
 
 Measures each message's evidence once, then replays the real decision (Matcher.decide) under a grid of
 configurations and prints the best. Copy the winner into MatcherConfig's defaults by hand, with the
 figures, so that a change of thresholds is a reviewed commit.
 
-    .venv/bin/python scripts/tune.py tests/data/dev.tsv
+    .venv/bin/python scripts/tune.py tests/data/dev.tsv tests/data/dev2.tsv
 """
 
 from __future__ import annotations
@@ -24,26 +24,29 @@ from app.settings import Settings  # noqa: E402
 from scripts.evaluate import NONE, read_tsv  # noqa: E402
 
 GRID = {
-    "ngram_weight": (0.15, 0.2, 0.3, 0.5),
-    "keyword_boost": (3.0, 4.0, 5.0),
+    "ngram_weight": (0.15, 0.2, 0.3),
+    "keyword_boost": (1.0, 1.5, 2.0, 3.0),
     "hint_boost": (0.5, 1.0),
-    "none_prior": (0.0, 1.0, 2.0, 4.0),
-    "min_confidence": (0.5, 0.6, 0.7),
-    "min_similarity": (0.0, 0.3, 0.45),
+    "none_prior": (0.0, 2.0, 4.0),
+    "none_gate": (0.3, 0.4, 0.5, 0.6),
+    "min_confidence": (0.4, 0.5, 0.6),
+    "min_similarity": (0.3,),
 }
-OOS_BUDGET = 0.03  # out-of-scope lines given one of the eight, tolerated before the objective pays for it
+OOS_BUDGET = 0.05  # out-of-scope lines given one of the eight, tolerated before the objective pays for it
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("tsv", type=Path, nargs="?", default=Path("tests/data/dev.tsv"))
+    parser.add_argument("tsv", type=Path, nargs="*", default=[Path("tests/data/dev.tsv"), Path("tests/data/dev2.tsv")])
     parser.add_argument("--top", type=int, default=10)
+    parser.add_argument("--oos-budget", type=float, default=OOS_BUDGET,
+                        help="out-of-scope share given one of the eight tolerated before the objective pays")
     args = parser.parse_args()
-    if "heldout" in args.tsv.name:
+    if any("heldout" in path.name for path in args.tsv):
         raise SystemExit("refusing to tune on the held-out set: its figures must stay honest")
     engine = build_engine(Settings().content_dir, Settings().cache_dir)
     matcher = engine.matcher
-    rows = read_tsv(args.tsv)
+    rows = [row for path in args.tsv for row in read_tsv(path)]
     measured = [(gold, matcher.evidence(msg)) for gold, msg in rows]
     results = []
     keys = list(GRID)
@@ -61,10 +64,10 @@ def main() -> int:
                 oos += 1
                 oos_bad += pred in CONTRACT_INTENTS
         fp = oos_bad / max(oos, 1)
-        objective = ok / len(measured) - 3 * max(0.0, fp - OOS_BUDGET)
+        objective = ok / len(measured) - 3 * max(0.0, fp - args.oos_budget)
         results.append((objective, core_ok / max(core, 1), fp, ok / len(measured), dict(zip(keys, values))))
     results.sort(key=lambda r: -r[0])
-    print(f"{len(results)} configurations on {args.tsv} ({len(rows)} lines); current: {matcher.config}")
+    print(f"{len(results)} configurations on {', '.join(map(str, args.tsv))} ({len(rows)} lines); current: {matcher.config}")
     for objective, core, fp, overall, cfg in results[: args.top]:
         print(f"objective {objective:.3f}  core {core:.1%}  oos→core {fp:.1%}  all {overall:.1%}  {cfg}")
     return 0

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 from app.core.content.models import Keyword
 
-# A keyword right after one of these is denied by the buyer ("外包装没破", "没有少") and does not count,
-# unless the negator is part of an A-not-A question ("有没有少", "是不是破了"), which asks rather than denies.
-_NEGATORS = ("没有", "没", "不", "未", "无", "非")
+# A keyword right after one of these is denied by the buyer ("外包装没破", "不是少件", "不用开发票") and does not
+# count, unless the negator is part of an A-not-A question ("有没有少", "是不是少件"), which asks.
+_NEGATORS = ("没有", "不是", "不用", "没", "不", "未", "无", "非")
 
 
 @dataclass(frozen=True, slots=True)

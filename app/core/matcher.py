@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 from app.core.content.models import NONE_INTENT, Catalog, Example
@@ -28,17 +28,20 @@ class Status(str, Enum):
 
 @dataclass(frozen=True, slots=True)
 class MatcherConfig:
-    """Fitted on tests/data/dev.tsv by scripts/tune.py, never on the held-out set (2026-11-23: dev core
-    98.0 %, out-of-scope → one of the eight 3.3 %; the optimum is inside the searched grid)."""
+    """Fitted on tests/data/dev.tsv + dev2.tsv by scripts/tune.py, never on the held-out set. On 2026-11-23:
+    dev pool core 98.1 %, out-of-scope → one of the eight 4.4 %. The optimum is a ridge where
+    keyword_boost / ngram_weight ≈ 10; this point is inside the searched grid."""
 
     alpha: float = 0.1  # n-gram smoothing (used when the model is built)
-    ngram_weight: float = 0.3  # <1 tempers naive Bayes' overconfidence on short messages
-    keyword_boost: float = 4.0  # log-odds added per strong keyword (at most two count)
+    ngram_weight: float = 0.2  # <1 tempers naive Bayes' overconfidence on short messages
+    keyword_boost: float = 2.0  # log-odds added per strong keyword (at most two count)
     hint_boost: float = 0.5  # log-odds added per hint (at most two count)
-    none_prior: float = 1.0  # log-odds in favour of "no intent": unsure means silent, not wrong
-    min_confidence: float = 0.5  # below this the best intent is not matched alone
+    none_prior: float = 2.0  # log-odds in favour of "no intent": unsure means silent, not wrong
+    none_gate: float = 0.5  # no match when "no intent" holds at least this share of the evidence
+    min_confidence: float = 0.6  # share among the intents below which the best is not matched alone
     min_similarity: float = 0.3  # an intent with no keyword needs an example at least this close
     multi_gap: float = 6.0  # a second problem with its own keyword may trail the first by this much
+    ambiguity_margin: float = 0.3  # a grounded runner-up this close is shown beside the best ("不确定")
     shortlist: int = 40  # examples ranked by rapidfuzz
 
 
@@ -50,7 +53,7 @@ class Evidence:
     bare: str
     hits: tuple[KeywordHit, ...]
     loglik: dict[str, float]  # n-gram log-likelihood per intent
-    nearest: dict[str, tuple[float, Example]]  # closest positive example per intent (shortlisted)
+    nearest: dict[str, tuple[float, Example]]  # closest example, for the few leading intents
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +94,13 @@ class Match:
         return self.intents[0] if self.intents else None
 
 
+_EXPLAINED = 4  # intents per message whose closest example is looked up
+
+
+def _strong(hits: tuple[KeywordHit, ...], intent: str) -> int:
+    return sum(1 for h in hits if h.keyword.intent == intent and not h.negated and h.keyword.weight >= 1.0)
+
+
 class Matcher:
     """Built once per catalog (at start-up or reload); ``match`` is pure and thread-safe."""
 
@@ -103,11 +113,11 @@ class Matcher:
         self._keywords = KeywordIndex([k for i in catalog.intents.values() for k in i.keywords])
         entries: list[Entry] = []
         for intent in catalog.intents.values():
-            for ex in (*intent.examples, *intent.negatives):
+            for ex in intent.examples:
                 norm = normalizer(ex.text)
                 entries.append(Entry(ex, strip_punctuation(norm), " ".join(tokenizer.tokens(norm))))
         self._similar = SimilarityIndex(entries, cfg.shortlist)
-        self._ngrams = NgramModel(((e.example.intent, e.bare) for e in entries if not e.example.negative), cfg.alpha)
+        self._ngrams = NgramModel(((e.example.intent, e.bare) for e in entries), cfg.alpha)
         self._names = {i.id: i.name for i in catalog.intents.values()}
 
     def match(self, message: str) -> Match:
@@ -116,12 +126,13 @@ class Matcher:
     def evidence(self, message: str) -> Evidence:
         norm = self._normalize(message)
         bare = strip_punctuation(norm)
-        nearest = self._similar.nearest(bare, self._tokenizer.tokens(norm))
-        return Evidence(
-            norm, bare, tuple(self._keywords.find(bare)),
-            dict(zip(self._ngrams.labels, self._ngrams.loglik(bare))),
-            {intent: found for (intent, negative), found in nearest.items() if not negative},
-        )
+        hits = tuple(self._keywords.find(bare))
+        loglik = dict(zip(self._ngrams.labels, self._ngrams.loglik(bare)))
+        # Only the intents a result can show need their closest example: rank roughly, explain the top few.
+        contenders = sorted(loglik, key=lambda i: -(self.config.ngram_weight * loglik[i]
+                                                     + self.config.keyword_boost * _strong(hits, i)))
+        nearest = self._similar.nearest(bare, self._tokenizer.tokens(norm), set(contenders[:_EXPLAINED]))
+        return Evidence(norm, bare, hits, loglik, nearest)
 
     def decide(self, ev: Evidence, config: MatcherConfig | None = None) -> Match:
         """Apply the thresholds to measured evidence. Pure: scripts/tune.py calls it with other configs."""
@@ -156,19 +167,34 @@ def _grounded(s: IntentScore, cfg: MatcherConfig) -> bool:
 
 
 def _decide(norm: str, ranking: list[IntentScore], cfg: MatcherConfig) -> Match:
+    """Two questions, asked in turn: is this an after-sales request at all (all intents together against
+    "no intent"), and if so, which one (shares among the intents only)."""
     rank = tuple(ranking)
     public = [s for s in ranking if s.intent != NONE_INTENT]
-    first = public[0] if public else None
+    if not public:
+        return Match(Status.NO_MATCH, (), None, norm, rank)
+    first = public[0]
     second = public[1] if len(public) > 1 else None
-    if first is None or ranking[0].intent == NONE_INTENT or not _grounded(first, cfg):
-        return Match(Status.NO_MATCH, (), first, norm, rank)
-    if first.score < cfg.min_confidence:
-        runner = ranking[1]
-        if runner.intent != NONE_INTENT and _grounded(runner, cfg) and first.score + runner.score >= cfg.min_confidence:
-            return Match(Status.AMBIGUOUS, (first, runner), None, norm, rank)
+    p_none = sum(s.score for s in ranking if s.intent == NONE_INTENT)
+    if p_none >= cfg.none_gate or not _grounded(first, cfg):
         return Match(Status.NO_MATCH, (), first, norm, rank)
     if second is not None and first.logit - second.logit <= cfg.multi_gap and _separate_problems(first, second):
-        return Match(Status.MATCHED, (first, second), public[2] if len(public) > 2 else None, norm, rank)
+        # Two problems named at two places ("碎了一个还少了一件") split the evidence between them; each
+        # one's confidence is its share once the other is set aside, since the buyer asserts both.
+        both = tuple(replace(s, score=round(1.0 / sum(math.exp(o.logit - s.logit) for o in ranking
+                                                        if o.intent != other.intent), 4))
+                     for s, other in ((first, second), (second, first)))
+        return Match(Status.MATCHED, both, public[2] if len(public) > 2 else None, norm, rank)
+    in_scope = max(1.0 - p_none, 1e-9)
+    share_first = first.score / in_scope
+    share_second = second.score / in_scope if second is not None else 0.0
+    contested = second is not None and _grounded(second, cfg)
+    if share_first < cfg.min_confidence:
+        if contested and share_first + share_second >= cfg.min_confidence:
+            return Match(Status.AMBIGUOUS, (first, second), None, norm, rank)
+        return Match(Status.NO_MATCH, (), first, norm, rank)
+    if contested and share_first - share_second < cfg.ambiguity_margin:
+        return Match(Status.AMBIGUOUS, (first, second), None, norm, rank)
     return Match(Status.MATCHED, (first,), second, norm, rank)
 
 

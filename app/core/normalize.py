@@ -51,8 +51,11 @@ class Normalizer:
 
 
 _PUNCT_OR_SPACE = re.compile(f"[{_PUNCT}\\s]+")
+# Order, tracking and phone numbers say nothing about intent, but their digits would match other
+# numbers digit by digit; each becomes one placeholder character.
+_LONG_NUMBER = re.compile(r"[a-z]{0,4}\d{6,}[a-z]{0,2}")
 
 
 def strip_punctuation(normalized: str) -> str:
-    """The bare text used for character-level comparison: punctuation and spaces removed."""
-    return _PUNCT_OR_SPACE.sub("", normalized)
+    """The bare text used for comparison: punctuation and spaces removed, long numbers folded to "#"."""
+    return _LONG_NUMBER.sub("#", _PUNCT_OR_SPACE.sub("", normalized))
