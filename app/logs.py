@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 import re
 
-# Mobile numbers also with +86, spaces or dashes; full-width digits are folded by NFKC before logging
-# would not help, so the pattern accepts them directly.
-_PHONE = re.compile(r"(?<![0-9０-９])((?:\+?86[\s-]?)?)(1[3-9０-９][0-9０-９])[\s-]?[0-9０-９]{4}[\s-]?([0-9０-９]{4})(?![0-9０-９])")
+# Mobile numbers also with +86, spaces, dashes or full-width digits: log lines hold raw buyer text.
+_D = "[0-9０-９]"
+_PHONE = re.compile(rf"(?<!{_D})((?:[+＋]?86[\s-]?)?)([1１][3-9３-９]{_D})[\s-]?{_D}{{4}}[\s-]?({_D}{{4}})(?!{_D})")
 
 
 def mask(text: str) -> str:

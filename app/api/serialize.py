@@ -10,7 +10,7 @@ from app.core.matcher import IntentScore
 
 def intent_out(s: IntentScore) -> dict:
     return {
-        "id": s.intent, "name": s.name, "score": s.score, "similarity": s.similarity,
+        "id": s.intent, "name": s.name, "score": round(s.score, 4), "similarity": round(s.similarity, 3),
         "keyword_evidence": s.keyword_evidence,
         "keywords": [h.keyword.text for h in s.keywords if not h.negated],
         "example": s.example.text if s.example else None, "rule": s.rule,

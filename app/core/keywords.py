@@ -1,9 +1,14 @@
-"""Keyword evidence: one alternation regex over every keyword, leftmost-longest, with negation."""
+"""Keyword evidence: an Aho-Corasick automaton over every keyword, leftmost-longest, with negation.
+
+One pass over the message whatever the number of keywords (a regex alternation of 1,500 words cost
+~130 µs on a 100-character message; the automaton costs a few).
+"""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+
+import ahocorasick
 
 from app.core.content.models import Keyword
 
@@ -22,20 +27,19 @@ class KeywordHit:
 
 class KeywordIndex:
     def __init__(self, keywords: list[Keyword]) -> None:
-        self._by_text = {k.text: k for k in keywords}
-        words = sorted(self._by_text, key=lambda w: (-len(w), w))
-        # Longest first so that at any position the alternation prefers "碎成渣" over "碎".
-        self._pattern = re.compile("|".join(map(re.escape, words))) if words else None
+        self._automaton = ahocorasick.Automaton()
+        for k in keywords:
+            self._automaton.add_word(k.text, k)
+        self._empty = not keywords
+        if keywords:
+            self._automaton.make_automaton()
 
     def find(self, bare: str) -> list[KeywordHit]:
-        if self._pattern is None:
+        if self._empty:
             return []
-        hits = []
-        for m in self._pattern.finditer(bare):
-            negated = _negated(bare, m.start())
-            hits.append(KeywordHit(self._by_text[m.group()], m.start(), m.end(), negated))
-        return hits
-
+        # iter_long: at each position the longest keyword ("碎成渣" over "碎"), never overlapping.
+        return [KeywordHit(k, end + 1 - len(k.text), end + 1, _negated(bare, end + 1 - len(k.text)))
+                for end, k in self._automaton.iter_long(bare)]
 
 def _negated(bare: str, start: int) -> bool:
     for neg in _NEGATORS:

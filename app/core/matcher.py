@@ -7,6 +7,7 @@ intent, the runner-up, and the keyword (file:line) or example (file:line) that d
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -94,11 +95,20 @@ class Match:
         return self.intents[0] if self.intents else None
 
 
-_EXPLAINED = 4  # intents per message whose closest example is looked up
+_EXPLAINED = 2  # intents per message whose closest example is looked up
 
 
-def _strong(hits: tuple[KeywordHit, ...], intent: str) -> int:
-    return sum(1 for h in hits if h.keyword.intent == intent and not h.negated and h.keyword.weight >= 1.0)
+def _logits(loglik: dict[str, float], hits: tuple[KeywordHit, ...], cfg: MatcherConfig) -> dict[str, float]:
+    strong: dict[str, int] = defaultdict(int)
+    weak: dict[str, int] = defaultdict(int)
+    for h in hits:
+        if not h.negated:
+            (strong if h.keyword.weight >= 1.0 else weak)[h.keyword.intent] += 1
+    logits = {intent: cfg.ngram_weight * ll + cfg.keyword_boost * min(strong[intent], 2)
+              + cfg.hint_boost * min(weak[intent], 2) for intent, ll in loglik.items()}
+    if NONE_INTENT in logits:
+        logits[NONE_INTENT] += cfg.none_prior
+    return logits
 
 
 class Matcher:
@@ -128,32 +138,28 @@ class Matcher:
         bare = strip_punctuation(norm)
         hits = tuple(self._keywords.find(bare))
         loglik = dict(zip(self._ngrams.labels, self._ngrams.loglik(bare)))
-        # Only the intents a result can show need their closest example: rank roughly, explain the top few.
-        contenders = sorted(loglik, key=lambda i: -(self.config.ngram_weight * loglik[i]
-                                                     + self.config.keyword_boost * _strong(hits, i)))
-        nearest = self._similar.nearest(bare, self._tokenizer.tokens(norm), set(contenders[:_EXPLAINED]))
+        # Only the two leading intents can be grounded or shown, so only they need their closest
+        # example; the order is the one decide() computes under this matcher's configuration.
+        logits = _logits(loglik, hits, self.config)
+        leaders = heapq.nlargest(_EXPLAINED, (i for i in logits if i != NONE_INTENT), key=logits.__getitem__)
+        nearest = self._similar.nearest(bare, self._tokenizer.tokens(norm), set(leaders))
         return Evidence(norm, bare, hits, loglik, nearest)
 
     def decide(self, ev: Evidence, config: MatcherConfig | None = None) -> Match:
         """Apply the thresholds to measured evidence. Pure: scripts/tune.py calls it with other configs."""
         cfg = config or self.config
+        logits = _logits(ev.loglik, ev.hits, cfg)
+        top = max(logits.values())
+        weights = {intent: math.exp(v - top) for intent, v in logits.items()}
+        z = sum(weights.values())
         hits_by: dict[str, list[KeywordHit]] = defaultdict(list)
         for h in ev.hits:
             hits_by[h.keyword.intent].append(h)
-        logits = {}
-        for intent, ll in ev.loglik.items():
-            own = hits_by.get(intent, ())
-            strong = sum(1 for h in own if not h.negated and h.keyword.weight >= 1.0)
-            weak = sum(1 for h in own if not h.negated and h.keyword.weight < 1.0)
-            logits[intent] = (cfg.ngram_weight * ll + cfg.keyword_boost * min(strong, 2) + cfg.hint_boost * min(weak, 2)
-                              + (cfg.none_prior if intent == NONE_INTENT else 0.0))
-        top = max(logits.values())
-        z = sum(math.exp(v - top) for v in logits.values())
         ranking = []
-        for intent, v in sorted(logits.items(), key=lambda kv: (-kv[1], kv[0])):
+        for intent in sorted(logits, key=lambda i: (-logits[i], i)):
             sim, example = ev.nearest.get(intent, (0.0, None))
-            ranking.append(IntentScore(intent, self._names[intent], round(math.exp(v - top) / z, 4), round(v, 3),
-                                       tuple(hits_by.get(intent, ())), example, round(sim, 3)))
+            ranking.append(IntentScore(intent, self._names[intent], weights[intent] / z, logits[intent],
+                                       tuple(hits_by.get(intent, ())), example, sim))
         return _decide(ev.normalized, ranking, cfg)
 
     def explain(self, ev: Evidence, intent: str, top: int = 3) -> tuple[str, ...]:
@@ -181,8 +187,8 @@ def _decide(norm: str, ranking: list[IntentScore], cfg: MatcherConfig) -> Match:
     if second is not None and first.logit - second.logit <= cfg.multi_gap and _separate_problems(first, second):
         # Two problems named at two places ("碎了一个还少了一件") split the evidence between them; each
         # one's confidence is its share once the other is set aside, since the buyer asserts both.
-        both = tuple(replace(s, score=round(1.0 / sum(math.exp(o.logit - s.logit) for o in ranking
-                                                        if o.intent != other.intent), 4))
+        both = tuple(replace(s, score=1.0 / sum(math.exp(o.logit - s.logit) for o in ranking
+                                                 if o.intent != other.intent))
                      for s, other in ((first, second), (second, first)))
         return Match(Status.MATCHED, both, public[2] if len(public) > 2 else None, norm, rank)
     in_scope = max(1.0 - p_none, 1e-9)
