@@ -22,10 +22,11 @@ class Settings:
     @classmethod
     def from_env(cls) -> Settings:
         env = os.environ
+        default = cls()  # with slots, class attributes are descriptors, not the defaults
         return cls(
-            host=env.get("HOST", cls.host),
-            port=int(env.get("PORT", cls.port)),
-            content_dir=Path(env.get("CONTENT_DIR", cls.content_dir)),
-            cache_dir=Path(env.get("CACHE_DIR", cls.cache_dir)),
-            log_level=env.get("LOG_LEVEL", cls.log_level).lower(),
+            host=env.get("HOST", default.host),
+            port=int(env.get("PORT", default.port)),
+            content_dir=Path(env.get("CONTENT_DIR", default.content_dir)),
+            cache_dir=Path(env.get("CACHE_DIR", default.cache_dir)),
+            log_level=env.get("LOG_LEVEL", default.log_level).lower(),
         )
