@@ -34,14 +34,14 @@ class Report:
     rules: list[str]
 
     def core_accuracy(self) -> float:
-        pairs = [(g, p) for g, p in zip(self.gold, self.pred) if g in CONTRACT_INTENTS]
+        pairs = [(g, p) for g, p in zip(self.gold, self.pred, strict=False) if g in CONTRACT_INTENTS]
         return sum(g == p for g, p in pairs) / max(len(pairs), 1)
 
     def overall_accuracy(self) -> float:
-        return sum(g == p for g, p in zip(self.gold, self.pred)) / max(len(self.gold), 1)
+        return sum(g == p for g, p in zip(self.gold, self.pred, strict=False)) / max(len(self.gold), 1)
 
     def oos_false_positive(self, core_only: bool = True) -> float:
-        preds = [p for g, p in zip(self.gold, self.pred) if g == NONE]
+        preds = [p for g, p in zip(self.gold, self.pred, strict=False) if g == NONE]
         bad = [p for p in preds if (p in CONTRACT_INTENTS if core_only else p != NONE)]
         return len(bad) / max(len(preds), 1)
 
@@ -100,7 +100,7 @@ def print_report(r: Report, labels: list[str], show_misses: bool, rows: list[tup
     print(f"out-of-scope lines given one of the eight: {r.oos_false_positive():.1%}"
           f"   (given any intent: {r.oos_false_positive(core_only=False):.1%})")
     per: dict[str, Counter] = defaultdict(Counter)
-    for g, p in zip(r.gold, r.pred):
+    for g, p in zip(r.gold, r.pred, strict=False):
         per[g]["n"] += 1
         per[g]["ok"] += g == p
     print(f"\n{'intent':<18}{'n':>5}{'correct':>9}{'accuracy':>10}")
@@ -110,12 +110,12 @@ def print_report(r: Report, labels: list[str], show_misses: bool, rows: list[tup
     print("\nconfusion (rows: gold, columns: predicted)")
     short = [lab[:6] for lab in labels]
     print(" " * 18 + "".join(f"{s:>7}" for s in short))
-    confusion = Counter(zip(r.gold, r.pred))
+    confusion = Counter(zip(r.gold, r.pred, strict=False))
     for g in labels:
         if per[g]["n"]:
             print(f"{g:<18}" + "".join(f"{confusion[(g, p)] or '.':>7}" for p in labels))
     if show_misses:
-        misses = [(g, p, msg, why) for (g, msg), p, why in zip(rows, r.pred, r.rules) if g != p]
+        misses = [(g, p, msg, why) for (g, msg), p, why in zip(rows, r.pred, r.rules, strict=False) if g != p]
         print(f"\nmisses ({len(misses)}):")
         for g, p, msg, why in misses:
             print(f"  {g:>16} → {p:<16} {msg}" + (f"   [{why}]" if why else ""))

@@ -51,7 +51,7 @@ def main() -> int:
     results = []
     keys = list(GRID)
     for values in itertools.product(*(GRID[k] for k in keys)):
-        cfg = replace(matcher.config, **dict(zip(keys, values)))
+        cfg = replace(matcher.config, **dict(zip(keys, values, strict=False)))
         core = core_ok = oos = oos_bad = ok = 0
         for gold, ev in measured:
             best = matcher.decide(ev, cfg).best
@@ -65,7 +65,7 @@ def main() -> int:
                 oos_bad += pred in CONTRACT_INTENTS
         fp = oos_bad / max(oos, 1)
         objective = ok / len(measured) - 3 * max(0.0, fp - args.oos_budget)
-        results.append((objective, core_ok / max(core, 1), fp, ok / len(measured), dict(zip(keys, values))))
+        results.append((objective, core_ok / max(core, 1), fp, ok / len(measured), dict(zip(keys, values, strict=False))))
     results.sort(key=lambda r: -r[0])
     print(f"{len(results)} configurations on {', '.join(map(str, args.tsv))} ({len(rows)} lines); current: {matcher.config}")
     for objective, core, fp, overall, cfg in results[: args.top]:

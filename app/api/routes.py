@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -38,7 +38,7 @@ def suggest(body: SuggestRequest, request: Request) -> JSONResponse:
         evidence_received=frozenset(body.evidence_received),
         assessment=body.assessment,
     )
-    today: date = (body.now.astimezone(SHOP_TZ) if body.now else _now()).date()
+    today: date = (body.now or datetime.now(SHOP_TZ)).astimezone(SHOP_TZ).date()
     result = engine.suggest(body.message, context, today)
     return JSONResponse(suggestion_out(result))
 
@@ -53,8 +53,3 @@ def intents(request: Request) -> JSONResponse:
 def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "phrasebook_version": _engine(request).version})
 
-
-def _now():
-    from datetime import datetime
-
-    return datetime.now(SHOP_TZ)

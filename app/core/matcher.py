@@ -1,8 +1,5 @@
-"""Intent matching: character n-gram evidence, keyword evidence and a prior for "no intent", combined
-in one log-linear score per intent; the nearest example explains the result.
-
-The result is a value that explains itself: status (matched / ambiguous / no match), a confidence per
-intent, the runner-up, and the keyword (file:line) or example (file:line) that decided it.
+"""Measuring a message: keyword hits, character n-gram likelihoods and the closest examples, from indexes
+built once per catalog. The thresholds are applied by :func:`app.core.decision.decide`.
 """
 
 from __future__ import annotations
@@ -10,40 +7,19 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
-from enum import Enum
+from dataclasses import dataclass
 
 from app.core.content.models import NONE_INTENT, Catalog, Example
+from app.core.decision import IntentScore, Match, MatcherConfig, Status, decide, logits_for
 from app.core.keywords import KeywordHit, KeywordIndex
 from app.core.ngrams import NgramModel
 from app.core.normalize import Normalizer, strip_punctuation
 from app.core.similar import Entry, SimilarityIndex
 from app.core.tokenize import Tokenizer
 
+__all__ = ["Evidence", "IntentScore", "Match", "Matcher", "MatcherConfig", "Status"]
 
-class Status(str, Enum):
-    MATCHED = "matched"
-    AMBIGUOUS = "ambiguous"
-    NO_MATCH = "no_match"
-
-
-@dataclass(frozen=True, slots=True)
-class MatcherConfig:
-    """Fitted on tests/data/dev.tsv + dev2.tsv by scripts/tune.py, never on the held-out set. On 2026-11-23:
-    dev pool core 98.1 %, out-of-scope → one of the eight 4.4 %. The optimum is a ridge where
-    keyword_boost / ngram_weight ≈ 10; this point is inside the searched grid."""
-
-    alpha: float = 0.1  # n-gram smoothing (used when the model is built)
-    ngram_weight: float = 0.2  # <1 tempers naive Bayes' overconfidence on short messages
-    keyword_boost: float = 2.0  # log-odds added per strong keyword (at most two count)
-    hint_boost: float = 0.5  # log-odds added per hint (at most two count)
-    none_prior: float = 2.0  # log-odds in favour of "no intent": unsure means silent, not wrong
-    none_gate: float = 0.5  # no match when "no intent" holds at least this share of the evidence
-    min_confidence: float = 0.6  # share among the intents below which the best is not matched alone
-    min_similarity: float = 0.3  # an intent with no keyword needs an example at least this close
-    multi_gap: float = 6.0  # a second problem with its own keyword may trail the first by this much
-    ambiguity_margin: float = 0.3  # a grounded runner-up this close is shown beside the best ("不确定")
-    shortlist: int = 40  # examples ranked by rapidfuzz
+_EXPLAINED = 2  # intents per message whose closest example is looked up
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,60 +31,6 @@ class Evidence:
     hits: tuple[KeywordHit, ...]
     loglik: dict[str, float]  # n-gram log-likelihood per intent
     nearest: dict[str, tuple[float, Example]]  # closest example, for the few leading intents
-
-
-@dataclass(frozen=True, slots=True)
-class IntentScore:
-    intent: str
-    name: str
-    score: float  # confidence 0–1 (share of the evidence among all intents)
-    logit: float
-    keywords: tuple[KeywordHit, ...]
-    example: Example | None = None  # the closest example
-    similarity: float = 0.0  # of that example
-
-    @property
-    def keyword_evidence(self) -> float:
-        strong = sum(1 for h in self.keywords if not h.negated and h.keyword.weight >= 1.0)
-        hints = sum(1 for h in self.keywords if not h.negated and h.keyword.weight < 1.0)
-        return round(min(1.0, 0.5 * strong + 0.2 * hints), 2)
-
-    @property
-    def rule(self) -> str | None:
-        """file:line of what decided this intent: its strongest keyword, else its closest example."""
-        live = [h for h in self.keywords if not h.negated]
-        if live:
-            return str(max(live, key=lambda h: h.keyword.weight).keyword.source)
-        return str(self.example.source) if self.example else None
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    status: Status
-    intents: tuple[IntentScore, ...]  # accepted, best first: two when ambiguous or when two problems are named
-    runner_up: IntentScore | None
-    normalized: str
-    ranking: tuple[IntentScore, ...] = field(default=(), repr=False)  # every intent, best first
-
-    @property
-    def best(self) -> IntentScore | None:
-        return self.intents[0] if self.intents else None
-
-
-_EXPLAINED = 2  # intents per message whose closest example is looked up
-
-
-def _logits(loglik: dict[str, float], hits: tuple[KeywordHit, ...], cfg: MatcherConfig) -> dict[str, float]:
-    strong: dict[str, int] = defaultdict(int)
-    weak: dict[str, int] = defaultdict(int)
-    for h in hits:
-        if not h.negated:
-            (strong if h.keyword.weight >= 1.0 else weak)[h.keyword.intent] += 1
-    logits = {intent: cfg.ngram_weight * ll + cfg.keyword_boost * min(strong[intent], 2)
-              + cfg.hint_boost * min(weak[intent], 2) for intent, ll in loglik.items()}
-    if NONE_INTENT in logits:
-        logits[NONE_INTENT] += cfg.none_prior
-    return logits
 
 
 class Matcher:
@@ -137,10 +59,10 @@ class Matcher:
         norm = self._normalize(message)
         bare = strip_punctuation(norm)
         hits = tuple(self._keywords.find(bare))
-        loglik = dict(zip(self._ngrams.labels, self._ngrams.loglik(bare)))
+        loglik = dict(zip(self._ngrams.labels, self._ngrams.loglik(bare), strict=False))
         # Only the two leading intents can be grounded or shown, so only they need their closest
         # example; the order is the one decide() computes under this matcher's configuration.
-        logits = _logits(loglik, hits, self.config)
+        logits = logits_for(loglik, hits, self.config)
         leaders = heapq.nlargest(_EXPLAINED, (i for i in logits if i != NONE_INTENT), key=logits.__getitem__)
         nearest = self._similar.nearest(bare, self._tokenizer.tokens(norm), set(leaders))
         return Evidence(norm, bare, hits, loglik, nearest)
@@ -148,7 +70,7 @@ class Matcher:
     def decide(self, ev: Evidence, config: MatcherConfig | None = None) -> Match:
         """Apply the thresholds to measured evidence. Pure: scripts/tune.py calls it with other configs."""
         cfg = config or self.config
-        logits = _logits(ev.loglik, ev.hits, cfg)
+        logits = logits_for(ev.loglik, ev.hits, cfg)
         top = max(logits.values())
         weights = {intent: math.exp(v - top) for intent, v in logits.items()}
         z = sum(weights.values())
@@ -160,54 +82,4 @@ class Matcher:
             sim, example = ev.nearest.get(intent, (0.0, None))
             ranking.append(IntentScore(intent, self._names[intent], weights[intent] / z, logits[intent],
                                        tuple(hits_by.get(intent, ())), example, sim))
-        return _decide(ev.normalized, ranking, cfg)
-
-    def explain(self, ev: Evidence, intent: str, top: int = 3) -> tuple[str, ...]:
-        """The n-grams of the message that speak most for ``intent``."""
-        return tuple(self._ngrams.telling(ev.bare, intent, top))
-
-
-def _grounded(s: IntentScore, cfg: MatcherConfig) -> bool:
-    """A match must rest on something an editor wrote: a keyword, or an example close enough."""
-    return any(not h.negated for h in s.keywords) or s.similarity >= cfg.min_similarity
-
-
-def _decide(norm: str, ranking: list[IntentScore], cfg: MatcherConfig) -> Match:
-    """Two questions, asked in turn: is this an after-sales request at all (all intents together against
-    "no intent"), and if so, which one (shares among the intents only)."""
-    rank = tuple(ranking)
-    public = [s for s in ranking if s.intent != NONE_INTENT]
-    if not public:
-        return Match(Status.NO_MATCH, (), None, norm, rank)
-    first = public[0]
-    second = public[1] if len(public) > 1 else None
-    p_none = sum(s.score for s in ranking if s.intent == NONE_INTENT)
-    if p_none >= cfg.none_gate or not _grounded(first, cfg):
-        return Match(Status.NO_MATCH, (), first, norm, rank)
-    if second is not None and first.logit - second.logit <= cfg.multi_gap and _separate_problems(first, second):
-        # Two problems named at two places ("碎了一个还少了一件") split the evidence between them; each
-        # one's confidence is its share once the other is set aside, since the buyer asserts both.
-        both = tuple(replace(s, score=1.0 / sum(math.exp(o.logit - s.logit) for o in ranking
-                                                 if o.intent != other.intent))
-                     for s, other in ((first, second), (second, first)))
-        return Match(Status.MATCHED, both, public[2] if len(public) > 2 else None, norm, rank)
-    in_scope = max(1.0 - p_none, 1e-9)
-    share_first = first.score / in_scope
-    share_second = second.score / in_scope if second is not None else 0.0
-    contested = second is not None and _grounded(second, cfg)
-    if share_first < cfg.min_confidence:
-        if contested and share_first + share_second >= cfg.min_confidence:
-            return Match(Status.AMBIGUOUS, (first, second), None, norm, rank)
-        return Match(Status.NO_MATCH, (), first, norm, rank)
-    if contested and share_first - share_second < cfg.ambiguity_margin:
-        return Match(Status.AMBIGUOUS, (first, second), None, norm, rank)
-    return Match(Status.MATCHED, (first,), second, norm, rank)
-
-
-def _separate_problems(a: IntentScore, b: IntentScore) -> bool:
-    """Two intents each backed by its own strong keyword, at different places in the message."""
-    strong_a = [h for h in a.keywords if not h.negated and h.keyword.weight >= 1.0]
-    strong_b = [h for h in b.keywords if not h.negated and h.keyword.weight >= 1.0]
-    return bool(strong_a and strong_b) and all(
-        ha.end <= hb.start or hb.end <= ha.start for ha in strong_a for hb in strong_b
-    )
+        return decide(ev.normalized, ranking, cfg)

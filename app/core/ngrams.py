@@ -44,17 +44,3 @@ class NgramModel:
             for ci, dv in self._delta[g]:
                 scores[ci] += dv
         return scores
-
-    def telling(self, bare: str, label: str, top: int = 3) -> list[str]:
-        """The n-grams of the message that speak most for ``label`` (for explanations)."""
-        ci = self.labels.index(label)
-        weights = []
-        for g in grams(bare):
-            entry = self._delta.get(g)
-            if entry is None or len(g) < 2:
-                continue
-            mine = next((dv for c, dv in entry if c == ci), 0.0)
-            others = max((dv for c, dv in entry if c != ci), default=0.0)
-            weights.append((mine - others, g))
-        weights.sort(reverse=True)
-        return [g for w, g in weights[:top] if w > 0]

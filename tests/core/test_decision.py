@@ -4,7 +4,6 @@ exercised on purpose rather than by whatever the shipped content happens to cont
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 

@@ -3,8 +3,6 @@ two problems in one message, negation, and explanations that point at real lines
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from app.core.content.models import CONTRACT_INTENTS, NONE_INTENT

@@ -8,7 +8,7 @@ import pytest
 
 from app.core.content import load_catalog
 from app.core.normalize import Normalizer
-from app.core.playbook import Context, Playbook
+from app.core.playbook import Context
 from app.settings import PROJECT_ROOT
 
 _CATALOG = load_catalog(PROJECT_ROOT, Normalizer())

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
+
+from app.core.content.errors import ContentError
 
 NONE_INTENT = "_none"  # the out-of-scope class: matching it means "no intent"
 # The eight intents whose ids are part of the API contract: content may add intents, never drop these.
@@ -110,7 +112,7 @@ class Catalog:
     flows: Mapping[str, Flow]
     vocabulary: Vocabulary
     version: str  # hash of every content file's bytes: suggestions say which wording they came from
-    warnings: tuple = field(default=())
+    warnings: tuple[ContentError, ...] = field(default=())
 
     @staticmethod
     def freeze(mapping: dict) -> Mapping:

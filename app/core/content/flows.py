@@ -1,0 +1,83 @@
+"""phrasebook/<id>.yaml → Flow: branches with conditions, script template, evidence, actions, next steps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from app.core.content.fields import ID, Collector, at, did_you_mean, id_list, strings, text_field
+from app.core.content.models import Branch, Conditions, Flow, Source, Vocabulary
+from app.core.templates import TemplateProblem, placeholders_of
+
+ORDER_STATUSES = frozenset({"unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery",
+                            "signed", "rejected", "returning"})
+SIGNERS = frozenset({"self", "proxy", "locker"})
+WHEN_KEYS = {"order_status", "signed_by", "message_has", "evidence_received", "assessment"}
+
+
+def parse_conditions(c: Collector, file: str, data: Any, vocab: Vocabulary, normalize: Callable[[str], str]) -> Conditions:
+    when = data.get("when") or {}
+    if not isinstance(when, dict):
+        c.add(file, at(data, "when"), "'when' 必须是映射 must be a mapping")
+        return Conditions()
+    for key in when:
+        if key not in WHEN_KEYS:
+            c.add(file, at(when, key), f"未知条件 unknown condition '{key}' (known: {', '.join(sorted(WHEN_KEYS))})")
+    assessment = when.get("assessment")
+    if assessment is not None and (not isinstance(assessment, str) or not ID.match(assessment)):
+        c.add(file, at(when, "assessment"), "'assessment' 必须是一个小写标识 must be one lower_snake_case word")
+        assessment = None
+    return Conditions(
+        order_status=frozenset(id_list(c, file, when, "order_status", ORDER_STATUSES, "订单状态")),
+        signed_by=frozenset(id_list(c, file, when, "signed_by", SIGNERS, "签收人")),
+        message_has=tuple(normalize(w) for w, _ in strings(c, file, when, "message_has", required=False)),
+        evidence_received=frozenset(id_list(c, file, when, "evidence_received", vocab.evidence, "凭证")),
+        assessment=assessment,
+    )
+
+
+def parse_flow(c: Collector, path: Path, data: Any, vocab: Vocabulary, normalize: Callable[[str], str]) -> Flow | None:
+    file = c.rel(path)
+    intent_id = text_field(c, file, data, "intent")
+    if intent_id and intent_id != path.stem:
+        c.add(file, at(data, "intent"), f"intent '{intent_id}' 必须与文件名一致 must equal the file name '{path.stem}'")
+    raw = data.get("branches")
+    if not isinstance(raw, list) or not raw:
+        c.add(file, at(data), "缺少 branches 列表 missing non-empty list 'branches'")
+        return None
+    branches: list[Branch] = []
+    for i, b in enumerate(raw):
+        if not isinstance(b, dict):
+            c.add(file, at(raw, i), "每个分支必须是映射 each branch must be a mapping")
+            continue
+        text = text_field(c, file, b, "text")
+        try:
+            for name in sorted(placeholders_of(text)):
+                if name not in vocab.placeholders:
+                    c.add(file, at(b, "text"), f"未知占位符 unknown placeholder '{{{{ {name} }}}}'"
+                          + did_you_mean(name, vocab.placeholders))
+        except TemplateProblem as exc:
+            line, col = at(b, "text")
+            c.add(file, (line + max(exc.line - 1, 0), col), str(exc))
+        branches.append(Branch(
+            id=text_field(c, file, b, "id"), intent=intent_id, name=text_field(c, file, b, "name"),
+            entry=bool(b.get("entry", False)), when=parse_conditions(c, file, b, vocab, normalize), text=text,
+            evidence=id_list(c, file, b, "evidence", vocab.evidence, "凭证"),
+            actions=id_list(c, file, b, "actions", vocab.actions, "操作"),
+            next=id_list(c, file, b, "next", None, "分支"), source_note=str(b.get("source") or ""),
+            source=Source(file, *at(raw, i)),
+        ))
+    ids = [b.id for b in branches]
+    for b in branches:
+        if ids.count(b.id) > 1 and b is not next(x for x in branches if x.id == b.id):
+            c.add(file, (b.source.line, b.source.column), f"重复的分支 id duplicate branch id '{b.id}'")
+        for target in b.next:
+            if target not in ids:
+                c.add(file, (b.source.line, b.source.column), f"next 指向不存在的分支 unknown next branch '{target}'")
+    entries = [b for b in branches if b.entry]
+    if len(entries) != 1:
+        c.add(file, at(data, "branches"), f"必须恰好有一个 entry 分支 exactly one entry branch needed, found {len(entries)}")
+    return Flow(intent_id, tuple(branches)) if intent_id and len(entries) == 1 else None
+
+

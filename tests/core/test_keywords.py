@@ -1,0 +1,35 @@
+from app.core.content.models import Keyword, Source
+from app.core.keywords import KeywordIndex
+
+
+def kw(text, intent="x", weight=1.0):
+    return Keyword(text, text, intent, weight, Source("intents/x.yaml", 1))
+
+
+INDEX = KeywordIndex([kw("碎"), kw("碎了"), kw("碎成渣"), kw("少了一件", "missing"), kw("发票", "invoice"), kw("少件", "missing")])
+
+
+def found(text):
+    return [(h.keyword.text, h.start, h.negated) for h in INDEX.find(text)]
+
+
+def test_longest_match_at_each_position_without_overlap():
+    assert found("杯子碎成渣了还少了一件") == [("碎成渣", 2, False), ("少了一件", 7, False)]
+
+
+def test_negations_deny_the_keyword():
+    assert found("没碎") == [("碎", 1, True)]
+    assert found("没有碎") == [("碎", 2, True)]
+    assert found("不是少件") == [("少件", 2, True)]
+    assert found("不用开发票") == [("发票", 3, False)]  # 开 stands between: not denied
+    assert found("不用发票") == [("发票", 2, True)]
+
+
+def test_a_not_a_questions_are_not_denials():
+    assert found("有没有少件") == [("少件", 3, False)]
+    assert found("是不是少件") == [("少件", 3, False)]
+    assert found("碎不碎") == [("碎", 0, False), ("碎", 2, False)]
+
+
+def test_empty_index_finds_nothing():
+    assert KeywordIndex([]).find("碎了") == []
