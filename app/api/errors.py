@@ -27,9 +27,20 @@ class AppError(Exception):
             self.code = code
 
 
-class PayloadTooLarge(AppError):
-    status_code = 413
-    code = "payload_too_large"
+class FieldError(AppError):
+    """A 422 about named fields, in the same shape as a validation error."""
+
+    status_code = 422
+
+    def __init__(self, field: str, message: str, *, code: str = "invalid_request") -> None:
+        super().__init__(message, code=code)
+        self.fields = [{"field": field, "problem": code, "message": message}]
+
+    @classmethod
+    def many(cls, problems: list[tuple[str, str]], *, code: str) -> FieldError:
+        error = cls(problems[0][0], "; ".join(f"{f}: {m}" for f, m in problems), code=code)
+        error.fields = [{"field": f, "problem": code, "message": m} for f, m in problems]
+        return error
 
 
 def error_body(code: str, message: str, fields: list[dict] | None = None) -> dict:
@@ -55,7 +66,7 @@ async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
 
 
 async def _app_error(_: Request, exc: AppError) -> JSONResponse:
-    return JSONResponse(error_body(exc.code, exc.message), exc.status_code)
+    return JSONResponse(error_body(exc.code, exc.message, getattr(exc, "fields", None)), exc.status_code)
 
 
 async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from app.api.errors import AppError
-from app.api.schemas import ErrorResponse, Health, IntentsResponse, SuggestRequest, SuggestResponse
+from app.api.errors import AppError, FieldError
+from app.api.schemas import (
+    ErrorResponse,
+    Health,
+    IntentsResponse,
+    RefundQuoteRequest,
+    RefundQuoteResponse,
+    SuggestRequest,
+    SuggestResponse,
+)
 from app.api.serialize import intents_out, suggestion_out
-from app.core.engine import Engine
-from app.core.playbook import Context
+from app.core.engine import SHOP_TZ, Engine
+from app.core.order import Item, Order, inconsistencies
+from app.core.refund import Discount, NotCovered, QuoteItem, quote
 
 router = APIRouter()
-SHOP_TZ = ZoneInfo("Asia/Shanghai")  # the shops' calendar: "昨天" means yesterday in China
 _ERRORS = {400: {"model": ErrorResponse}, 413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
 
 
@@ -27,20 +34,41 @@ def _engine(request: Request) -> Engine:
              summary="为一条买家消息给出意图、话术、凭证与操作 Suggest for one buyer message")
 def suggest(body: SuggestRequest, request: Request) -> JSONResponse:
     engine = _engine(request)
-    unknown = [e for e in body.evidence_received if e not in engine.catalog.vocabulary.evidence]
+    unknown = sorted({e for e in body.evidence_received if e not in engine.catalog.vocabulary.evidence})
     if unknown:
-        raise AppError(f"未知的凭证 unknown evidence id(s): {', '.join(sorted(set(unknown)))}",
-                       status_code=422, code="unknown_evidence")
-    order = body.order
-    context = Context(
-        order_status=order.status if order else None,
-        signed_by=order.signed_by if order else None,
-        evidence_received=frozenset(body.evidence_received),
-        assessment=body.assessment,
-    )
-    today: date = (body.now or datetime.now(SHOP_TZ)).astimezone(SHOP_TZ).date()
-    result = engine.suggest(body.message, context, today)
+        raise FieldError("body.evidence_received", f"未知的凭证 unknown evidence id(s): {', '.join(unknown)}",
+                         code="unknown_evidence")
+    now = (body.now or datetime.now(SHOP_TZ)).astimezone(SHOP_TZ)
+    order = _order(body)
+    problems = inconsistencies(order, now)
+    if problems:
+        raise FieldError.many([(f"body.{p.field}", p.message) for p in problems], code="impossible_order")
+    result = engine.suggest(body.message, order=order, evidence_received=frozenset(body.evidence_received),
+                            assessment=body.assessment, shop_id=body.shop_id,
+                            proposed_compensation=body.proposed_compensation, now=now)
     return JSONResponse(suggestion_out(result))
+
+
+def _order(body: SuggestRequest) -> Order:
+    o = body.order
+    if o is None:
+        return Order()
+    return Order(
+        status=o.status, paid_at=o.paid_at, shipped_at=o.shipped_at, last_tracking_at=o.last_tracking_at,
+        signed_at=o.signed_at, signed_by=o.signed_by, shipping_insurance=o.shipping_insurance, amount=o.amount,
+        items=tuple(Item(i.price, i.quantity, i.id, i.name) for i in o.items), coupons=tuple(o.coupons),
+    )
+
+
+@router.post("/v1/refund-quote", responses={200: {"model": RefundQuoteResponse}, **_ERRORS}, tags=["suggest"],
+             summary="部分退款最大可退金额 Maximum refund for part of an order")
+def refund_quote(body: RefundQuoteRequest) -> JSONResponse:
+    try:
+        q = quote([QuoteItem(i.id, i.price, i.quantity) for i in body.items], body.postage,
+                  [Discount(d.type, d.amount) for d in body.discounts], body.refund_items)
+    except NotCovered as exc:
+        raise FieldError(f"body.{exc.field}", str(exc), code="not_covered") from exc
+    return JSONResponse({"max_refund": f"{q.max_refund:.2f}", "rule": q.rule, "explanation": q.explanation})
 
 
 @router.get("/v1/intents", response_model=IntentsResponse, tags=["content"],
@@ -53,3 +81,5 @@ def intents(request: Request) -> JSONResponse:
 def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "phrasebook_version": _engine(request).version})
 
+
+__all__ = ["AppError", "router"]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date
+from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
 OrderStatus = Literal["unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery", "signed",
                       "rejected", "returning"]
@@ -16,10 +17,31 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")  # an unknown field is a mistake, never silently ignored
 
 
+Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2,
+                                 description="金额(元),建议用字符串 yuan, preferably a string: \"30.00\"")]
+
+
+class OrderItem(_Strict):
+    id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    name: Annotated[str, Field(max_length=200)] | None = Field(None, description="商品名称,用于判断退货仓 product name")
+    price: Money
+    quantity: int = Field(1, ge=1, le=100_000)
+
+
 class OrderContext(_Strict):
     status: OrderStatus | None = Field(None, description="订单状态 order state")
+    paid_at: AwareDatetime | None = None
+    shipped_at: AwareDatetime | None = None
+    last_tracking_at: AwareDatetime | None = Field(None, description="最后一条物流更新的时间 last tracking update")
+    signed_at: AwareDatetime | date | None = Field(
+        None, description="签收时间;只知道日期时给日期 sign-in time, or only its date (the 168 h window then starts "
+                          "at 00:00 of the next day)")
     signed_by: Literal["self", "proxy", "locker"] | None = Field(
         None, description="签收人:本人 / 代签(门卫、家人)/ 快递柜 who signed for the parcel")
+    shipping_insurance: bool | None = Field(None, description="是否有运费险 return-shipping insurance")
+    amount: Money | None = Field(None, description="成交金额 amount paid")
+    items: Annotated[list[OrderItem], Field(max_length=100)] = Field(default_factory=list)
+    coupons: Annotated[list[Money], Field(max_length=20)] = Field(default_factory=list)
 
 
 class SuggestRequest(_Strict):
@@ -32,20 +54,15 @@ class SuggestRequest(_Strict):
         default_factory=list, description="已收到的凭证 ids of evidence the buyer already sent")
     assessment: Annotated[str, Field(max_length=64, pattern=r"^[a-z][a-z0-9_]*$")] | None = Field(
         None, description="客服的判断 the agent's assessment that selects an outcome branch, e.g. box_damaged_severe")
-    now: datetime | None = Field(None, description="当前时间(可选,用于复现)reference time, ISO 8601 with zone")
+    proposed_compensation: Money | None = Field(
+        None, description="客服打算给的补偿金额;超出权限时 needs_approval 为 true an amount the agent means to offer")
+    now: AwareDatetime | None = Field(None, description="当前时间(可选,用于复现)reference time, ISO 8601 with zone")
 
     @field_validator("message")
     @classmethod
     def _not_blank(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("消息为空 message is empty or only white space")
-        return value
-
-    @field_validator("now")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("时间必须带时区 timestamp needs a time zone, e.g. 2026-11-22T10:00:00+08:00")
         return value
 
 
@@ -82,6 +99,8 @@ class SuggestionOut(BaseModel):
     next: list[NextStep]
     source: str = Field(description="file:line of the script")
     seed: str = Field(description="where in the source documents the step comes from")
+    notes: list[str] = Field(description="platform rules and shop policy the agent must keep in mind")
+    asks: list[str] = Field(description="what the agent should verify first, e.g. 先核实订单物流状态")
 
 
 class TrackingNumber(BaseModel):
@@ -116,13 +135,63 @@ class EntitiesOut(BaseModel):
     dates: list[TextValue] = Field(description="ISO dates")
 
 
+class DeadlineOut(BaseModel):
+    kind: str = Field(description="e.g. seven_day_return_window, lost_parcel_verification, ship_by, courier_feedback")
+    due_at: str = Field(description="ISO 8601, Asia/Shanghai")
+    why: str
+    intent: str | None
+
+
+class EligibilityOut(BaseModel):
+    eligible: bool | None = Field(description="null when it cannot be told yet")
+    until: str | None
+    why: str
+
+
+class ApprovalOut(BaseModel):
+    needed: bool
+    amount: str
+    agent_limit: str
+    approver: str
+    why: str
+    answer_by: str | None
+
+
 class SuggestResponse(BaseModel):
     status: Literal["matched", "ambiguous", "no_match"]
     intents: list[IntentOut] = Field(description="best first; empty when nothing matches")
     runner_up: IntentOut | None
     suggestions: list[SuggestionOut]
     entities: EntitiesOut
+    deadlines: list[DeadlineOut] = Field(description="soonest first")
+    eligibility: dict[str, EligibilityOut] = Field(description='e.g. {"seven_day_return": {...}}')
+    needs_approval: bool = Field(description="true when the amount offered or asked exceeds the agent's range")
+    approval: ApprovalOut | None = Field(description="who approves and by when; null when no amount is known")
     phrasebook_version: str
+
+
+class RefundItem(_Strict):
+    id: Annotated[str, Field(min_length=1, max_length=64)]
+    price: Money
+    quantity: int = Field(1, ge=1, le=100_000)
+
+
+class RefundDiscount(_Strict):
+    type: Literal["coupon", "full_reduction"] = Field(description="店铺优惠券 coupon / 满减 full_reduction")
+    amount: Money
+
+
+class RefundQuoteRequest(_Strict):
+    items: Annotated[list[RefundItem], Field(min_length=1, max_length=200)]
+    postage: Money = Decimal("0")
+    discounts: Annotated[list[RefundDiscount], Field(max_length=10)] = Field(default_factory=list)
+    refund_items: Annotated[list[Annotated[str, Field(max_length=64)]], Field(min_length=1, max_length=200)]
+
+
+class RefundQuoteResponse(BaseModel):
+    max_refund: str = Field(description="yuan, two decimals, rounded down to the fen")
+    rule: Literal["no_discount", "coupon", "full_reduction"]
+    explanation: str
 
 
 class BranchOut(BaseModel):

@@ -6,6 +6,7 @@ from dataclasses import asdict
 
 from app.core.engine import Engine, Suggestion, describe_conditions
 from app.core.matcher import IntentScore
+from app.core.situation import Approval
 
 
 def intent_out(s: IntentScore) -> dict:
@@ -30,13 +31,26 @@ def suggestion_out(s: Suggestion) -> dict:
                 "evidence": [{"id": e.id, "name": e.name} for e in x.evidence],
                 "actions": [{"id": a.id, "name": a.name} for a in x.actions],
                 "next": [{"script_id": n.script_id, "name": n.name, "when": n.when} for n in x.next],
-                "source": x.source, "seed": x.seed,
+                "source": x.source, "seed": x.seed, "notes": list(x.notes), "asks": list(x.asks),
             }
             for x in s.scripts
         ],
         "entities": asdict(s.entities),
+        "deadlines": [{"kind": d.kind, "due_at": d.due_at.isoformat(), "why": d.why, "intent": d.intent}
+                      for d in s.deadlines],
+        "eligibility": {k: {"eligible": e.eligible, "until": e.until.isoformat() if e.until else None, "why": e.why}
+                        for k, e in s.eligibility.items()},
+        "needs_approval": bool(s.approval and s.approval.needed),
+        "approval": _approval(s.approval),
         "phrasebook_version": s.phrasebook_version,
     }
+
+
+def _approval(a: Approval | None) -> dict | None:
+    if a is None:
+        return None
+    return {"needed": a.needed, "amount": f"{a.amount:.2f}", "agent_limit": f"{a.agent_limit:.2f}",
+            "approver": a.approver, "why": a.why, "answer_by": a.answer_by.isoformat() if a.answer_by else None}
 
 
 def intents_out(engine: Engine) -> dict:

@@ -1,18 +1,32 @@
-"""The engine: message (+ what is known) in, intents, scripts, evidence, actions and entities out."""
+"""The engine: message and what is known in; intents, scripts, evidence, actions, deadlines out."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from app.core.content.errors import ContentInvalid
 from app.core.content.loader import load_catalog
-from app.core.content.models import Branch, Catalog
+from app.core.content.models import Branch, Catalog, Flow
 from app.core.entities import Entities, extract
 from app.core.matcher import Match, Matcher, MatcherConfig
 from app.core.normalize import Normalizer
+from app.core.order import Order
 from app.core.playbook import Context, Playbook
+from app.core.policy import Policies, load_policies
+from app.core.situation import Approval, Deadline, Eligibility, Situation, approval, assess
 from app.core.tokenize import Tokenizer
+
+SHOP_TZ = ZoneInfo("Asia/Shanghai")  # the shops' calendar: "昨天" and working days are China's
+# The deadline a script's {{ deadline }} means, per intent.
+_PRIMARY_DEADLINE = {
+    "lost_parcel": "lost_parcel_verification", "seven_day_return": "seven_day_return_window",
+    "delivery_chase": "pickup_timeout", "shipping_eta": "ship_by", "refund_progress": "refund_first_response",
+}
+_COMPENSATION_WORDS = ("赔", "补偿", "补贴", "返现", "红包", "补我", "退我")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +54,8 @@ class ScriptSuggestion:
     next: tuple[NextStep, ...]
     source: str  # file:line of the branch
     seed: str  # where in the seed documents the branch comes from
+    notes: tuple[str, ...] = ()  # platform rules and policy the agent must keep in mind
+    asks: tuple[str, ...] = ()  # what to verify before this script fully applies
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,15 +64,19 @@ class Suggestion:
     scripts: tuple[ScriptSuggestion, ...]
     entities: Entities
     phrasebook_version: str
+    deadlines: tuple[Deadline, ...] = ()
+    eligibility: dict[str, Eligibility] = field(default_factory=dict)
+    approval: Approval | None = None
 
 
 class Engine:
     """Immutable once built; a reload builds a new Engine beside the old one and swaps the reference."""
 
-    def __init__(self, catalog: Catalog, normalizer: Normalizer, tokenizer: Tokenizer,
+    def __init__(self, catalog: Catalog, normalizer: Normalizer, tokenizer: Tokenizer, policies: Policies,
                  config: MatcherConfig | None = None) -> None:
         self.catalog = catalog
         self.normalizer = normalizer
+        self.policies = policies
         self.matcher = Matcher(catalog, normalizer, tokenizer, config)
         self.playbook = Playbook(catalog)
 
@@ -67,36 +87,56 @@ class Engine:
     def match(self, message: str) -> Match:
         return self.matcher.match(message)
 
-    def suggest(self, message: str, context: Context | None = None, today: date | None = None) -> Suggestion:
-        ctx = context or Context()
+    def suggest(self, message: str, *, order: Order | None = None, evidence_received: frozenset[str] = frozenset(),
+                assessment: str | None = None, shop_id: str | None = None,
+                proposed_compensation: Decimal | None = None, now: datetime | None = None) -> Suggestion:
+        order = order or Order()
+        now = (now or datetime.now(SHOP_TZ)).astimezone(SHOP_TZ)
+        policy = self.policies.for_shop(shop_id)
         match = self.matcher.match(message)
-        entities = extract(match.normalized, today or date.today())
-        values = {**_values_from(entities), **ctx.values}
-        scripts = []
+        entities = extract(match.normalized, now.date())
+        amount = proposed_compensation if proposed_compensation is not None else _asked_amount(match.normalized, entities)
+        approved = approval(amount, policy, now)
+        scripts, deadlines, eligibility = [], [], {}
         for scored in match.intents:
             flow = self.playbook.flow(scored.intent)
             if flow is None:
                 continue
+            situation = assess(scored.intent, order, now, policy, needs_status=_uses(flow, "order_status"),
+                               needs_signer=_uses(flow, "signed_by"))
+            ctx = Context(order.status, order.signed_by, evidence_received, assessment, frozenset(situation.facts))
             branch = self.playbook.select(flow, ctx, match.normalized)
-            scripts.append(self._script(flow.intent, branch, values))
-        return Suggestion(match, tuple(scripts), entities, self.catalog.version)
+            values = {**_values_from(entities), **_values_for(scored.intent, situation, amount, approved)}
+            scripts.append(self._script(flow, branch, values, situation, approved))
+            deadlines.extend(d for d in situation.deadlines if d not in deadlines)
+            eligibility.update(situation.eligibility)
+        if approved is not None and approved.needed and approved.answer_by is not None:
+            deadlines.append(Deadline("supervisor_approval", approved.answer_by, f"{approved.approver}批复时限"))
+        deadlines.sort(key=lambda d: d.due_at)
+        return Suggestion(match, tuple(scripts), entities, self.catalog.version, tuple(deadlines), eligibility,
+                          approved)
 
-    def _script(self, intent: str, branch: Branch, values: dict[str, str]) -> ScriptSuggestion:
+    def _script(self, flow: Flow, branch: Branch, values: dict[str, str], situation: Situation,
+                approved: Approval | None) -> ScriptSuggestion:
         vocab = self.catalog.vocabulary
         rendered = self.playbook.render(branch, values)
-        flow = self.catalog.flows[intent]
-        steps = []
-        for target in branch.next:
-            nxt = flow.branch(target)
-            if nxt is not None:
-                steps.append(NextStep(nxt.script_id, nxt.name, describe_conditions(nxt)))
+        actions = list(branch.actions)
+        if approved is not None and approved.needed and "escalate_manager" not in actions:
+            actions.append("escalate_manager")
+        steps = [NextStep(n.script_id, n.name, describe_conditions(n))
+                 for n in (flow.branch(t) for t in branch.next) if n is not None]
         return ScriptSuggestion(
-            intent=intent, script_id=branch.script_id, name=branch.name, text=rendered.text,
+            intent=flow.intent, script_id=branch.script_id, name=branch.name, text=rendered.text,
             missing_placeholders=rendered.missing,
             evidence=tuple(Named(e, vocab.evidence.get(e, e)) for e in branch.evidence),
-            actions=tuple(Named(a, vocab.actions.get(a, a)) for a in branch.actions),
+            actions=tuple(Named(a, vocab.actions.get(a, a)) for a in actions),
             next=tuple(steps), source=str(branch.source), seed=branch.source_note,
+            notes=tuple(situation.notes), asks=tuple(situation.asks),
         )
+
+
+def _uses(flow: Flow, condition: str) -> bool:
+    return any(getattr(b.when, condition) for b in flow.branches)
 
 
 def describe_conditions(branch: Branch) -> dict[str, object]:
@@ -115,6 +155,27 @@ def describe_conditions(branch: Branch) -> dict[str, object]:
     return out
 
 
+def _asked_amount(normalized: str, entities: Entities) -> Decimal | None:
+    """An amount the buyer asks for: only when the message speaks of compensation."""
+    if not entities.amounts or not any(w in normalized for w in _COMPENSATION_WORDS):
+        return None
+    return max(Decimal(a["value"]) for a in entities.amounts)
+
+
+def _values_for(intent: str, situation: Situation, amount: Decimal | None,
+                approved: Approval | None) -> dict[str, str]:
+    values: dict[str, str] = {}
+    kind = _PRIMARY_DEADLINE.get(intent)
+    due = next((d.due_at for d in situation.deadlines if d.kind == kind), None)
+    if due is None and approved is not None and approved.needed:
+        due = approved.answer_by  # escalation scripts promise an answer within the approval time
+    if due is not None:
+        values["deadline"] = f"{due.month}月{due.day}日{due:%H:%M}"
+    if amount is not None:
+        values["amount"] = f"{amount:f}".removesuffix(".00")
+    return values
+
+
 def _values_from(entities: Entities) -> dict[str, str]:
     values: dict[str, str] = {}
     if entities.tracking_numbers:
@@ -131,9 +192,20 @@ def _values_from(entities: Entities) -> dict[str, str]:
 
 def build_engine(content_root: Path, cache_dir: Path | None = None, config: MatcherConfig | None = None,
                  normalizer: Normalizer | None = None) -> Engine:
-    """Load and validate the content, then build the tokenizer and indexes. Raises ContentInvalid."""
+    """Load and validate the content and policy, then build the tokenizer and indexes. Raises ContentInvalid."""
     normalizer = normalizer or Normalizer()
-    catalog = load_catalog(content_root, normalizer)
+    errors = []
+    catalog = policies = None
+    try:
+        catalog = load_catalog(content_root, normalizer)
+    except ContentInvalid as exc:
+        errors.extend(exc.errors)
+    try:
+        policies = load_policies(content_root)
+    except ContentInvalid as exc:
+        errors.extend(exc.errors)
+    if catalog is None or policies is None:
+        raise ContentInvalid(errors)  # content and policy mistakes together, in one report
     words = {k.text for i in catalog.intents.values() for k in i.keywords}
     tokenizer = Tokenizer(words, cache_dir)
-    return Engine(catalog, normalizer, tokenizer, config)
+    return Engine(catalog, normalizer, tokenizer, policies, config)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from app.core.content.models import Branch, Catalog, Conditions, Flow
 from app.core.templates import compile_template, placeholders_of
@@ -16,8 +16,8 @@ class Context:
     order_status: str | None = None
     signed_by: str | None = None
     evidence_received: frozenset[str] = frozenset()
-    assessment: str | None = None
-    values: Mapping[str, str] = field(default_factory=dict)
+    assessment: str | None = None  # the agent's judgement
+    facts: frozenset[str] = frozenset()  # the same words, proven by the order data (situation.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +35,7 @@ def holds(when: Conditions, ctx: Context, normalized_message: str) -> bool:
         return False
     if when.evidence_received and not when.evidence_received <= ctx.evidence_received:
         return False
-    if when.assessment and ctx.assessment != when.assessment:
+    if when.assessment and ctx.assessment != when.assessment and when.assessment not in ctx.facts:
         return False
     return True
 

@@ -24,6 +24,7 @@ examples:
 def tiny(tmp_path_factory, normalizer):
     root = tmp_path_factory.mktemp("tiny")
     shutil.copytree(PROJECT_ROOT / "phrasebook", root / "phrasebook")
+    shutil.copytree(PROJECT_ROOT / "policy", root / "policy")
     (root / "intents").mkdir()
     shared = ["包裹的事情", "包裹怎么回事", "包裹问题"]  # the same words under two intents: truly ambiguous
     for intent in ("damaged", "missing_item", "wrong_item", "delivery_chase", "address_change", "intercept",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
 import pytest
 
 from app.core.content import load_catalog
+from app.core.engine import SHOP_TZ
 from app.core.normalize import Normalizer
+from app.core.order import Order
 from app.core.playbook import Context
 from app.settings import PROJECT_ROOT
 
@@ -70,11 +72,12 @@ def test_damaged_flow_follows_seed_003(engine):
 
 
 def test_suggest_fills_placeholders_from_entities(engine):
-    result = engine.suggest("亲 包裹是不是丢了 单号SF1234567890123", today=date(2026, 11, 22))
+    result = engine.suggest("亲 包裹是不是丢了 单号SF1234567890123", now=datetime(2026, 11, 20, 10, tzinfo=SHOP_TZ))
     assert result.match.best.intent == "lost_parcel"
     script = result.scripts[0]
     assert script.script_id.startswith("lost_parcel.")
-    assert "{{" not in script.text
+    assert "{{" not in script.text and "【处理时限】" not in script.text
+    assert "11月25日" in script.text  # three working days after Friday 20 November
     assert result.entities.tracking_numbers[0]["courier"] == "SF"
     assert result.phrasebook_version == engine.version
 
@@ -92,8 +95,8 @@ def test_no_intent_gives_no_script(engine):
 
 
 def test_order_state_picks_the_branch(engine):
-    ctx = Context(order_status="in_transit")
-    result = engine.suggest("不要了 帮我拦截一下", ctx)
+    in_transit = Order(status="in_transit")
+    result = engine.suggest("不要了 帮我拦截一下", order=in_transit)
     assert result.scripts[0].script_id == "intercept.in_transit"
-    hurry = engine.suggest("不要了 帮我拦截 着急用钱 先退款", ctx)
+    hurry = engine.suggest("不要了 帮我拦截 着急用钱 先退款", order=in_transit)
     assert hurry.scripts[0].script_id == "intercept.in_transit_hurry"

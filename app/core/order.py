@@ -1,0 +1,92 @@
+"""What is known about the order. All times are aware datetimes; a sign-in known only by its date is
+kept as the date (seed 000 counts the 七天无理由 window differently for it)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+BEFORE_SHIPPING = frozenset({"unpaid", "awaiting_shipment"})
+ON_THE_WAY = frozenset({"shipped", "in_transit", "out_for_delivery"})
+BEFORE_SIGNING = BEFORE_SHIPPING | ON_THE_WAY
+CLOCK_SKEW = timedelta(minutes=5)  # a timestamp this far ahead of "now" is still believable
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    price: Decimal
+    quantity: int = 1
+    id: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Order:
+    status: str | None = None
+    paid_at: datetime | None = None
+    shipped_at: datetime | None = None
+    last_tracking_at: datetime | None = None
+    signed_at: datetime | date | None = None  # a date alone when only the day is known
+    signed_by: str | None = None
+    shipping_insurance: bool | None = None
+    amount: Decimal | None = None
+    items: tuple[Item, ...] = ()
+    coupons: tuple[Decimal, ...] = ()
+
+    @property
+    def shipped(self) -> bool | None:
+        if self.status is None:
+            return None
+        return self.status not in BEFORE_SHIPPING
+
+    @property
+    def product_names(self) -> str:
+        return " ".join(i.name for i in self.items if i.name)
+
+
+@dataclass(frozen=True, slots=True)
+class Inconsistency:
+    field: str  # e.g. "order.signed_at"
+    message: str
+
+
+def _day(value: datetime | date, tz) -> date:  # type: ignore[no-untyped-def]
+    return value.astimezone(tz).date() if isinstance(value, datetime) else value
+
+
+def inconsistencies(order: Order, now: datetime) -> list[Inconsistency]:
+    """Contexts that cannot happen; the API answers them with a 422 naming the field."""
+    tz = now.tzinfo
+    found: list[Inconsistency] = []
+
+    def before(later_field: str, later, earlier_field: str, earlier) -> None:  # type: ignore[no-untyped-def]
+        if later is None or earlier is None:
+            return
+        if isinstance(later, datetime) and isinstance(earlier, datetime):
+            wrong = later < earlier
+        else:
+            wrong = _day(later, tz) < _day(earlier, tz)
+        if wrong:
+            found.append(Inconsistency(f"order.{later_field}",
+                                       f"{later_field} 早于 {earlier_field} ({later_field} is before {earlier_field})"))
+
+    before("shipped_at", order.shipped_at, "paid_at", order.paid_at)
+    before("last_tracking_at", order.last_tracking_at, "shipped_at", order.shipped_at)
+    before("signed_at", order.signed_at, "shipped_at", order.shipped_at)
+    before("signed_at", order.signed_at, "paid_at", order.paid_at)
+    for name in ("paid_at", "shipped_at", "last_tracking_at", "signed_at"):
+        value = getattr(order, name)
+        if isinstance(value, datetime) and value > now + CLOCK_SKEW or isinstance(value, date) and not isinstance(
+                value, datetime) and value > now.date():
+            found.append(Inconsistency(f"order.{name}", f"{name} 在将来 ({name} is in the future)"))
+    status = order.status
+    if status == "unpaid" and order.paid_at is not None:
+        found.append(Inconsistency("order.paid_at", "未付款订单不应有付款时间 (an unpaid order has no payment time)"))
+    if status in BEFORE_SHIPPING and order.shipped_at is not None:
+        found.append(Inconsistency("order.shipped_at", f"订单状态 {status} 不应有发货时间 (a {status} order has not shipped)"))
+    if status in BEFORE_SIGNING and order.signed_at is not None:
+        found.append(Inconsistency("order.signed_at", f"订单状态 {status} 不应有签收时间 (a {status} order is not signed)"))
+    if status in BEFORE_SIGNING and order.signed_by is not None:
+        found.append(Inconsistency("order.signed_by", f"订单状态 {status} 不应有签收人 (a {status} order is not signed)"))
+    return found

@@ -1,0 +1,174 @@
+"""Shop policy: the defaults from the seeds (policy/default.yaml), overridden per shop
+(policy/shops/<shop_id>.yaml). Validated by pydantic; every mistake is reported with file:line."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from app.core.content.errors import ContentError, ContentInvalid
+from app.core.content.fields import at
+from app.core.content.yamlsafe import load_yaml
+
+Step = Literal["explain", "coupon", "compensate", "exchange", "return"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Compensation(_Strict):
+    agent_min: Decimal = Field(ge=0)
+    agent_max: Decimal = Field(ge=0)
+    approver: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _range(self) -> Compensation:
+        if self.agent_min > self.agent_max:
+            raise ValueError("agent_min 不能大于 agent_max (agent_min must not exceed agent_max)")
+        return self
+
+
+class ShippingInsurance(_Strict):
+    min: Decimal = Field(ge=0)
+    max: Decimal = Field(ge=0)
+
+
+class ReturnWarehouses(_Strict):
+    default: str = Field(min_length=1)
+    by_product_line: dict[str, str] = Field(default_factory=dict)
+
+    def for_product(self, product: str | None) -> str:
+        if product:
+            for line, warehouse in self.by_product_line.items():
+                if line in product:
+                    return warehouse
+        return self.default
+
+
+class ResponseMinutes(_Strict):
+    refund_first_response: int = Field(gt=0)
+    courier_feedback: int = Field(gt=0)
+    supervisor_approval: int = Field(gt=0)
+    quality_check_internal: int = Field(gt=0)
+
+
+class Logistics(_Strict):
+    pickup_timeout_hours: int = Field(gt=0)
+    stalled_days: int = Field(gt=0)
+    abnormal_days: int = Field(gt=0)
+    claim_after_days: int = Field(ge=0)
+    lost_verification_workdays: int = Field(gt=0)
+
+
+class SevenDayReturn(_Strict):
+    window_hours: int = Field(gt=0)
+
+
+class LateShipment(_Strict):
+    hours: int = Field(gt=0)
+    penalty_rate: Decimal = Field(ge=0, le=1)
+    penalty_cap: Decimal = Field(ge=0)
+
+
+class Policy(_Strict):
+    ladder: tuple[Step, ...]
+    compensation: Compensation
+    shipping_insurance: ShippingInsurance
+    return_warehouses: ReturnWarehouses
+    response_minutes: ResponseMinutes
+    logistics: Logistics
+    seven_day_return: SevenDayReturn
+    late_shipment: LateShipment
+
+
+class Policies:
+    """The default policy and each shop's effective policy (defaults deep-merged with its overrides)."""
+
+    def __init__(self, default: Policy, shops: dict[str, Policy]) -> None:
+        self.default = default
+        self._shops = shops
+
+    def for_shop(self, shop_id: str | None) -> Policy:
+        return self._shops.get(shop_id or "", self.default)
+
+    @property
+    def shops(self) -> list[str]:
+        return sorted(self._shops)
+
+
+def load_policies(root: Path) -> Policies:
+    """Load policy/default.yaml and policy/shops/*.yaml under ``root``. Raises ContentInvalid."""
+    errors: list[ContentError] = []
+    default_path = root / "policy" / "default.yaml"
+    base = _read(default_path, root, errors)
+    default = _validate(base, base, default_path, root, errors) if base is not None else None
+    shops: dict[str, Policy] = {}
+    for path in sorted((root / "policy" / "shops").glob("*.yaml")):
+        override = _read(path, root, errors)
+        if override is None or base is None:
+            continue
+        merged = _merge(_plain(base), _plain(override))
+        policy = _validate(merged, override, path, root, errors)
+        if policy is not None:
+            shops[path.stem] = policy
+    if errors or default is None:
+        raise ContentInvalid(errors or [ContentError("policy/default.yaml", 0, 0, "缺少默认政策 default policy missing")])
+    return Policies(default, shops)
+
+
+def _read(path: Path, root: Path, errors: list[ContentError]) -> Any:
+    rel = path.relative_to(root).as_posix()
+    if not path.is_file():
+        errors.append(ContentError(rel, 0, 0, "文件不存在 file missing"))
+        return None
+    loaded = load_yaml(path.read_bytes(), rel)
+    if loaded.error:
+        errors.append(loaded.error)
+        return None
+    if not isinstance(loaded.data, dict):
+        errors.append(ContentError(rel, 1, 1, "文件顶层必须是映射 top level must be a mapping"))
+        return None
+    return loaded.data
+
+
+def _validate(data: Any, located: Any, path: Path, root: Path, errors: list[ContentError]) -> Policy | None:
+    try:
+        return Policy.model_validate(_plain(data))
+    except ValidationError as exc:
+        rel = path.relative_to(root).as_posix()
+        for err in exc.errors():
+            line, col = _locate(located, err["loc"])
+            where = ".".join(str(p) for p in err["loc"])
+            errors.append(ContentError(rel, line, col, f"{where}: {err['msg']}"))
+        return None
+
+
+def _locate(node: Any, loc: tuple) -> tuple[int, int]:
+    """The deepest position along ``loc`` that the file itself has (an override may lack the rest)."""
+    best = at(node)
+    for key in loc:
+        if isinstance(node, dict) and key in node or isinstance(node, list) and isinstance(key, int) and key < len(node):
+            best = at(node, key)
+            node = node[key]
+        else:
+            break
+    return best
+
+
+def _plain(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v) for v in node]
+    return node
+
+
+def _merge(base: dict, override: dict) -> dict:
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
+    return out
