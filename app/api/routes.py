@@ -7,7 +7,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from app.api.errors import AppError, FieldError
+from app.api.errors import FieldError
 from app.api.schemas import (
     ErrorResponse,
     Health,
@@ -81,5 +81,3 @@ def intents(request: Request) -> JSONResponse:
 def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "phrasebook_version": _engine(request).version})
 
-
-__all__ = ["AppError", "router"]
