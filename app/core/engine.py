@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from app.core import address
 from app.core.content.errors import ContentInvalid
 from app.core.content.loader import load_catalog
 from app.core.content.models import Branch, Catalog, Flow
@@ -104,6 +105,8 @@ class Engine:
                 continue
             situation = assess(scored.intent, order, now, policy, needs_status=_uses(flow, "order_status"),
                                needs_signer=_uses(flow, "signed_by"))
+            if scored.intent == "address_change":
+                _check_address(match.normalized, entities, situation)
             ctx = Context(order.status, order.signed_by, evidence_received, assessment, frozenset(situation.facts))
             branch = self.playbook.select(flow, ctx, match.normalized)
             values = {**_values_from(entities), **_values_for(scored.intent, situation, amount, approved)}
@@ -133,6 +136,17 @@ class Engine:
             next=tuple(steps), source=str(branch.source), seed=branch.source_note,
             notes=tuple(situation.notes), asks=tuple(situation.asks),
         )
+
+
+def _check_address(normalized: str, entities: Entities, situation: Situation) -> None:
+    found = address.check(normalized, entities)
+    if found is None:
+        return
+    if found.missing:
+        situation.notes.append(f"新收货信息:已有{'、'.join(found.present)};缺少{'、'.join(found.missing)}")
+        situation.asks.append(f"请买家补充:{'、'.join(found.missing)}(格式:名字+电话+完整地址+邮编)")
+    else:
+        situation.notes.append("新收货信息格式齐全:名字、电话、完整地址、邮编")
 
 
 def _uses(flow: Flow, condition: str) -> bool:

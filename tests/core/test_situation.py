@@ -239,3 +239,40 @@ def test_deadlines_are_sorted_and_tagged(engine):
     dues = [d.due_at for d in result.deadlines]
     assert dues == sorted(dues) and all(d.intent == "intercept" for d in result.deadlines)
     assert {d.kind for d in result.deadlines} == {"refund_first_response", "ship_by"}
+
+
+# --- every intent × every order state ------------------------------------------------------------------------
+
+def _walk_cases():
+    from app.core.content import load_catalog
+    from app.core.normalize import Normalizer
+    from app.settings import PROJECT_ROOT
+
+    catalog = load_catalog(PROJECT_ROOT, Normalizer())
+    states = [{}, {"status": "unpaid"}, {"status": "awaiting_shipment"}, {"status": "shipped"},
+              {"status": "in_transit"}, {"status": "out_for_delivery"}, {"status": "rejected"},
+              {"status": "returning"}, {"status": "signed", "signed_by": "self"},
+              {"status": "signed", "signed_by": "proxy"}, {"status": "signed", "signed_by": "locker"}]
+    return [pytest.param(i.id, i.tests[0].text, state, id=f"{i.id}-{state.get('status', 'unknown')}-{state.get('signed_by', '')}")
+            for i in catalog.public_intents for state in states]
+
+
+@pytest.mark.parametrize(("intent", "message", "state"), _walk_cases())
+def test_every_intent_in_every_state(engine, intent, message, state):
+    result = suggest(engine, message, **state)
+    s = script(result, intent)
+    flow = engine.catalog.flows[intent]
+    chosen = flow.branch(s.script_id.split(".", 1)[1])
+    status, signer = state.get("status"), state.get("signed_by")
+    assert not chosen.when.order_status or status in chosen.when.order_status
+    assert not chosen.when.signed_by or signer in chosen.when.signed_by
+    state_only = [b for b in flow.branches if not b.entry and b.when.specificity
+                  and not (b.when.message_has or b.when.evidence_received or b.when.assessment)
+                  and (not b.when.order_status or status in b.when.order_status)
+                  and (not b.when.signed_by or signer in b.when.signed_by)]
+    if state_only:  # the order's state alone selects a branch: it must not stay on the entry step
+        assert not chosen.entry and chosen.when.specificity >= max(b.when.specificity for b in state_only)
+    uses_status = any(b.when.order_status for b in flow.branches)
+    assert (status is None and uses_status) == any("先核实订单物流状态" in a for a in s.asks)
+    dues = [d.due_at for d in result.deadlines]
+    assert dues == sorted(dues)
