@@ -58,11 +58,29 @@ def assess(intent: str, order: Order, now: datetime, policy: Policy, *, needs_st
     if order.status == "signed" and order.signed_by is None and needs_signer:
         s.asks.append("核实签收人:本人、代签(门卫/家人/驿站)还是快递柜")
     _late_shipment(order, now, policy, s)
+    if intent in _NEGOTIATED:
+        s.notes.append(ladder_note(policy))
     rule = _RULES.get(intent)
     if rule is not None:
         rule(order, now, policy, s)
     s.deadlines = [replace(d, intent=d.intent or intent) for d in s.deadlines]
     return s
+
+
+_STEP_NAMES = {"explain": "解释", "coupon": "优惠券", "compensate": "补偿", "exchange": "换货", "return": "退货"}
+# Where a remedy is negotiated, seed 000's order applies: no 退换货 offered first unless it must be.
+_NEGOTIATED = frozenset({"damaged", "missing_item", "wrong_item", "quality_issue", "seven_day_return", "complaint"})
+
+
+def ladder_note(policy: Policy) -> str:
+    steps = []
+    for step in policy.ladder:
+        name = _STEP_NAMES[step]
+        if step == "compensate":
+            c = policy.compensation
+            name += f"({c.agent_min}-{c.agent_max}元,以上请示{c.approver})"
+        steps.append(name)
+    return "处理顺序:" + " → ".join(steps) + ";除非必须,不先提退换货"
 
 
 def _late_shipment(order: Order, now: datetime, policy: Policy, s: Situation) -> None:

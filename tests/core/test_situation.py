@@ -276,3 +276,10 @@ def test_every_intent_in_every_state(engine, intent, message, state):
     assert (status is None and uses_status) == any("先核实订单物流状态" in a for a in s.asks)
     dues = [d.due_at for d in result.deadlines]
     assert dues == sorted(dues)
+
+
+@pytest.mark.parametrize(("shop", "limit"), [(None, "5-30元"), ("demo-shop", "5-50元")])
+def test_the_ladder_is_noted_where_a_remedy_is_negotiated(engine, shop, limit):
+    notes = script(suggest(engine, "收到的杯子碎了", shop_id=shop), "damaged").notes
+    assert f"处理顺序:解释 → 优惠券 → 补偿({limit},以上请示店长) → 换货 → 退货;除非必须,不先提退换货" in notes
+    assert not any(n.startswith("处理顺序") for n in script(suggest(engine, "快递到哪了 帮我催一下"), "delivery_chase").notes)
