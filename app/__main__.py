@@ -24,6 +24,9 @@ def main() -> int:
         for error in exc.errors:
             print(f"  {error}", file=sys.stderr)
         return 2
+    from app.db.migrate import upgrade
+
+    upgrade(settings.database_url or None)
     app = create_app(settings, engine)
     print(f"售后助手 serving on http://{settings.host}:{settings.port}  (docs: /docs)", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)

@@ -16,6 +16,7 @@ class Settings:
     content_dir: Path = PROJECT_ROOT  # holds intents/ and phrasebook/
     cache_dir: Path = PROJECT_ROOT / ".cache"  # app-owned: the jieba dictionary cache lives here, not in /tmp
     log_level: str = "info"
+    database_url: str = ""  # empty: SQLite under ./data (app.db.base.database_url)
     max_body_bytes: int = 64 * 1024
     max_message_chars: int = 2000
 
@@ -29,4 +30,5 @@ class Settings:
             content_dir=Path(env.get("CONTENT_DIR", default.content_dir)),
             cache_dir=Path(env.get("CACHE_DIR", default.cache_dir)),
             log_level=env.get("LOG_LEVEL", default.log_level).lower(),
+            database_url=env.get("DATABASE_URL", default.database_url),
         )

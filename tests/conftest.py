@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
 
+from app.api.main import create_app
 from app.core.engine import Engine, build_engine
 from app.core.normalize import Normalizer
+from app.db.session import Database
 from app.settings import PROJECT_ROOT, Settings
+from tests.dbs import ENGINES, fresh_database
 
 DATA = Path(__file__).parent / "data"
 
@@ -21,3 +30,42 @@ def normalizer() -> Normalizer:
 @pytest.fixture(scope="session")
 def engine(normalizer: Normalizer) -> Engine:
     return build_engine(PROJECT_ROOT, Settings().cache_dir, normalizer=normalizer)
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def database(request, tmp_path_factory) -> Database:
+    """One migrated database per engine for the session; tests isolate themselves by their own ids."""
+    with fresh_database(request.param, tmp_path_factory.mktemp("db")) as url:
+        db = Database(url)
+        yield db
+        db.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def server(engine, database) -> Iterator[str]:
+    port = _free_port()
+    app = create_app(Settings(port=port), engine, database)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not srv.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="session")
+def client(server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server, timeout=10) as c:
+        yield c

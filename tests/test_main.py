@@ -33,7 +33,8 @@ def test_settings_from_env(monkeypatch, tmp_path):
 
 def test_python_m_app_serves_suggestions(tmp_path):
     port = _free_port()
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "CACHE_DIR": str(tmp_path / "cache")}
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "CACHE_DIR": str(tmp_path / "cache"),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}"}
     proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=PROJECT_ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
@@ -51,6 +52,9 @@ def test_python_m_app_serves_suggestions(tmp_path):
         r = httpx.post(f"{base}/v1/suggest", json={"message": "快递三天没动了 帮我催一下"}, timeout=5)
         assert r.status_code == 200 and r.json()["intents"][0]["id"] == "delivery_chase"
         assert (tmp_path / "cache").is_dir()  # jieba's cache lives where the settings say, not in /tmp
+        # make run migrates the database before serving: a case-aware suggestion can be recorded at once
+        r = httpx.post(f"{base}/v1/suggest", json={"message": "杯子碎了", "conversation_id": "c1"}, timeout=5)
+        assert r.status_code == 200 and r.json()["cases"][0]["created"] is True
     finally:
         proc.terminate()
         proc.wait(timeout=10)

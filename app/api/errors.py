@@ -9,38 +9,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.errors import AppError
+
 log = logging.getLogger("app.errors")
-
-
-class AppError(Exception):
-    """The base error: carries its HTTP status and a stable machine-readable code."""
-
-    status_code = 400
-    code = "bad_request"
-
-    def __init__(self, message: str, *, status_code: int | None = None, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        if status_code is not None:
-            self.status_code = status_code
-        if code is not None:
-            self.code = code
-
-
-class FieldError(AppError):
-    """A 422 about named fields, in the same shape as a validation error."""
-
-    status_code = 422
-
-    def __init__(self, field: str, message: str, *, code: str = "invalid_request") -> None:
-        super().__init__(message, code=code)
-        self.fields = [{"field": field, "problem": code, "message": message}]
-
-    @classmethod
-    def many(cls, problems: list[tuple[str, str]], *, code: str) -> FieldError:
-        error = cls(problems[0][0], "; ".join(f"{f}: {m}" for f, m in problems), code=code)
-        error.fields = [{"field": f, "problem": code, "message": m} for f, m in problems]
-        return error
 
 
 def error_body(code: str, message: str, fields: list[dict] | None = None) -> dict:
@@ -66,7 +37,7 @@ async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
 
 
 async def _app_error(_: Request, exc: AppError) -> JSONResponse:
-    return JSONResponse(error_body(exc.code, exc.message, getattr(exc, "fields", None)), exc.status_code)
+    return JSONResponse(error_body(exc.code, exc.message, exc.fields), exc.status_code)
 
 
 async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

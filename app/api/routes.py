@@ -7,7 +7,6 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from app.api.errors import FieldError
 from app.api.schemas import (
     ErrorResponse,
     Health,
@@ -18,9 +17,11 @@ from app.api.schemas import (
     SuggestResponse,
 )
 from app.api.serialize import intents_out, suggestion_out
+from app.cases.suggest import suggest_in_case
 from app.core.engine import SHOP_TZ, Engine
 from app.core.order import Item, Order, inconsistencies
 from app.core.refund import Discount, NotCovered, QuoteItem, quote
+from app.errors import FieldError
 
 router = APIRouter()
 _ERRORS = {400: {"model": ErrorResponse}, 413: {"model": ErrorResponse}, 422: {"model": ErrorResponse}}
@@ -43,10 +44,20 @@ def suggest(body: SuggestRequest, request: Request) -> JSONResponse:
     problems = inconsistencies(order, now)
     if problems:
         raise FieldError.many([(f"body.{p.field}", p.message) for p in problems], code="impossible_order")
-    result = engine.suggest(body.message, order=order, evidence_received=frozenset(body.evidence_received),
-                            assessment=body.assessment, shop_id=body.shop_id,
-                            proposed_compensation=body.proposed_compensation, now=now)
-    return JSONResponse(suggestion_out(result))
+    evidence = frozenset(body.evidence_received)
+    if body.conversation_id is None and body.case_id is None:
+        result = engine.suggest(body.message, order=order, evidence_received=evidence, assessment=body.assessment,
+                                shop_id=body.shop_id, proposed_compensation=body.proposed_compensation, now=now)
+        return JSONResponse(suggestion_out(result))
+    with request.app.state.database.unit_of_work() as s:
+        result, refs = suggest_in_case(
+            s, engine, body.message, now=now, shop_id=body.shop_id, conversation_id=body.conversation_id,
+            case_id=body.case_id, order=order, order_id=body.order.id if body.order else None,
+            evidence_received=evidence, assessment=body.assessment, proposed_compensation=body.proposed_compensation)
+        s.flush()
+        cases = [{"id": r.case.id, "intent": r.case.intent, "status": r.case.status, "branch": r.case.branch,
+                  "version": r.case.version, "created": r.created} for r in refs]
+    return JSONResponse(suggestion_out(result, cases))
 
 
 def _order(body: SuggestRequest) -> Order:

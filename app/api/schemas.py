@@ -29,6 +29,7 @@ class OrderItem(_Strict):
 
 
 class OrderContext(_Strict):
+    id: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(None, description="订单号 order id")
     status: OrderStatus | None = Field(None, description="订单状态 order state")
     paid_at: AwareDatetime | None = None
     shipped_at: AwareDatetime | None = None
@@ -48,7 +49,9 @@ class SuggestRequest(_Strict):
     message: Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS,
                                   description="买家消息 the buyer's message, as received")]
     shop_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")] | None = None
-    conversation_id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    conversation_id: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
+        None, description="会话号:给出时消息和建议记入该会话的案件,建议接着案件的下一步 records on the conversation's cases")
+    case_id: int | None = Field(None, ge=1, description="案件号:接着这个案件 continue this case")
     order: OrderContext | None = None
     evidence_received: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=50)] = Field(
         default_factory=list, description="已收到的凭证 ids of evidence the buyer already sent")
@@ -157,6 +160,15 @@ class ApprovalOut(BaseModel):
     answer_by: str | None
 
 
+class CaseRefOut(BaseModel):
+    id: int
+    intent: str
+    status: str
+    branch: str | None
+    version: int
+    created: bool
+
+
 class SuggestResponse(BaseModel):
     status: Literal["matched", "ambiguous", "no_match"]
     intents: list[IntentOut] = Field(description="best first; empty when nothing matches")
@@ -167,6 +179,7 @@ class SuggestResponse(BaseModel):
     eligibility: dict[str, EligibilityOut] = Field(description='e.g. {"seven_day_return": {...}}')
     needs_approval: bool = Field(description="true when the amount offered or asked exceeds the agent's range")
     approval: ApprovalOut | None = Field(description="who approves and by when; null when no amount is known")
+    cases: list[CaseRefOut] = Field(description="the cases this suggestion was recorded on (with conversation_id/case_id)")
     phrasebook_version: str
 
 

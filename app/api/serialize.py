@@ -18,7 +18,7 @@ def intent_out(s: IntentScore) -> dict:
     }
 
 
-def suggestion_out(s: Suggestion) -> dict:
+def suggestion_out(s: Suggestion, cases: list[dict] | None = None) -> dict:
     m = s.match
     return {
         "status": m.status.value,
@@ -42,6 +42,7 @@ def suggestion_out(s: Suggestion) -> dict:
                         for k, e in s.eligibility.items()},
         "needs_approval": bool(s.approval and s.approval.needed),
         "approval": _approval(s.approval),
+        "cases": cases or [],
         "phrasebook_version": s.phrasebook_version,
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -26,6 +27,7 @@ SHOP_TZ = ZoneInfo("Asia/Shanghai")  # the shops' calendar: "昨天" and working
 _PRIMARY_DEADLINE = {
     "lost_parcel": "lost_parcel_verification", "seven_day_return": "seven_day_return_window",
     "delivery_chase": "pickup_timeout", "shipping_eta": "ship_by", "refund_progress": "refund_first_response",
+    "missing_item": "warehouse_feedback", "wrong_item": "warehouse_feedback",
 }
 _COMPENSATION_WORDS = ("赔", "补偿", "补贴", "返现", "红包", "补我", "退我")
 
@@ -90,7 +92,11 @@ class Engine:
 
     def suggest(self, message: str, *, order: Order | None = None, evidence_received: frozenset[str] = frozenset(),
                 assessment: str | None = None, shop_id: str | None = None,
-                proposed_compensation: Decimal | None = None, now: datetime | None = None) -> Suggestion:
+                proposed_compensation: Decimal | None = None, now: datetime | None = None,
+                known: Callable[[str], tuple[frozenset[str], str | None]] | None = None,
+                fallback_intent: str | None = None) -> Suggestion:
+        """``known(intent)`` supplies what a case already holds for that intent (evidence received, the agent's
+        assessment); ``fallback_intent`` continues an open case when the message names no problem itself."""
         order = order or Order()
         now = (now or datetime.now(SHOP_TZ)).astimezone(SHOP_TZ)
         policy = self.policies.for_shop(shop_id)
@@ -99,17 +105,25 @@ class Engine:
         amount = proposed_compensation if proposed_compensation is not None else _asked_amount(match.normalized, entities)
         approved = approval(amount, policy, now)
         scripts, deadlines, eligibility = [], [], {}
-        for scored in match.intents:
-            flow = self.playbook.flow(scored.intent)
+        intents = [s.intent for s in match.intents]
+        if fallback_intent and fallback_intent not in intents and (
+                not intents or not any(not h.negated for h in match.intents[0].keywords)):
+            # Mid-conversation, only a keyword is evidence of a new problem; a message that merely resembles
+            # an example ("照片发你了") continues the case already open.
+            intents = [fallback_intent]
+        for intent in intents:
+            flow = self.playbook.flow(intent)
             if flow is None:
                 continue
-            situation = assess(scored.intent, order, now, policy, needs_status=_uses(flow, "order_status"),
+            situation = assess(intent, order, now, policy, needs_status=_uses(flow, "order_status"),
                                needs_signer=_uses(flow, "signed_by"))
-            if scored.intent == "address_change":
+            if intent == "address_change":
                 _check_address(match.normalized, entities, situation)
-            ctx = Context(order.status, order.signed_by, evidence_received, assessment, frozenset(situation.facts))
+            evidence, judged = known(intent) if known else (evidence_received, assessment)
+            ctx = Context(order.status, order.signed_by, evidence | evidence_received, assessment or judged,
+                          frozenset(situation.facts))
             branch = self.playbook.select(flow, ctx, match.normalized)
-            values = {**_values_from(entities), **_values_for(scored.intent, situation, amount, approved)}
+            values = {**_values_from(entities), **_values_for(intent, situation, amount, approved)}
             scripts.append(self._script(flow, branch, values, situation, approved))
             deadlines.extend(d for d in situation.deadlines if d not in deadlines)
             eligibility.update(situation.eligibility)

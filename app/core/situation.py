@@ -177,6 +177,9 @@ def _lost(order: Order, now: datetime, policy: Policy, s: Situation) -> None:
 
 
 def _proxy_signed(order: Order, now: datetime, policy: Policy, s: Situation) -> None:
+    minutes = policy.response_minutes.courier_feedback
+    s.deadlines.append(Deadline("warehouse_feedback", now + timedelta(minutes=minutes),
+                                f"仓库/物流接口人 {minutes // 60} 小时内反馈核实结果(001 对接标准)"))
     if order.signed_by in ("proxy", "locker"):
         s.notes.append("第三方代签:若快递未联系买家并取得同意,签收不视为本人签收,破损/短少由商家向快递追责处理")
     elif order.signed_by == "self":

@@ -1,0 +1,48 @@
+"""Idempotency-Key for POSTs: the same key and body return the first answer; another body is a 422.
+
+The record is written in the same transaction as the work it guards, so either both land or neither;
+a concurrent twin that loses the race on the primary key replays the winner's answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.cases.models import IdempotencyRecord
+from app.db.session import Database
+from app.errors import FieldError
+
+Handler = Callable[[Session], tuple[int, dict]]
+
+
+def run(db: Database, scope: str, key: str | None, fingerprint: str, now: datetime, handler: Handler) -> tuple[int, dict]:
+    if key is None:
+        with db.unit_of_work() as s:
+            return handler(s)
+    if not 1 <= len(key) <= 200:
+        raise FieldError("header.Idempotency-Key", "Idempotency-Key 须为 1–200 个字符 must be 1–200 characters")
+    record_key = f"{scope}:{key}"
+    digest = hashlib.sha256(fingerprint.encode()).hexdigest()
+    for _ in range(3):
+        try:
+            with db.unit_of_work() as s:
+                found = s.get(IdempotencyRecord, record_key)
+                if found is not None:
+                    if found.request_hash != digest:
+                        raise FieldError("header.Idempotency-Key", "同一个 Idempotency-Key 用于了不同的请求体 "
+                                         "this key was used with a different body", code="idempotency_mismatch")
+                    return found.status_code, json.loads(found.body)
+                status, body = handler(s)
+                s.add(IdempotencyRecord(key=record_key, request_hash=digest, status_code=status,
+                                        body=json.dumps(body, ensure_ascii=False, default=str), created_at=now))
+                return status, body
+        except IntegrityError:
+            continue  # a concurrent request with the same key committed first: replay its answer
+    raise FieldError("header.Idempotency-Key", "请求冲突,请重试 concurrent requests with this key; retry",
+                     code="idempotency_busy")

@@ -1,0 +1,113 @@
+"""Tables of the case records. Events are append-only: a correction is a new event, never an edit."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, DateTime, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db.base import Base
+
+STATUSES = ("open", "waiting_buyer", "waiting_courier", "waiting_approval", "resolved", "closed")
+REMEDIES = ("resend", "refund", "partial_refund", "exchange", "compensate", "return_refund")
+EVENT_TYPES = (
+    "message_received", "suggestion_shown", "script_used", "script_edited", "script_rejected", "note",
+    "registered", "evidence_requested", "evidence_received", "action_done", "follow_up_set", "follow_up_done",
+    "status_changed", "approval_asked", "approval_given", "assessment",
+)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        CheckConstraint(_in("status", STATUSES), name="status"),
+        CheckConstraint(f"remedy IS NULL OR {_in('remedy', REMEDIES)}", name="remedy"),
+        Index("ix_cases_shop_conversation", "shop_id", "conversation_id"),
+        Index("ix_cases_shop_order", "shop_id", "order_id"),
+        Index("ix_cases_shop_status", "shop_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    shop_id: Mapped[str] = mapped_column(String(64))
+    order_id: Mapped[str | None] = mapped_column(String(64))
+    conversation_id: Mapped[str | None] = mapped_column(String(128))
+    buyer_ref: Mapped[str | None] = mapped_column(String(128))
+    intent: Mapped[str] = mapped_column(String(64))
+    branch: Mapped[str | None] = mapped_column(String(128))  # script id of the current step
+    assessment: Mapped[str | None] = mapped_column(String(64))  # the agent's latest judgement
+    status: Mapped[str] = mapped_column(String(32), default="open")
+    remedy: Mapped[str | None] = mapped_column(String(32))
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    assignee: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    evidence: Mapped[list[EvidenceItem]] = relationship(back_populates="case", order_by="EvidenceItem.id")
+    follow_ups: Mapped[list[FollowUp]] = relationship(back_populates="case", order_by="FollowUp.id")
+
+    __mapper_args__ = {"version_id_col": version}  # a stale write raises instead of overwriting
+
+
+class CaseEvent(Base):
+    __tablename__ = "case_events"
+    __table_args__ = (
+        CheckConstraint(_in("type", EVENT_TYPES), name="type"),
+        Index("ix_case_events_case_at", "case_id", "at"),
+        Index("ix_case_events_type_at", "type", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    type: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str | None] = mapped_column(String(64))
+    script_id: Mapped[str | None] = mapped_column(String(128))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class EvidenceItem(Base):
+    __tablename__ = "evidence_items"
+    __table_args__ = (UniqueConstraint("case_id", "evidence_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    evidence_id: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    received_by: Mapped[str | None] = mapped_column(String(64))
+
+    case: Mapped[Case] = relationship(back_populates="evidence")
+
+
+class FollowUp(Base):
+    __tablename__ = "follow_ups"
+    __table_args__ = (Index("ix_follow_ups_due", "done_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    what: Mapped[str] = mapped_column(String(500))
+    due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    done_by: Mapped[str | None] = mapped_column(String(64))
+
+    case: Mapped[Case] = relationship(back_populates="follow_ups")
+
+
+class IdempotencyRecord(Base):
+    """A POST's response kept under its Idempotency-Key: a retry gets the same answer, not a second record."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # route + client key
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

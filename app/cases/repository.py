@@ -1,0 +1,112 @@
+"""Every query of the case records lives here; services call these and never write SQL themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.cases.models import Case, CaseEvent, FollowUp
+
+ACTIVE = ("open", "waiting_buyer", "waiting_courier", "waiting_approval")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFilter:
+    shop_ids: tuple[str, ...] | None = None  # None: every shop
+    intent: str | None = None
+    status: str | None = None
+    assignee: str | None = None
+    active_only: bool = False
+
+
+def get_case(s: Session, case_id: int, shop_ids: tuple[str, ...] | None = None) -> Case | None:
+    query = select(Case).where(Case.id == case_id).options(selectinload(Case.evidence), selectinload(Case.follow_ups))
+    if shop_ids is not None:
+        query = query.where(Case.shop_id.in_(shop_ids))
+    return s.scalars(query).first()
+
+
+def find_active(s: Session, shop_id: str, intent: str | None, conversation_id: str | None,
+                order_id: str | None) -> Case | None:
+    """The latest case still being handled for this conversation (or order), for this intent."""
+    query = select(Case).where(Case.shop_id == shop_id, Case.status.in_(ACTIVE))
+    if intent is not None:
+        query = query.where(Case.intent == intent)
+    if conversation_id is not None:
+        query = query.where(Case.conversation_id == conversation_id)
+    elif order_id is not None:
+        query = query.where(Case.order_id == order_id)
+    else:
+        return None
+    return s.scalars(query.order_by(Case.id.desc()).limit(1)).first()
+
+
+def _filtered(query: Select, f: CaseFilter) -> Select:
+    if f.shop_ids is not None:
+        query = query.where(Case.shop_id.in_(f.shop_ids))
+    if f.intent:
+        query = query.where(Case.intent == f.intent)
+    if f.status:
+        query = query.where(Case.status == f.status)
+    elif f.active_only:
+        query = query.where(Case.status.in_(ACTIVE))
+    if f.assignee:
+        query = query.where(Case.assignee == f.assignee)
+    return query
+
+
+def list_cases(s: Session, f: CaseFilter, page: int, size: int) -> tuple[list[Case], int]:
+    total = s.scalar(_filtered(select(func.count(Case.id)), f)) or 0
+    rows = s.scalars(_filtered(select(Case), f).order_by(Case.updated_at.desc(), Case.id.desc())
+                     .offset((page - 1) * size).limit(size)).all()
+    return list(rows), total
+
+
+def overdue_follow_ups(s: Session, f: CaseFilter, now: datetime, due_before: datetime | None, page: int,
+                       size: int) -> tuple[list[tuple[FollowUp, Case]], int]:
+    limit = min(now, due_before) if due_before else now
+    base = _filtered(select(FollowUp, Case).join(Case, FollowUp.case_id == Case.id), f).where(
+        FollowUp.done_at.is_(None), FollowUp.due_at < limit)
+    total = s.scalar(_filtered(select(func.count(FollowUp.id)).join(Case, FollowUp.case_id == Case.id), f).where(
+        FollowUp.done_at.is_(None), FollowUp.due_at < limit)) or 0
+    rows = s.execute(base.order_by(FollowUp.due_at).offset((page - 1) * size).limit(size)).all()
+    return [(fu, case) for fu, case in rows], total
+
+
+def get_follow_up(s: Session, follow_up_id: int) -> FollowUp | None:
+    return s.get(FollowUp, follow_up_id)
+
+
+def timeline(s: Session, case_id: int) -> list[CaseEvent]:
+    return list(s.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.at, CaseEvent.id)))
+
+
+def count_events(s: Session, case_id: int) -> int:
+    return s.scalar(select(func.count(CaseEvent.id)).where(CaseEvent.case_id == case_id)) or 0
+
+
+def cases_created_between(s: Session, shop_ids: tuple[str, ...] | None, start: datetime, end: datetime) -> list[Case]:
+    query = select(Case).where(Case.created_at >= start, Case.created_at < end)
+    if shop_ids is not None:
+        query = query.where(Case.shop_id.in_(shop_ids))
+    return list(s.scalars(query.order_by(Case.created_at, Case.id)))
+
+
+def events_between(s: Session, shop_ids: tuple[str, ...] | None, start: datetime, end: datetime,
+                   types: tuple[str, ...]) -> list[tuple[CaseEvent, Case]]:
+    query = (select(CaseEvent, Case).join(Case, CaseEvent.case_id == Case.id)
+             .where(CaseEvent.at >= start, CaseEvent.at < end, CaseEvent.type.in_(types)))
+    if shop_ids is not None:
+        query = query.where(Case.shop_id.in_(shop_ids))
+    return [(e, c) for e, c in s.execute(query.order_by(CaseEvent.at, CaseEvent.id)).all()]
+
+
+def latest_events(s: Session, case_ids: list[int], type_: str) -> dict[int, CaseEvent]:
+    if not case_ids:
+        return {}
+    rows = s.scalars(select(CaseEvent).where(CaseEvent.case_id.in_(case_ids), CaseEvent.type == type_)
+                     .order_by(CaseEvent.at, CaseEvent.id))
+    return {e.case_id: e for e in rows}  # later rows overwrite earlier: the latest per case

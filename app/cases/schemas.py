@@ -1,0 +1,152 @@
+"""The case records' JSON contract."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from app.cases.models import EVENT_TYPES, REMEDIES, STATUSES
+
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+Remedy = Literal[REMEDIES]  # type: ignore[valid-type]
+EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+Actor = Annotated[str, Field(min_length=1, max_length=64)]
+# Events with their own endpoint keep their invariants there (a checklist, a transition, a due date).
+MANUAL_EVENTS = tuple(t for t in EVENT_TYPES if t not in
+                      ("status_changed", "evidence_received", "follow_up_set", "follow_up_done", "assessment"))
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CaseOpen(_Strict):
+    shop_id: Id | None = None
+    intent: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
+    order_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    conversation_id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    buyer_ref: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+
+
+class EventIn(_Strict):
+    type: Literal[MANUAL_EVENTS]  # type: ignore[valid-type]
+    actor: Actor | None = None
+    script_id: Annotated[str, Field(max_length=128)] | None = None
+    data: dict[str, Any] = Field(default_factory=dict, description="备注内容等 e.g. {\"text\": \"已补发\"}")
+
+
+class EvidenceReceivedIn(_Strict):
+    by: Actor | None = None
+
+
+class FollowUpIn(_Strict):
+    what: Annotated[str, Field(min_length=1, max_length=500)]
+    due_at: AwareDatetime
+    actor: Actor | None = None
+
+
+class FollowUpDoneIn(_Strict):
+    by: Actor | None = None
+
+
+class StatusIn(_Strict):
+    status: Status
+    version: int = Field(ge=1, description="the case version you saw; a stale one gets 409")
+    actor: Actor | None = None
+    reason: Annotated[str, Field(max_length=500)] | None = None
+
+
+class CasePatch(_Strict):
+    version: int = Field(ge=1)
+    actor: Actor | None = None
+    remedy: Remedy | None = None
+    amount: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)] | None = None
+    assignee: Actor | None = None
+    assessment: Annotated[str, Field(max_length=64, pattern=r"^[a-z][a-z0-9_]*$")] | None = None
+
+
+class EvidenceOut(BaseModel):
+    id: str
+    name: str
+    requested_at: datetime | None
+    received_at: datetime | None
+    received_by: str | None
+
+
+class FollowUpOut(BaseModel):
+    id: int
+    case_id: int
+    what: str
+    due_at: datetime
+    done_at: datetime | None
+    done_by: str | None
+
+
+class CaseOut(BaseModel):
+    id: int
+    shop_id: str
+    order_id: str | None
+    conversation_id: str | None
+    buyer_ref: str | None
+    intent: str
+    branch: str | None
+    assessment: str | None
+    status: Status
+    remedy: Remedy | None
+    amount: str | None
+    assignee: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    evidence: list[EvidenceOut]
+    follow_ups: list[FollowUpOut]
+
+
+class EventOut(BaseModel):
+    id: int
+    type: EventType
+    at: datetime
+    actor: str | None
+    script_id: str | None
+    data: dict[str, Any]
+
+
+class Page(BaseModel):
+    page: int
+    page_size: int
+    total: int
+
+
+class CaseList(BaseModel):
+    cases: list[CaseOut]
+    page: Page
+
+
+class OverdueItem(BaseModel):
+    follow_up: FollowUpOut
+    case: CaseOut
+
+
+class OverdueList(BaseModel):
+    follow_ups: list[OverdueItem]
+    page: Page
+
+
+class ScriptStats(BaseModel):
+    script_id: str
+    intent: str
+    shown: int
+    used: int
+    edited: int
+    rejected: int
+
+
+class StatsOut(BaseModel):
+    start: datetime
+    end: datetime
+    by_intent: dict[str, dict[str, int]]
+    by_script: list[ScriptStats]

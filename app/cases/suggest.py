@@ -1,0 +1,68 @@
+"""Case-aware suggestions: the conversation's cases supply what has already happened, and every
+message and suggestion is written to their timelines, so the next message gets the next step."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+
+from app.cases import repository as repo
+from app.cases import service
+from app.cases.models import Case
+from app.core.engine import Engine, Suggestion
+from app.core.order import Order
+
+DEFAULT_SHOP = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRef:
+    case: Case
+    created: bool
+
+
+def suggest_in_case(s: Session, engine: Engine, message: str, *, now: datetime, shop_id: str | None,
+                    conversation_id: str | None, case_id: int | None, order: Order, order_id: str | None,
+                    evidence_received: frozenset[str], assessment: str | None,
+                    proposed_compensation: Decimal | None, shop_ids: tuple[str, ...] | None = None
+                    ) -> tuple[Suggestion, list[CaseRef]]:
+    shop = shop_id or DEFAULT_SHOP
+    pinned = service.get(s, case_id, shop_ids) if case_id is not None else None
+    if pinned is not None:
+        shop, conversation_id = pinned.shop_id, pinned.conversation_id or conversation_id
+    cases: dict[str, CaseRef] = {}
+
+    def known(intent: str) -> tuple[frozenset[str], str | None]:
+        if pinned is not None and pinned.intent == intent:
+            cases[intent] = CaseRef(pinned, False)
+        elif intent not in cases:
+            case, created = service.open_or_find(s, shop_id=shop, intent=intent, now=now, order_id=order_id,
+                                                 conversation_id=conversation_id)
+            cases[intent] = CaseRef(case, created)
+        case = cases[intent].case
+        return service.received_evidence(case), case.assessment
+
+    fallback = pinned.intent if pinned is not None else None
+    if fallback is None:
+        active = repo.find_active(s, shop, None, conversation_id, order_id)
+        fallback = active.intent if active is not None else None
+    result = engine.suggest(message, order=order, evidence_received=evidence_received, assessment=assessment,
+                            shop_id=shop_id, proposed_compensation=proposed_compensation, now=now, known=known,
+                            fallback_intent=fallback)
+    for script in result.scripts:
+        case = cases[script.intent].case
+        service.add_event(s, case, "message_received", now, data={"message": message})
+        service.add_event(s, case, "suggestion_shown", now, script_id=script.script_id,
+                          data={"text": script.text, "phrasebook_version": result.phrasebook_version})
+        service.request_evidence(s, case, [e.id for e in script.evidence], now)
+        # A plain UPDATE: the buyer's message must not invalidate the version an agent is holding.
+        s.execute(update(Case).where(Case.id == case.id).values(branch=script.script_id, updated_at=now)
+                  .execution_options(synchronize_session=False))
+        set_committed_value(case, "branch", script.script_id)
+        set_committed_value(case, "updated_at", now)
+    return result, [cases[x.intent] for x in result.scripts]

@@ -1,0 +1,44 @@
+"""The one base error: it carries its HTTP status and a stable code, so services can raise it without
+knowing about HTTP and the API turns it into ``{"error": {...}}`` in one place."""
+
+from __future__ import annotations
+
+
+class AppError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, status_code: int | None = None, code: str | None = None,
+                 fields: list[dict[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
+        if status_code is not None:
+            self.status_code = status_code
+        if code is not None:
+            self.code = code
+
+
+class NotFound(AppError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(AppError):
+    status_code = 409
+    code = "conflict"
+
+
+class FieldError(AppError):
+    """A 422 about named fields, in the same shape as a validation error."""
+
+    status_code = 422
+
+    def __init__(self, field: str, message: str, *, code: str = "invalid_request") -> None:
+        super().__init__(message, code=code, fields=[{"field": field, "problem": code, "message": message}])
+
+    @classmethod
+    def many(cls, problems: list[tuple[str, str]], *, code: str) -> FieldError:
+        error = cls(problems[0][0], "; ".join(f"{f}: {m}" for f, m in problems), code=code)
+        error.fields = [{"field": f, "problem": code, "message": m} for f, m in problems]
+        return error
