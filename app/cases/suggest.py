@@ -14,7 +14,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from app.cases import repository as repo
 from app.cases import service
 from app.cases.models import Case
-from app.core.engine import Engine, Suggestion
+from app.core.engine import CaseState, Engine, Suggestion
 from app.core.order import Order
 
 DEFAULT_SHOP = "default"
@@ -37,7 +37,7 @@ def suggest_in_case(s: Session, engine: Engine, message: str, *, now: datetime, 
         shop, conversation_id = pinned.shop_id, pinned.conversation_id or conversation_id
     cases: dict[str, CaseRef] = {}
 
-    def known(intent: str) -> tuple[frozenset[str], str | None]:
+    def known(intent: str) -> CaseState:
         if pinned is not None and pinned.intent == intent:
             cases[intent] = CaseRef(pinned, False)
         elif intent not in cases:
@@ -45,7 +45,7 @@ def suggest_in_case(s: Session, engine: Engine, message: str, *, now: datetime, 
                                                  conversation_id=conversation_id)
             cases[intent] = CaseRef(case, created)
         case = cases[intent].case
-        return service.received_evidence(case), case.assessment
+        return CaseState(service.received_evidence(case), case.assessment, case.created_at)
 
     fallback = pinned.intent if pinned is not None else None
     if fallback is None:

@@ -33,6 +33,15 @@ _COMPENSATION_WORDS = ("赔", "补偿", "补贴", "返现", "红包", "补我", 
 
 
 @dataclass(frozen=True, slots=True)
+class CaseState:
+    """What a case already holds for one intent."""
+
+    evidence_received: frozenset[str] = frozenset()
+    assessment: str | None = None
+    opened_at: datetime | None = None  # deadlines that run from the report count from here, not from now
+
+
+@dataclass(frozen=True, slots=True)
 class Named:
     id: str
     name: str
@@ -93,10 +102,11 @@ class Engine:
     def suggest(self, message: str, *, order: Order | None = None, evidence_received: frozenset[str] = frozenset(),
                 assessment: str | None = None, shop_id: str | None = None,
                 proposed_compensation: Decimal | None = None, now: datetime | None = None,
-                known: Callable[[str], tuple[frozenset[str], str | None]] | None = None,
+                known: Callable[[str], CaseState] | None = None,
                 fallback_intent: str | None = None) -> Suggestion:
         """``known(intent)`` supplies what a case already holds for that intent (evidence received, the agent's
-        assessment); ``fallback_intent`` continues an open case when the message names no problem itself."""
+        assessment, when it was opened); ``fallback_intent`` continues an open case when the message names no
+        problem itself."""
         order = order or Order()
         now = (now or datetime.now(SHOP_TZ)).astimezone(SHOP_TZ)
         policy = self.policies.for_shop(shop_id)
@@ -115,13 +125,14 @@ class Engine:
             flow = self.playbook.flow(intent)
             if flow is None:
                 continue
+            state = known(intent) if known else CaseState()
             situation = assess(intent, order, now, policy, needs_status=_uses(flow, "order_status"),
-                               needs_signer=_uses(flow, "signed_by"))
+                               needs_signer=_uses(flow, "signed_by"),
+                               reported_at=state.opened_at.astimezone(SHOP_TZ) if state.opened_at else None)
             if intent == "address_change":
                 _check_address(match.normalized, entities, situation)
-            evidence, judged = known(intent) if known else (evidence_received, assessment)
-            ctx = Context(order.status, order.signed_by, evidence | evidence_received, assessment or judged,
-                          frozenset(situation.facts))
+            ctx = Context(order.status, order.signed_by, state.evidence_received | evidence_received,
+                          assessment or state.assessment, frozenset(situation.facts))
             branch = self.playbook.select(flow, ctx, match.normalized)
             values = {**_values_from(entities), **_values_for(intent, situation, amount, approved)}
             scripts.append(self._script(flow, branch, values, situation, approved))

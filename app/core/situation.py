@@ -51,7 +51,9 @@ def seven_day_window_end(signed_at: datetime | date, policy: Policy, tz) -> date
 
 
 def assess(intent: str, order: Order, now: datetime, policy: Policy, *, needs_status: bool,
-           needs_signer: bool) -> Situation:
+           needs_signer: bool, reported_at: datetime | None = None) -> Situation:
+    """``reported_at``: when the problem was first reported (the case opened); deadlines that run from
+    the report count from it, so they do not move with every new message."""
     s = Situation()
     if order.status is None and needs_status:
         s.asks.append("先核实订单物流状态(未发货 / 在途 / 已签收)")
@@ -62,7 +64,7 @@ def assess(intent: str, order: Order, now: datetime, policy: Policy, *, needs_st
         s.notes.append(ladder_note(policy))
     rule = _RULES.get(intent)
     if rule is not None:
-        rule(order, now, policy, s)
+        rule(order, now, policy, s, reported_at or now)
     s.deadlines = [replace(d, intent=d.intent or intent) for d in s.deadlines]
     return s
 
@@ -101,7 +103,7 @@ def _late_shipment(order: Order, now: datetime, policy: Policy, s: Situation) ->
                        f"最高 {rule.penalty_cap} 元,请谨慎处理")
 
 
-def _seven_day(order: Order, now: datetime, policy: Policy, s: Situation) -> None:
+def _seven_day(order: Order, now: datetime, policy: Policy, s: Situation, since: datetime) -> None:
     hours = policy.seven_day_return.window_hours
     if order.signed_at is None:
         if order.status in BEFORE_SHIPPING | ON_THE_WAY:
@@ -131,7 +133,7 @@ def _seven_day(order: Order, now: datetime, policy: Policy, s: Situation) -> Non
     s.notes.append(f"退货寄回:{policy.return_warehouses.for_product(order.product_names)}")
 
 
-def _delivery(order: Order, now: datetime, policy: Policy, s: Situation) -> None:
+def _delivery(order: Order, now: datetime, policy: Policy, s: Situation, since: datetime) -> None:
     lg = policy.logistics
     if order.status not in ON_THE_WAY:
         return
@@ -165,9 +167,9 @@ def _delivery(order: Order, now: datetime, policy: Policy, s: Situation) -> None
         s.deadlines.append(Deadline("abnormal_logistics", abnormal, f"超过 {lg.abnormal_days} 天无物流更新即属非正常物流"))
 
 
-def _lost(order: Order, now: datetime, policy: Policy, s: Situation) -> None:
+def _lost(order: Order, now: datetime, policy: Policy, s: Situation, since: datetime) -> None:
     days = policy.logistics.lost_verification_workdays
-    result = add_workdays(now, days)
+    result = add_workdays(since, days)
     why = f"{days} 个工作日内无核实结果即补发或退款"
     if result.skipped_holidays:
         why += f"(已跳过{'、'.join(result.skipped_holidays)}假期)"
@@ -176,9 +178,9 @@ def _lost(order: Order, now: datetime, policy: Policy, s: Situation) -> None:
     s.deadlines.append(Deadline("lost_parcel_verification", result.due, why))
 
 
-def _proxy_signed(order: Order, now: datetime, policy: Policy, s: Situation) -> None:
+def _proxy_signed(order: Order, now: datetime, policy: Policy, s: Situation, since: datetime) -> None:
     minutes = policy.response_minutes.courier_feedback
-    s.deadlines.append(Deadline("warehouse_feedback", now + timedelta(minutes=minutes),
+    s.deadlines.append(Deadline("warehouse_feedback", since + timedelta(minutes=minutes),
                                 f"仓库/物流接口人 {minutes // 60} 小时内反馈核实结果(001 对接标准)"))
     if order.signed_by in ("proxy", "locker"):
         s.notes.append("第三方代签:若快递未联系买家并取得同意,签收不视为本人签收,破损/短少由商家向快递追责处理")
@@ -186,9 +188,9 @@ def _proxy_signed(order: Order, now: datetime, policy: Policy, s: Situation) -> 
         s.notes.append("本人签收:按平台规则,本人签收未验货的由买家承担责任,仍应安抚并协商处理")
 
 
-def _refund_response(order: Order, now: datetime, policy: Policy, s: Situation) -> None:
+def _refund_response(order: Order, now: datetime, policy: Policy, s: Situation, since: datetime) -> None:
     minutes = policy.response_minutes.refund_first_response
-    s.deadlines.append(Deadline("refund_first_response", now + timedelta(minutes=minutes),
+    s.deadlines.append(Deadline("refund_first_response", since + timedelta(minutes=minutes),
                                 f"退款申请 {minutes} 分钟内首次响应(买家多半仍在线)"))
 
 

@@ -192,3 +192,17 @@ def test_stats_per_intent_and_script(client):
 @pytest.mark.parametrize("path", ["/v1/stats", "/v1/register.csv"])
 def test_date_range_needs_zone(client, path):
     assert client.get(path, params={"start": "2026-11-01T00:00:00", "end": "2026-11-02T00:00:00"}).status_code == 422
+
+
+def test_lost_parcel_deadline_counts_from_the_report_not_the_latest_message(client):
+    c = conv()
+    first = client.post("/v1/suggest", json={"message": "快递显示签收了 我根本没收到", "conversation_id": c,
+                                            "now": "2026-09-30T15:00:00+08:00"}).json()
+    later = client.post("/v1/suggest", json={"message": "快递显示签收了 我根本没收到 怎么还没结果",
+                                            "conversation_id": c, "now": "2026-10-09T10:00:00+08:00"}).json()
+    assert first["cases"][0]["id"] == later["cases"][0]["id"]
+
+    def due(body):
+        return [d["due_at"] for d in body["deadlines"] if d["kind"] == "lost_parcel_verification"]
+
+    assert due(first) == due(later) == ["2026-10-10T23:59:59+08:00"]

@@ -148,3 +148,21 @@ def test_evidence_checklist_and_follow_ups(database):
 def test_unknown_case_is_not_found(database):
     with database.unit_of_work() as s, pytest.raises(NotFound):
         service.get(s, 10**9)
+
+
+def test_times_come_back_as_the_same_instant_on_every_engine(database):
+    shanghai_evening = datetime(2026, 9, 30, 23, 30, tzinfo=SHOP_TZ)  # already 1 October nowhere near UTC midnight
+    with database.unit_of_work() as s:
+        case, _ = service.open_or_find(s, shop_id="shop-t", intent="lost_parcel", now=shanghai_evening,
+                                       conversation_id=f"c-{uuid.uuid4().hex[:8]}")
+        case_id = case.id
+    with database.unit_of_work() as s:
+        stored = service.get(s, case_id).created_at
+    assert stored == shanghai_evening and stored.tzinfo is not None
+    assert stored.astimezone(SHOP_TZ).date().isoformat() == "2026-09-30"
+
+
+def test_a_naive_time_is_refused(database):
+    with pytest.raises(Exception, match="naive datetime"), database.unit_of_work() as s:
+        service.open_or_find(s, shop_id="shop-t", intent="damaged", now=datetime(2026, 11, 22, 12),
+                             conversation_id=f"c-{uuid.uuid4().hex[:8]}")
