@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 
 from app.api.schemas import (
@@ -17,6 +18,7 @@ from app.api.schemas import (
     SuggestResponse,
 )
 from app.api.serialize import intents_out, suggestion_out
+from app.cases import idempotency
 from app.cases.suggest import suggest_in_case
 from app.core.engine import SHOP_TZ, Engine
 from app.core.order import Item, Order, inconsistencies
@@ -33,7 +35,8 @@ def _engine(request: Request) -> Engine:
 
 @router.post("/v1/suggest", responses={200: {"model": SuggestResponse}, **_ERRORS}, tags=["suggest"],
              summary="为一条买家消息给出意图、话术、凭证与操作 Suggest for one buyer message")
-def suggest(body: SuggestRequest, request: Request) -> JSONResponse:
+def suggest(body: SuggestRequest, request: Request,
+            idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None) -> JSONResponse:
     engine = _engine(request)
     unknown = sorted({e for e in body.evidence_received if e not in engine.catalog.vocabulary.evidence})
     if unknown:
@@ -49,7 +52,8 @@ def suggest(body: SuggestRequest, request: Request) -> JSONResponse:
         result = engine.suggest(body.message, order=order, evidence_received=evidence, assessment=body.assessment,
                                 shop_id=body.shop_id, proposed_compensation=body.proposed_compensation, now=now)
         return JSONResponse(suggestion_out(result))
-    with request.app.state.database.unit_of_work() as s:
+
+    def record(s):  # type: ignore[no-untyped-def]
         result, refs = suggest_in_case(
             s, engine, body.message, now=now, shop_id=body.shop_id, conversation_id=body.conversation_id,
             case_id=body.case_id, order=order, order_id=body.order.id if body.order else None,
@@ -57,7 +61,12 @@ def suggest(body: SuggestRequest, request: Request) -> JSONResponse:
         s.flush()
         cases = [{"id": r.case.id, "intent": r.case.intent, "status": r.case.status, "branch": r.case.branch,
                   "version": r.case.version, "created": r.created} for r in refs]
-    return JSONResponse(suggestion_out(result, cases))
+        return 200, suggestion_out(result, cases)
+
+    # A retried request (same Idempotency-Key and body) must not record the message on the case twice.
+    status, payload = idempotency.run(request.app.state.database, "suggest", idempotency_key,
+                                      body.model_dump_json(), now, record)
+    return JSONResponse(payload, status)
 
 
 def _order(body: SuggestRequest) -> Order:

@@ -206,3 +206,13 @@ def test_lost_parcel_deadline_counts_from_the_report_not_the_latest_message(clie
         return [d["due_at"] for d in body["deadlines"] if d["kind"] == "lost_parcel_verification"]
 
     assert due(first) == due(later) == ["2026-10-10T23:59:59+08:00"]
+
+
+def test_a_retried_case_aware_suggestion_is_recorded_once(client):
+    c = conv()
+    key = {"Idempotency-Key": f"k-{uuid.uuid4().hex}"}
+    body = {"message": "杯子碎了", "conversation_id": c, "now": "2026-11-22T12:00:00+08:00"}
+    answers = [client.post("/v1/suggest", json=body, headers=key).json() for _ in range(3)]
+    assert answers[0] == answers[1] == answers[2]
+    events = client.get(f"/v1/cases/{answers[0]['cases'][0]['id']}/timeline").json()
+    assert [e["type"] for e in events].count("message_received") == 1
