@@ -195,8 +195,7 @@ def _register_rows(request: Request, shop_id: str | None, start: datetime, end: 
     with _db(request).unit_of_work() as s:
         cases = repo.cases_created_between(s, (shop_id,) if shop_id else None, start, end)
         notes = repo.latest_events(s, [c.id for c in cases], "note")
-        full = [service.get(s, c.id) for c in cases]
-        return [register_row(c, intent_names, _names(request), notes.get(c.id)) for c in full]
+        return [register_row(c, intent_names, _names(request), notes.get(c.id)) for c in cases]
 
 
 @router.get("/register.csv", responses=_ERRORS, summary="导出登记表格 CSV")

@@ -89,7 +89,8 @@ def count_events(s: Session, case_id: int) -> int:
 
 
 def cases_created_between(s: Session, shop_ids: tuple[str, ...] | None, start: datetime, end: datetime) -> list[Case]:
-    query = select(Case).where(Case.created_at >= start, Case.created_at < end)
+    query = (select(Case).where(Case.created_at >= start, Case.created_at < end)
+             .options(selectinload(Case.evidence), selectinload(Case.follow_ups)))
     if shop_ids is not None:
         query = query.where(Case.shop_id.in_(shop_ids))
     return list(s.scalars(query.order_by(Case.created_at, Case.id)))
