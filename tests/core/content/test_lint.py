@@ -1,0 +1,92 @@
+"""scripts/lint: every error kind an editor can make, at its file:line:column; warnings for weak spots."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.core.content.lint import lint
+from app.settings import PROJECT_ROOT, Settings
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    for sub in ("intents", "phrasebook", "policy"):
+        shutil.copytree(PROJECT_ROOT / sub, tmp_path / sub)
+    return tmp_path
+
+
+def edit(root: Path, rel: str, old: str, new: str) -> int:
+    path = root / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if new.splitlines()[0] in line)
+
+
+def where(report, needle):
+    hits = [e for e in (*report.errors, *report.warnings) if needle in e.message]
+    assert hits, [str(e) for e in (*report.errors, *report.warnings)]
+    return hits[0]
+
+
+def test_shipped_content_is_clean():
+    report = lint(PROJECT_ROOT, Settings().cache_dir)
+    assert report.errors == () and report.warnings == (), report.lines()
+
+
+def test_branch_that_no_context_reaches(root):
+    line = edit(root, "phrasebook/damaged.yaml", "  - id: box_damaged_slight\n    name: 外包装轻微破损:引导确认收货,小额补偿\n"
+                "    when: {evidence_received: [box_photos], assessment: box_damaged_slight}",
+                "  - id: box_damaged_slight\n    name: 外包装轻微破损:引导确认收货,小额补偿\n"
+                "    when: {evidence_received: [box_photos], assessment: box_damaged_severe}")
+    e = where(lint(root), "never selected")
+    assert (e.file, e.line, e.severity) == ("phrasebook/damaged.yaml", line, "error") and "box_damaged_severe" in e.message
+
+
+def test_script_that_fails_with_sample_values(root):
+    line = edit(root, "phrasebook/damaged.yaml", "{{ amount }}元的小额补偿", "{{ amount + 1 }}元的小额补偿")
+    e = where(lint(root), "fails to render")
+    assert e.file == "phrasebook/damaged.yaml" and e.line < line and e.column == 5
+
+
+def test_test_sentence_matched_elsewhere(root):
+    edit(root, "intents/damaged.yaml", "tests:\n", "tests:\n  - 什么时候发货\n")
+    e = where(lint(root), "test sentence is matched as 'shipping_eta'")
+    lines = (root / "intents/damaged.yaml").read_text(encoding="utf-8").splitlines()
+    assert e.file == "intents/damaged.yaml" and lines[e.line - 1].strip() == "- 什么时候发货" and e.column == 5
+
+
+def test_near_miss_matched_as_its_own_intent_is_a_warning(root):
+    edit(root, "intents/damaged.yaml", "negatives:\n", "negatives:\n  - 杯子碎了\n")
+    e = where(lint(root), "near miss is matched as this intent")
+    assert e.severity == "warning" and e.file == "intents/damaged.yaml"
+
+
+def test_forbidden_wording_and_long_scripts_are_warnings(root):
+    edit(root, "phrasebook/damaged.yaml", "内件照片给我们以便我们核实具体情况", "内件照片发到我微信号abc,好评返现5元")
+    report = lint(root)
+    assert report.errors == ()
+    assert where(report, "'微信号'").severity == "warning" and where(report, "'好评返现'").severity == "warning"
+    edit(root, "phrasebook/wrong_item.yaml", "text: >-\n", "text: >-\n      " + "亲" * 160 + "\n")
+    assert where(lint(root), "script is long").severity == "warning"
+
+
+def test_load_errors_come_through_with_policy_errors_in_one_report(root):
+    edit(root, "phrasebook/damaged.yaml", "actions: [note]", "actions: [nope]")
+    (root / "policy/shops/bad.yaml").write_text("compensation:\n  agent_max: -1\n", encoding="utf-8")
+    files = {e.file for e in lint(root).errors}
+    assert {"phrasebook/damaged.yaml", "policy/shops/bad.yaml"} <= files
+
+
+def test_cli_exit_codes(root):
+    ok = subprocess.run([sys.executable, "scripts/lint"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and "0 个错误 errors" in ok.stdout
+    edit(root, "phrasebook/damaged.yaml", "actions: [note]", "actions: [nope]")
+    bad = subprocess.run([sys.executable, "scripts/lint", "--root", str(root)], cwd=PROJECT_ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1 and "phrasebook/damaged.yaml:" in bad.stdout and "nope" in bad.stdout
