@@ -7,7 +7,7 @@ from logging.config import fileConfig
 from alembic import context
 
 import app.db.models  # noqa: F401  - registers every table on Base.metadata
-from app.db.base import Base, database_url, make_engine
+from app.db.base import Base, UTCDateTime, database_url, make_engine
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -32,10 +32,17 @@ def run_migrations_online() -> None:
     engine.dispose()
 
 
+def _render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]
+    # Migrations must not import app code: the UTC wrapper is stored as a plain zoned DateTime.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     # Batch mode lets the same migrations alter tables on SQLite, which lacks most ALTER TABLE forms.
     context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
-                      compare_type=True)
+                      compare_type=True, render_item=_render_item)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -17,6 +17,7 @@ class Settings:
     cache_dir: Path = PROJECT_ROOT / ".cache"  # app-owned: the jieba dictionary cache lives here, not in /tmp
     log_level: str = "info"
     database_url: str = ""  # empty: SQLite under ./data (app.db.base.database_url)
+    watch_content: bool = True  # hot reload on file changes
     max_body_bytes: int = 64 * 1024
     max_message_chars: int = 2000
 
@@ -31,4 +32,5 @@ class Settings:
             cache_dir=Path(env.get("CACHE_DIR", default.cache_dir)),
             log_level=env.get("LOG_LEVEL", default.log_level).lower(),
             database_url=env.get("DATABASE_URL", default.database_url),
+            watch_content=env.get("WATCH_CONTENT", "1") not in ("0", "false", "no"),
         )

@@ -50,7 +50,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def server(engine, database) -> Iterator[str]:
     port = _free_port()
-    app = create_app(Settings(port=port), engine, database)
+    app = create_app(Settings(port=port, watch_content=False), engine, database)
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 from fastapi import FastAPI
 
@@ -13,8 +14,11 @@ from app.api import errors
 from app.api.limits import BodyLimit
 from app.api.routes import router
 from app.cases.endpoints import router as cases_router
-from app.core.engine import Engine, build_engine
+from app.core.engine import SHOP_TZ, Engine, build_engine
 from app.db.session import Database
+from app.phrasebook.endpoints import router as phrasebook_router
+from app.phrasebook.service import record_live
+from app.reload import ContentHolder
 from app.settings import Settings
 
 log = logging.getLogger("app")
@@ -26,16 +30,28 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if getattr(app.state, "engine", None) is None:
-            app.state.engine = build_engine(settings.content_dir, settings.cache_dir)
-            log.info("phrasebook %s loaded: %d intents", app.state.engine.version,
-                     len(app.state.engine.catalog.public_intents))
+        built = getattr(app.state, "initial_engine", None) or build_engine(settings.content_dir, settings.cache_dir)
         owned = getattr(app.state, "database", None) is None
         if owned:
             app.state.database = Database(settings.database_url or None)
+        database: Database = app.state.database
+
+        def went_live(new: Engine, old: Engine | None, trigger: str) -> None:
+            try:
+                with database.unit_of_work() as s:
+                    record_live(s, new, old, trigger, datetime.now(SHOP_TZ))
+            except Exception:  # noqa: BLE001 - history must never stop content from going live
+                log.exception("could not record phrasebook version %s", new.version)
+
+        app.state.content = ContentHolder(settings.content_dir, settings.cache_dir, built, on_live=went_live)
+        went_live(built, None, "start-up")
+        log.info("phrasebook %s live: %d intents", built.version, len(built.catalog.public_intents))
+        if settings.watch_content:
+            app.state.content.watch()
         yield
+        app.state.content.stop()
         if owned:
-            app.state.database.dispose()
+            database.dispose()
 
     app = FastAPI(
         title="售后助手 After-sales assistant",
@@ -44,11 +60,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
                     " For each buyer message: the intent, the shop's script, the evidence to ask for and the case actions.",
         lifespan=lifespan,
     )
-    app.state.engine = engine
+    app.state.initial_engine = engine
     app.state.database = database
     app.state.settings = settings
     errors.install(app)
     app.include_router(router)
     app.include_router(cases_router)
+    app.include_router(phrasebook_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

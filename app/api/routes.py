@@ -30,7 +30,7 @@ _ERRORS = {400: {"model": ErrorResponse}, 413: {"model": ErrorResponse}, 422: {"
 
 
 def _engine(request: Request) -> Engine:
-    return request.app.state.engine
+    return request.app.state.content.engine  # read once per request: a reload swaps it between requests
 
 
 @router.post("/v1/suggest", responses={200: {"model": SuggestResponse}, **_ERRORS}, tags=["suggest"],

@@ -47,7 +47,7 @@ def _db(request: Request) -> Database:
 
 
 def _names(request: Request) -> dict[str, str]:
-    return dict(request.app.state.engine.catalog.vocabulary.evidence)
+    return dict(request.app.state.content.engine.catalog.vocabulary.evidence)
 
 
 def _now() -> datetime:
@@ -190,7 +190,7 @@ def _range(start: datetime, end: datetime) -> None:
 
 def _register_rows(request: Request, shop_id: str | None, start: datetime, end: datetime) -> list[list[str]]:
     _range(start, end)
-    engine = request.app.state.engine
+    engine = request.app.state.content.engine
     intent_names = {i.id: i.name for i in engine.catalog.intents.values()}
     with _db(request).unit_of_work() as s:
         cases = repo.cases_created_between(s, (shop_id,) if shop_id else None, start, end)

@@ -41,7 +41,7 @@ class Matcher:
         self.catalog = catalog
         self.config = cfg = config or MatcherConfig()
         self._normalize = normalizer
-        self._tokenizer = tokenizer
+        self.tokenizer = tokenizer
         self._keywords = KeywordIndex([k for i in catalog.intents.values() for k in i.keywords])
         entries: list[Entry] = []
         for intent in catalog.intents.values():
@@ -64,7 +64,7 @@ class Matcher:
         # example; the order is the one decide() computes under this matcher's configuration.
         logits = logits_for(loglik, hits, self.config)
         leaders = heapq.nlargest(_EXPLAINED, (i for i in logits if i != NONE_INTENT), key=logits.__getitem__)
-        nearest = self._similar.nearest(bare, self._tokenizer.tokens(norm), set(leaders))
+        nearest = self._similar.nearest(bare, self.tokenizer.tokens(norm), set(leaders))
         return Evidence(norm, bare, hits, loglik, nearest)
 
     def decide(self, ev: Evidence, config: MatcherConfig | None = None) -> Match:

@@ -31,7 +31,8 @@ class Tokenizer:
             cache_dir.mkdir(parents=True, exist_ok=True)
             self._jieba.tmp_dir = str(cache_dir)
         self._jieba.initialize()
-        for word in sorted(set(words)):
+        self.words = frozenset(words)
+        for word in sorted(self.words):
             # A high frequency keeps a content keyword whole even where jieba's own dictionary would split it.
             self._jieba.add_word(word, freq=100_000)
 

@@ -1,5 +1,6 @@
 """Every table's model is imported here so that Alembic's autogenerate sees the whole schema."""
 
 from app.cases.models import Case, CaseEvent, EvidenceItem, FollowUp, IdempotencyRecord
+from app.phrasebook.models import PhrasebookVersion
 
-__all__ = ["Case", "CaseEvent", "EvidenceItem", "FollowUp", "IdempotencyRecord"]
+__all__ = ["Case", "CaseEvent", "EvidenceItem", "FollowUp", "IdempotencyRecord", "PhrasebookVersion"]

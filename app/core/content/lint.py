@@ -40,12 +40,22 @@ class Report:
 
 
 def lint(root: Path, cache_dir: Path | None = None) -> Report:
+    return build_checked(root, cache_dir)[1]
+
+
+def build_checked(root: Path, cache_dir: Path | None = None, reuse=None):  # type: ignore[no-untyped-def]
+    """(engine, report): the engine only when the report has no error. What a reload puts live."""
     from app.core.engine import build_engine  # the engine needs the content; imported here to avoid a cycle
 
     try:
-        engine = build_engine(root, cache_dir)
+        engine = build_engine(root, cache_dir, reuse=reuse)
     except ContentInvalid as exc:
-        return _report(exc.errors)
+        return None, _report(exc.errors)
+    report = _checks(engine)
+    return (engine if report.ok else None), report
+
+
+def _checks(engine) -> Report:  # type: ignore[no-untyped-def]
     found: list[ContentError] = list(engine.catalog.warnings)
     found += _unreachable(engine)
     found += _renders(engine.catalog)

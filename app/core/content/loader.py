@@ -18,14 +18,11 @@ from app.core.content.yamlsafe import load_yaml
 def load_catalog(root: Path, normalize: Callable[[str], str]) -> Catalog:
     """Load the content under ``root`` (holding intents/ and phrasebook/). Raises ContentInvalid."""
     c = Collector(root)
-    digest = hashlib.sha256()
     docs: dict[str, list[tuple[Path, Any]]] = {"intents": [], "phrasebook": []}
     vocab_doc = None
     for sub in ("intents", "phrasebook"):
         for path in sorted((root / sub).glob("*.yaml")):
-            raw = path.read_bytes()
-            digest.update(c.rel(path).encode() + b"\0" + raw + b"\0")
-            loaded = load_yaml(raw, c.rel(path))
+            loaded = load_yaml(path.read_bytes(), c.rel(path))
             if loaded.error:
                 c.errors.append(loaded.error)
                 continue
@@ -45,8 +42,23 @@ def load_catalog(root: Path, normalize: Callable[[str], str]) -> Catalog:
         raise ContentInvalid(c.errors)
     return Catalog(
         intents=Catalog.freeze(intents), flows=Catalog.freeze(flows), vocabulary=vocab,
-        version=digest.hexdigest()[:12], warnings=tuple(e for e in c.errors if e.severity == "warning"),
+        version=content_digest(root), warnings=tuple(e for e in c.errors if e.severity == "warning"),
     )
+
+
+CONTENT_FOLDERS = ("intents", "phrasebook", "policy")
+
+
+def content_files(root: Path) -> list[Path]:
+    return sorted(p for sub in CONTENT_FOLDERS for p in (root / sub).rglob("*.y*ml") if p.is_file())
+
+
+def content_digest(root: Path) -> str:
+    """The content version: every content file's path and bytes, policy included."""
+    digest = hashlib.sha256()
+    for path in content_files(root):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:12]
 
 
 def _vocabulary(c: Collector, doc: tuple[Path, Any] | None) -> Vocabulary:

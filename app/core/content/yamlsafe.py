@@ -6,6 +6,7 @@ broken file must produce a clear error and never exhaust memory or execute anyth
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,22 +30,39 @@ class Loaded:
     error: ContentError | None
 
 
+_CACHE: dict[tuple[str, str], Loaded] = {}
+_CACHE_MAX = 512
+
+
 def load_yaml(text: str | bytes, file: str) -> Loaded:
-    size = len(text.encode("utf-8") if isinstance(text, str) else text)
+    """Parse once per (file, bytes): a reload re-parses only what an editor changed. Loaded values are
+    never mutated, so sharing them between the live and the new catalog is safe."""
+    raw = text.encode("utf-8") if isinstance(text, str) else text
+    key = (file, hashlib.sha256(raw).hexdigest())
+    hit = _CACHE.get(key)
+    if hit is None:
+        hit = _load(raw, file)
+        if len(_CACHE) >= _CACHE_MAX:
+            _CACHE.pop(next(iter(_CACHE)))  # oldest first: dicts keep insertion order
+        _CACHE[key] = hit
+    return hit
+
+
+def _load(text: bytes, file: str) -> Loaded:
+    size = len(text)
     if size > MAX_BYTES:
         return _fail(file, 0, 0, f"文件过大 file too large: {size} bytes > {MAX_BYTES}")
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            return _fail(file, 0, 0, f"不是 UTF-8 编码 not UTF-8: {exc.reason} at byte {exc.start}")
-    problem = _prescan(text, file)
+    try:
+        decoded = text.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return _fail(file, 0, 0, f"不是 UTF-8 编码 not UTF-8: {exc.reason} at byte {exc.start}")
+    problem = _prescan(decoded, file)
     if problem is not None:
         return Loaded(None, problem)
     yaml = YAML(typ="rt", pure=True)
     yaml.allow_duplicate_keys = False
     try:
-        return Loaded(yaml.load(text), None)
+        return Loaded(yaml.load(decoded), None)
     except DuplicateKeyError as exc:
         mark = exc.problem_mark
         return _fail(file, mark.line + 1, mark.column + 1, f"重复的键 duplicate key: {exc.problem}")

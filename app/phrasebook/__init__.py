@@ -1,0 +1,1 @@
+"""The phrasebook as a live, versioned thing: reloads, their history, what editors see."""

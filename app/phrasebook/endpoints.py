@@ -1,0 +1,75 @@
+"""Phrasebook routes: reload, status, history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from app.core.content.errors import ContentError
+from app.core.engine import SHOP_TZ
+from app.phrasebook import service
+
+router = APIRouter(prefix="/v1", tags=["phrasebook"])
+
+
+class Problem(BaseModel):
+    file: str
+    line: int
+    column: int
+    severity: str
+    message: str
+    text: str
+
+
+class ReloadOut(BaseModel):
+    accepted: bool
+    changed: bool
+    live_version: str
+    errors: list[Problem]
+    warnings: list[Problem]
+
+
+class StatusOut(BaseModel):
+    live: dict[str, Any]
+    rejected: dict[str, Any] | None
+
+
+def _problem(e: ContentError) -> dict:
+    return {"file": e.file, "line": e.line, "column": e.column, "severity": e.severity, "message": e.message,
+            "text": str(e)}
+
+
+@router.post("/admin/reload", response_model=ReloadOut, summary="立即重新加载话术 Reload the content now")
+def reload(request: Request) -> JSONResponse:
+    outcome = request.app.state.content.reload("admin reload")
+    return JSONResponse({"accepted": outcome.accepted, "changed": outcome.changed, "live_version": outcome.live_version,
+                         "errors": [_problem(e) for e in outcome.errors],
+                         "warnings": [_problem(e) for e in outcome.warnings]})
+
+
+@router.get("/phrasebook/status", response_model=StatusOut, summary="线上版本与被拒绝的修改 Live and rejected versions")
+def status(request: Request) -> JSONResponse:
+    holder = request.app.state.content
+    rejected = holder.rejected
+    return JSONResponse({
+        "live": {"version": holder.engine.version, "since": holder.live_since.isoformat()},
+        "rejected": None if rejected is None else {
+            "version": rejected.version, "at": rejected.at.isoformat(), "errors": [_problem(e) for e in rejected.errors]},
+    })
+
+
+@router.get("/phrasebook/history", summary="上线过的版本 Versions that went live")
+def history(request: Request, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> JSONResponse:
+    with request.app.state.database.unit_of_work() as s:
+        rows = service.history(s, limit)
+        return JSONResponse({"versions": [
+            {"version": r.version, "previous": r.previous, "went_live_at": _local(r.went_live_at), "trigger": r.trigger,
+             "changes": r.changes} for r in rows]})
+
+
+def _local(value: datetime) -> str:
+    return value.astimezone(SHOP_TZ).isoformat()

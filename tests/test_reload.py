@@ -1,0 +1,166 @@
+"""Hot reload end to end: a real server on a copy of the content, edited while it serves."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+
+from app.api.main import create_app
+from app.settings import PROJECT_ROOT, Settings
+from tests.conftest import _free_port
+
+SCRIPT = "亲爱哒,很抱歉给您带来不便,请问亲亲是否本人签收的呢?"
+FLOW = "phrasebook/damaged.yaml"
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    for sub in ("intents", "phrasebook", "policy"):
+        shutil.copytree(PROJECT_ROOT / sub, tmp_path / sub)
+    return tmp_path
+
+
+@pytest.fixture
+def serve(content, engine, tmp_path):
+    servers = []
+
+    def start(watch: bool) -> str:
+        port = _free_port()
+        settings = Settings(port=port, content_dir=content, watch_content=watch,
+                            database_url=f"sqlite:///{tmp_path / 'reload.db'}")
+        from app.db.migrate import upgrade
+
+        upgrade(settings.database_url)
+        server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
+        threading.Thread(target=server.run, daemon=True).start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        servers.append(server)
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for server in servers:
+        server.should_exit = True
+
+
+def write(content: Path, rel: str, text: str) -> None:
+    """Save the way many editors do: write a temporary file, then rename it over the original."""
+    target = content / rel
+    tmp = target.with_suffix(".tmp~")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, target)
+
+
+def edited(content: Path, new_script: str) -> str:
+    return (content / FLOW).read_text(encoding="utf-8").replace(SCRIPT, new_script, 1)
+
+
+def damaged_text(client) -> tuple[str, str]:
+    body = client.post("/v1/suggest", json={"message": "杯子碎了"}).json()
+    return body["phrasebook_version"], body["suggestions"][0]["text"]
+
+
+def test_good_edit_goes_live_broken_edit_is_rejected_with_line(serve, content):
+    with httpx.Client(base_url=serve(watch=False), timeout=30) as client:
+        v0, text = damaged_text(client)
+        assert text.startswith(SCRIPT)
+        original = (content / FLOW).read_text(encoding="utf-8")
+        write(content, FLOW, edited(content, "亲,非常抱歉!请问是您本人签收的吗?"))
+        r = client.post("/v1/admin/reload").json()
+        assert r["accepted"] and r["changed"] and r["live_version"] != v0
+        v1, text = damaged_text(client)
+        assert v1 == r["live_version"] and text.startswith("亲,非常抱歉!")
+        write(content, FLOW, original.replace("actions: [note]", "actions: [nope]", 1))
+        r = client.post("/v1/admin/reload").json()
+        assert not r["accepted"] and r["live_version"] == v1
+        assert any(e["file"] == FLOW and e["line"] > 0 and "nope" in e["message"] for e in r["errors"])
+        status = client.get("/v1/phrasebook/status").json()
+        assert status["live"]["version"] == v1 and status["rejected"]["errors"][0]["text"].startswith(f"{FLOW}:")
+        assert damaged_text(client) == (v1, text)  # the last good version keeps serving
+        history = client.get("/v1/phrasebook/history").json()["versions"]
+        assert [h["version"] for h in history[:2]] == [v1, v0]
+        assert {"script_id": "damaged.ask_evidence", "change": "changed"}.items() <= history[0]["changes"][0].items()
+
+
+def test_saving_a_file_takes_effect_within_two_seconds(serve, content):
+    with httpx.Client(base_url=serve(watch=True), timeout=30) as client:
+        v0, _ = damaged_text(client)
+        write(content, FLOW, edited(content, "亲,收到您的反馈啦!"))
+        start = time.monotonic()
+        while damaged_text(client)[0] == v0:
+            assert time.monotonic() - start < 10, "the edit never went live"
+            time.sleep(0.05)
+        assert time.monotonic() - start <= 2.0
+        assert damaged_text(client)[1].startswith("亲,收到您的反馈啦!")
+
+
+def test_hundred_reloads_alternating_good_and_broken_under_load(serve, content):
+    base = serve(watch=False)
+    original = (content / FLOW).read_text(encoding="utf-8")
+    good = [original.replace(SCRIPT, "亲,版本甲。", 1), original.replace(SCRIPT, "亲,版本乙。", 1)]
+    broken = [original.replace("actions: [note]", "actions: [nope]", 1), original + "\n  - id: [unclosed\n",
+              original.replace("{{ amount }}元的小额补偿", "{{ amout }}元的小额补偿", 1)]
+    statuses: Counter[int] = Counter()
+    versions: set[str] = set()
+    stop = threading.Event()
+
+    def stream() -> None:
+        with httpx.Client(base_url=base, timeout=30) as c:
+            deadline = time.monotonic() + 300
+            while not stop.is_set() and time.monotonic() < deadline:
+                r = c.post("/v1/suggest", json={"message": "快递三天没动了 帮我催一下"})
+                statuses[r.status_code] += 1
+                versions.add(r.json().get("phrasebook_version", "?"))
+
+    thread = threading.Thread(target=stream)
+    thread.start()
+    live: list[str] = []
+    try:
+        with httpx.Client(base_url=base, timeout=60) as client:
+            live.append(client.get("/v1/phrasebook/status").json()["live"]["version"])
+            for i in range(100):
+                is_good = i % 2 == 0
+                write(content, FLOW, good[(i // 2) % 2] if is_good else broken[(i // 2) % 3])
+                r = client.post("/v1/admin/reload")
+                assert r.status_code == 200
+                body = r.json()
+                assert body["accepted"] is is_good, body["errors"][:1]
+                if is_good:
+                    assert body["live_version"] != live[-1]
+                    live.append(body["live_version"])
+                else:
+                    assert body["live_version"] == live[-1]
+    finally:
+        stop.set()
+        thread.join()
+    assert sum(statuses.values()) > 50 and set(statuses) == {200}
+    assert versions <= set(live)  # every answer came from a version that was live, never a broken one
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a: &a [x, x, x, x, x, x, x, x]\n" + "".join(f"b{i}: &b{i} [*a, *a, *a, *a]\n" for i in range(9)), "anchors"),
+        ("[" * 50_000 + "]" * 50_000, "nesting deeper"),
+        ("a: " + "x" * 10_000_000, "too large"),
+        ("x: !!python/object/apply:os.system ['echo hacked']\n", "custom tag"),
+    ],
+    ids=["alias-bomb", "deep-nesting", "10-MB", "python-object"],
+)
+def test_malicious_files_are_rejected_and_the_service_lives(serve, content, text, expected):
+    with httpx.Client(base_url=serve(watch=False), timeout=60) as client:
+        v0, _ = damaged_text(client)
+        (content / "intents" / "evil.yaml").write_text(text, encoding="utf-8")
+        r = client.post("/v1/admin/reload").json()
+        assert not r["accepted"] and any(expected in e["message"] and e["file"] == "intents/evil.yaml" for e in r["errors"])
+        assert damaged_text(client)[0] == v0 and client.get("/healthz").status_code == 200
