@@ -122,7 +122,7 @@ class Engine:
             # an example ("照片发你了") continues the case already open.
             intents = [fallback_intent]
         for intent in intents:
-            flow = self.playbook.flow(intent)
+            flow = self.playbook.flow(intent, shop_id)
             if flow is None:
                 continue
             state = known(intent) if known else CaseState()

@@ -43,14 +43,15 @@ def holds(when: Conditions, ctx: Context, normalized_message: str) -> bool:
 class Playbook:
     def __init__(self, catalog: Catalog) -> None:
         self._catalog = catalog
-        # Compiled once per catalog: rendering is on the request path.
-        self._templates = {b.script_id: compile_template(b.text)
-                           for f in catalog.flows.values() for b in f.branches}
-        self._placeholders = {b.script_id: placeholders_of(b.text)
-                              for f in catalog.flows.values() for b in f.branches}
+        branches = {b for f in catalog.flows.values() for b in f.branches}
+        branches |= {b for shop in catalog.shop_flows.values() for f in shop.values() for b in f.branches}
+        # Compiled once per catalog: rendering is on the request path. Keyed by branch, not script id,
+        # because a shop may word the same step differently.
+        self._templates = {b: compile_template(b.text) for b in branches}
+        self._placeholders = {b: placeholders_of(b.text) for b in branches}
 
-    def flow(self, intent: str) -> Flow | None:
-        return self._catalog.flows.get(intent)
+    def flow(self, intent: str, shop_id: str | None = None) -> Flow | None:
+        return self._catalog.flows_for(shop_id).get(intent)
 
     def select(self, flow: Flow, ctx: Context, normalized_message: str) -> Branch:
         """The most specific branch whose conditions all hold; the entry step when nothing more is known."""
@@ -64,8 +65,8 @@ class Playbook:
 
     def render(self, branch: Branch, values: Mapping[str, str]) -> Rendered:
         labels = self._catalog.vocabulary.placeholders
-        names = sorted(self._placeholders[branch.script_id])
+        names = sorted(self._placeholders[branch])
         missing = tuple(n for n in names if not values.get(n))
         filled = {n: values[n] if values.get(n) else f"【{labels.get(n, n)}】" for n in names}
-        return Rendered(self._templates[branch.script_id].render(**filled), missing)
+        return Rendered(self._templates[branch].render(**filled), missing)
 

@@ -1,5 +1,6 @@
 """Shop policy: the defaults from the seeds (policy/default.yaml), overridden per shop
-(policy/shops/<shop_id>.yaml). Validated by pydantic; every mistake is reported with file:line."""
+(phrasebook/shops/<shop_id>/policy.yaml, beside the shop's scripts). Validated by pydantic; every mistake
+is reported with file:line."""
 
 from __future__ import annotations
 
@@ -101,20 +102,20 @@ class Policies:
 
 
 def load_policies(root: Path) -> Policies:
-    """Load policy/default.yaml and policy/shops/*.yaml under ``root``. Raises ContentInvalid."""
+    """Load policy/default.yaml and phrasebook/shops/*/policy.yaml under ``root``. Raises ContentInvalid."""
     errors: list[ContentError] = []
     default_path = root / "policy" / "default.yaml"
     base = _read(default_path, root, errors)
     default = _validate(base, base, default_path, root, errors) if base is not None else None
     shops: dict[str, Policy] = {}
-    for path in sorted((root / "policy" / "shops").glob("*.yaml")):
+    for path in sorted((root / "phrasebook" / "shops").glob("*/policy.yaml")):
         override = _read(path, root, errors)
         if override is None or base is None:
             continue
         merged = _merge(_plain(base), _plain(override))
         policy = _validate(merged, override, path, root, errors)
         if policy is not None:
-            shops[path.stem] = policy
+            shops[path.parent.name] = policy
     if errors or default is None:
         raise ContentInvalid(errors or [ContentError("policy/default.yaml", 0, 0, "缺少默认政策 default policy missing")])
     return Policies(default, shops)

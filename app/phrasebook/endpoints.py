@@ -43,6 +43,24 @@ def _problem(e: ContentError) -> dict:
             "text": str(e)}
 
 
+@router.get("/phrasebook", summary="店铺的有效话术及其来源 Effective scripts of a shop, with where each came from")
+def effective(request: Request, shop_id: Annotated[str | None, Query(max_length=64)] = None) -> JSONResponse:
+    engine = request.app.state.content.engine
+    vocab = engine.catalog.vocabulary
+    flows = engine.catalog.flows_for(shop_id)
+    return JSONResponse({
+        "shop_id": shop_id, "phrasebook_version": engine.version,
+        "shops": sorted(engine.catalog.shop_flows),
+        "scripts": [
+            {"script_id": b.script_id, "intent": b.intent, "name": b.name, "text": b.text, "entry": b.entry,
+             "evidence": [{"id": e, "name": vocab.evidence[e]} for e in b.evidence],
+             "actions": [{"id": a, "name": vocab.actions[a]} for a in b.actions],
+             "source": str(b.source), "overridden": not b.source.file.startswith("phrasebook/" + b.intent)}
+            for flow in flows.values() for b in flow.branches
+        ],
+    })
+
+
 @router.post("/admin/reload", response_model=ReloadOut, summary="立即重新加载话术 Reload the content now")
 def reload(request: Request) -> JSONResponse:
     outcome = request.app.state.content.reload("admin reload")

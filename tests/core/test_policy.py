@@ -30,20 +30,23 @@ def test_a_shop_overrides_only_what_it_names():
 @pytest.fixture
 def root(tmp_path):
     shutil.copytree(PROJECT_ROOT / "policy", tmp_path / "policy")
+    shutil.copytree(PROJECT_ROOT / "phrasebook", tmp_path / "phrasebook")
     return tmp_path
 
 
 def test_mistakes_are_reported_with_file_and_line(root):
-    (root / "policy" / "shops" / "bad.yaml").write_text(
+    (root / "phrasebook" / "shops" / "bad").mkdir(parents=True, exist_ok=True)
+    (root / "phrasebook" / "shops" / "bad" / "policy.yaml").write_text(
         "compensation:\n  agent_max: -5\nlogistics:\n  stalled_dayz: 2\n", encoding="utf-8")
     with pytest.raises(ContentInvalid) as caught:
         load_policies(root)
     text = [str(e) for e in caught.value.errors]
-    assert any(t.startswith("policy/shops/bad.yaml:2:") and "agent_max" in t for t in text)
-    assert any(t.startswith("policy/shops/bad.yaml:4:") and "stalled_dayz" in t for t in text)
+    assert any(t.startswith("phrasebook/shops/bad/policy.yaml:2:") and "agent_max" in t for t in text)
+    assert any(t.startswith("phrasebook/shops/bad/policy.yaml:4:") and "stalled_dayz" in t for t in text)
 
 
 def test_inverted_range_is_an_error(root):
-    (root / "policy" / "shops" / "inverted.yaml").write_text("compensation:\n  agent_min: 40\n", encoding="utf-8")
+    (root / "phrasebook" / "shops" / "inverted").mkdir(parents=True, exist_ok=True)
+    (root / "phrasebook" / "shops" / "inverted" / "policy.yaml").write_text("compensation:\n  agent_min: 40\n", encoding="utf-8")
     with pytest.raises(ContentInvalid, match="agent_min must not exceed agent_max"):
         load_policies(root)

@@ -46,12 +46,47 @@ def parse_flow(c: Collector, path: Path, data: Any, vocab: Vocabulary, normalize
     if not isinstance(raw, list) or not raw:
         c.add(file, at(data), "缺少 branches 列表 missing non-empty list 'branches'")
         return None
-    branches: list[Branch] = []
-    for i, b in enumerate(raw):
-        if not isinstance(b, dict):
-            c.add(file, at(raw, i), "每个分支必须是映射 each branch must be a mapping")
-            continue
-        text = text_field(c, file, b, "text")
+    branches = [b for i, item in enumerate(raw)
+                if (b := _branch(c, file, item, at(raw, i), intent_id, vocab, normalize, None)) is not None]
+    return _checked(c, file, at(data, "branches"), intent_id, branches)
+
+
+def parse_override(c: Collector, path: Path, data: Any, base: Flow | None, vocab: Vocabulary,
+                   normalize: Callable[[str], str]) -> Flow | None:
+    """A shop's phrasebook/shops/<shop>/<intent>.yaml: each branch replaces the shared branch with its id
+    (only the fields given change) or, with a new id, is added to the flow."""
+    file = c.rel(path)
+    intent_id = text_field(c, file, data, "intent")
+    if intent_id and intent_id != path.stem:
+        c.add(file, at(data, "intent"), f"intent '{intent_id}' 必须与文件名一致 must equal the file name '{path.stem}'")
+    if base is None:
+        if intent_id:
+            c.add(file, at(data, "intent"), f"没有共用的话术 phrasebook/{intent_id}.yaml 可覆盖 no shared flow to override")
+        return None
+    raw = data.get("branches")
+    if not isinstance(raw, list) or not raw:
+        c.add(file, at(data), "缺少 branches 列表 missing non-empty list 'branches'")
+        return None
+    merged = {b.id: b for b in base.branches}
+    for i, item in enumerate(raw):
+        shared = merged.get(item.get("id")) if isinstance(item, dict) else None
+        branch = _branch(c, file, item, at(raw, i), intent_id, vocab, normalize, shared)
+        if branch is not None:
+            merged[branch.id] = branch
+    return _checked(c, file, at(data, "branches"), intent_id, list(merged.values()))
+
+
+def _branch(c: Collector, file: str, b: Any, where: tuple[int, int], intent_id: str, vocab: Vocabulary,
+            normalize: Callable[[str], str], base: Branch | None) -> Branch | None:
+    if not isinstance(b, dict):
+        c.add(file, where, "每个分支必须是映射 each branch must be a mapping")
+        return None
+
+    def given(key: str) -> bool:
+        return base is None or key in b
+
+    text = text_field(c, file, b, "text") if given("text") else base.text
+    if given("text"):
         try:
             for name in sorted(placeholders_of(text)):
                 if name not in vocab.placeholders:
@@ -60,24 +95,29 @@ def parse_flow(c: Collector, path: Path, data: Any, vocab: Vocabulary, normalize
         except TemplateProblem as exc:
             line, col = at(b, "text")
             c.add(file, (line + max(exc.line - 1, 0), col), str(exc))
-        branches.append(Branch(
-            id=text_field(c, file, b, "id"), intent=intent_id, name=text_field(c, file, b, "name"),
-            entry=bool(b.get("entry", False)), when=parse_conditions(c, file, b, vocab, normalize), text=text,
-            evidence=id_list(c, file, b, "evidence", vocab.evidence, "凭证"),
-            actions=id_list(c, file, b, "actions", vocab.actions, "操作"),
-            next=id_list(c, file, b, "next", None, "分支"), source_note=str(b.get("source") or ""),
-            source=Source(file, *at(raw, i)),
-        ))
+    return Branch(
+        id=text_field(c, file, b, "id"), intent=intent_id,
+        name=text_field(c, file, b, "name") if given("name") else base.name,
+        entry=bool(b.get("entry", False)) if given("entry") else base.entry,
+        when=parse_conditions(c, file, b, vocab, normalize) if given("when") else base.when, text=text,
+        evidence=id_list(c, file, b, "evidence", vocab.evidence, "凭证") if given("evidence") else base.evidence,
+        actions=id_list(c, file, b, "actions", vocab.actions, "操作") if given("actions") else base.actions,
+        next=id_list(c, file, b, "next", None, "分支") if given("next") else base.next,
+        source_note=str(b.get("source") or "") if given("source") else base.source_note,
+        source=Source(file, *where),
+    )
+
+
+def _checked(c: Collector, file: str, where: tuple[int, int], intent_id: str, branches: list[Branch]) -> Flow | None:
     ids = [b.id for b in branches]
     for b in branches:
         if ids.count(b.id) > 1 and b is not next(x for x in branches if x.id == b.id):
-            c.add(file, (b.source.line, b.source.column), f"重复的分支 id duplicate branch id '{b.id}'")
+            c.add(b.source.file, (b.source.line, b.source.column), f"重复的分支 id duplicate branch id '{b.id}'")
         for target in b.next:
             if target not in ids:
-                c.add(file, (b.source.line, b.source.column), f"next 指向不存在的分支 unknown next branch '{target}'")
+                c.add(b.source.file, (b.source.line, b.source.column),
+                      f"next 指向不存在的分支 unknown next branch '{target}'")
     entries = [b for b in branches if b.entry]
     if len(entries) != 1:
-        c.add(file, at(data, "branches"), f"必须恰好有一个 entry 分支 exactly one entry branch needed, found {len(entries)}")
+        c.add(file, where, f"必须恰好有一个 entry 分支 exactly one entry branch needed, found {len(entries)}")
     return Flow(intent_id, tuple(branches)) if intent_id and len(entries) == 1 else None
-
-

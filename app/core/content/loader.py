@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from app.core.content.errors import ContentInvalid
 from app.core.content.fields import ID, Collector, at
-from app.core.content.flows import parse_flow
+from app.core.content.flows import parse_flow, parse_override
 from app.core.content.intents import parse_intent
 from app.core.content.models import CONTRACT_INTENTS, NONE_INTENT, Catalog, Example, Flow, Intent, Keyword, Vocabulary
 from app.core.content.yamlsafe import load_yaml
@@ -37,11 +38,13 @@ def load_catalog(root: Path, normalize: Callable[[str], str]) -> Catalog:
     intents = {i.id: i for i in (parse_intent(c, p, d, normalize) for p, d in docs["intents"]) if i}
     flows = {f.intent: f for f in (parse_flow(c, p, d, vocab, normalize) for p, d in docs["phrasebook"]) if f}
     _cross_checks(c, intents, flows)
+    shop_flows = _shop_flows(c, root, flows, vocab, normalize)
     errors = [e for e in c.errors if e.severity == "error"]
     if errors:
         raise ContentInvalid(c.errors)
     return Catalog(
         intents=Catalog.freeze(intents), flows=Catalog.freeze(flows), vocabulary=vocab,
+        shop_flows=Catalog.freeze({shop: Catalog.freeze(f) for shop, f in shop_flows.items()}),
         version=content_digest(root), warnings=tuple(e for e in c.errors if e.severity == "warning"),
     )
 
@@ -59,6 +62,34 @@ def content_digest(root: Path) -> str:
     for path in content_files(root):
         digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
+
+
+SHOP_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+
+def _shop_flows(c: Collector, root: Path, flows: dict[str, Flow], vocab: Vocabulary,
+                normalize: Callable[[str], str]) -> dict[str, dict[str, Flow]]:
+    """phrasebook/shops/<shop_id>/<intent>.yaml: each shop's flows, merged over the shared ones."""
+    shops: dict[str, dict[str, Flow]] = {}
+    base = root / "phrasebook" / "shops"
+    for folder in sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []:
+        if not SHOP_ID.match(folder.name):
+            c.add(c.rel(folder), (0, 0), "店铺目录名只能用字母、数字、_ . - shop folder name must be letters, digits, _ . -")
+            continue
+        for path in sorted(folder.glob("*.yaml")):
+            if path.name == "policy.yaml":
+                continue  # the shop's policy: read by app.core.policy
+            loaded = load_yaml(path.read_bytes(), c.rel(path))
+            if loaded.error:
+                c.errors.append(loaded.error)
+                continue
+            if not isinstance(loaded.data, dict):
+                c.add(c.rel(path), (1, 1), "文件顶层必须是映射 top level must be a mapping")
+                continue
+            merged = parse_override(c, path, loaded.data, flows.get(path.stem), vocab, normalize)
+            if merged is not None:
+                shops.setdefault(folder.name, {})[merged.intent] = merged
+    return shops
 
 
 def _vocabulary(c: Collector, doc: tuple[Path, Any] | None) -> Vocabulary:

@@ -113,10 +113,16 @@ class Catalog:
     vocabulary: Vocabulary
     version: str  # hash of every content file's bytes: suggestions say which wording they came from
     warnings: tuple[ContentError, ...] = field(default=())
+    shop_flows: Mapping[str, Mapping[str, Flow]] = field(default_factory=dict)  # shop → its overridden flows
 
     @staticmethod
     def freeze(mapping: dict) -> Mapping:
         return MappingProxyType(dict(mapping))
+
+    def flows_for(self, shop_id: str | None) -> Mapping[str, Flow]:
+        """The effective flows of a shop: its overrides, the shared flows for the rest."""
+        overrides = self.shop_flows.get(shop_id or "")
+        return {**self.flows, **overrides} if overrides else self.flows
 
     @property
     def public_intents(self) -> list[Intent]:

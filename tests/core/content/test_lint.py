@@ -78,9 +78,10 @@ def test_forbidden_wording_and_long_scripts_are_warnings(root):
 
 def test_load_errors_come_through_with_policy_errors_in_one_report(root):
     edit(root, "phrasebook/damaged.yaml", "actions: [note]", "actions: [nope]")
-    (root / "policy/shops/bad.yaml").write_text("compensation:\n  agent_max: -1\n", encoding="utf-8")
+    (root / "phrasebook/shops/bad").mkdir(parents=True, exist_ok=True)
+    (root / "phrasebook/shops/bad/policy.yaml").write_text("compensation:\n  agent_max: -1\n", encoding="utf-8")
     files = {e.file for e in lint(root).errors}
-    assert {"phrasebook/damaged.yaml", "policy/shops/bad.yaml"} <= files
+    assert {"phrasebook/damaged.yaml", "phrasebook/shops/bad/policy.yaml"} <= files
 
 
 def test_cli_exit_codes(root):
