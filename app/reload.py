@@ -61,7 +61,7 @@ class ContentHolder:
     """Owns the live engine; ``engine`` is read once per request."""
 
     def __init__(self, root: Path, cache_dir: Path | None, engine: Engine,
-                 on_live: Callable[[Engine, Engine | None, str], None] | None = None) -> None:
+                 on_live: Callable[[Engine, Engine | None, str, list[str]], None] | None = None) -> None:
         self.root, self.cache_dir = root, cache_dir
         self.engine = engine
         self.live_since = datetime.now(SHOP_TZ)
@@ -69,14 +69,17 @@ class ContentHolder:
         self._on_live = on_live
         self._lock = threading.Lock()  # one build at a time; readers never wait for it
         self._seen = snapshot(root)
+        self._pending: list[str] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def reload(self, trigger: str) -> Outcome:
         with self._lock:
-            self._seen = snapshot(self.root)
+            before, self._seen = self._seen, snapshot(self.root)
+            touched = sorted(k for k in before.keys() | self._seen.keys() if before.get(k) != self._seen.get(k))
             engine, report = build_checked(self.root, self.cache_dir, reuse=self.engine)
             if engine is None:
+                self._pending += touched  # a broken edit's files belong to the next version that goes live
                 self.rejected = Rejected(content_digest(self.root), datetime.now(SHOP_TZ), list(report.errors))
                 log.warning("content rejected (%s): %d errors; %s stays live", trigger, len(report.errors),
                             self.engine.version)
@@ -88,7 +91,8 @@ class ContentHolder:
                 self.live_since = datetime.now(SHOP_TZ)
                 log.info("content %s live (%s), was %s", engine.version, trigger, previous.version)
                 if self._on_live is not None:
-                    self._on_live(engine, previous, trigger)
+                    self._on_live(engine, previous, trigger, self._pending + touched)
+            self._pending = []  # live now, or back to exactly the live content
             self.rejected = None
             return Outcome(True, self.engine.version, changed, [], list(report.warnings))
 

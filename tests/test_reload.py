@@ -90,6 +90,7 @@ def test_good_edit_goes_live_broken_edit_is_rejected_with_line(serve, content):
         history = client.get("/v1/phrasebook/history").json()["versions"]
         assert [h["version"] for h in history[:2]] == [v1, v0]
         assert {"script_id": "damaged.ask_evidence", "change": "changed"}.items() <= history[0]["changes"][0].items()
+        assert history[0]["files"] == [FLOW] and history[0]["trigger"] == "admin reload"
 
 
 def test_saving_a_file_takes_effect_within_two_seconds(serve, content):

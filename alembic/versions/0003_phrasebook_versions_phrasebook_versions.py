@@ -22,6 +22,7 @@ def upgrade() -> None:
     sa.Column('previous', sa.String(length=32), nullable=True),
     sa.Column('went_live_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('trigger', sa.String(length=64), nullable=False),
+    sa.Column('files', sa.JSON(), nullable=False),
     sa.Column('changes', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_phrasebook_versions'))
     )

@@ -20,6 +20,7 @@ from app.phrasebook.endpoints import router as phrasebook_router
 from app.phrasebook.service import record_live
 from app.reload import ContentHolder
 from app.settings import Settings
+from app.web.routes import router as web_router
 
 log = logging.getLogger("app")
 
@@ -36,10 +37,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
             app.state.database = Database(settings.database_url or None)
         database: Database = app.state.database
 
-        def went_live(new: Engine, old: Engine | None, trigger: str) -> None:
+        def went_live(new: Engine, old: Engine | None, trigger: str, files: list[str] | None = None) -> None:
             try:
                 with database.unit_of_work() as s:
-                    record_live(s, new, old, trigger, datetime.now(SHOP_TZ))
+                    record_live(s, new, old, trigger, datetime.now(SHOP_TZ), files)
             except Exception:  # noqa: BLE001 - history must never stop content from going live
                 log.exception("could not record phrasebook version %s", new.version)
 
@@ -67,5 +68,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     app.include_router(router)
     app.include_router(cases_router)
     app.include_router(phrasebook_router)
+    app.include_router(web_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -86,7 +86,7 @@ def history(request: Request, limit: Annotated[int, Query(ge=1, le=100)] = 20) -
         rows = service.history(s, limit)
         return JSONResponse({"versions": [
             {"version": r.version, "previous": r.previous, "went_live_at": _local(r.went_live_at), "trigger": r.trigger,
-             "changes": r.changes} for r in rows]})
+             "files": r.files, "changes": r.changes} for r in rows]})
 
 
 def _local(value: datetime) -> str:

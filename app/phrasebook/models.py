@@ -19,4 +19,5 @@ class PhrasebookVersion(Base):
     previous: Mapped[str | None] = mapped_column(String(32))
     went_live_at: Mapped[datetime] = mapped_column(UTCDateTime())
     trigger: Mapped[str] = mapped_column(String(64))  # start-up, file change, admin reload
+    files: Mapped[list[str]] = mapped_column(JSON, default=list)  # content files that changed
     changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # scripts added/removed/changed

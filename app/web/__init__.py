@@ -1,0 +1,1 @@
+"""Server-rendered pages (Jinja2, autoescaped). Data comes from the same core as the API."""
