@@ -18,6 +18,7 @@ class Settings:
     log_level: str = "info"
     database_url: str = ""  # empty: SQLite under ./data (app.db.base.database_url)
     watch_content: bool = True  # hot reload on file changes
+    sidebar_origins: tuple[str, ...] = ()  # chat clients allowed to frame the sidebar and talk to it
     max_body_bytes: int = 64 * 1024
     max_message_chars: int = 2000
 
@@ -33,4 +34,5 @@ class Settings:
             log_level=env.get("LOG_LEVEL", default.log_level).lower(),
             database_url=env.get("DATABASE_URL", default.database_url),
             watch_content=env.get("WATCH_CONTENT", "1") not in ("0", "false", "no"),
+            sidebar_origins=tuple(o.strip().rstrip("/") for o in env.get("SIDEBAR_ORIGINS", "").split(",") if o.strip()),
         )

@@ -6,12 +6,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.api import errors
 from app.api.limits import BodyLimit
+from app.api.origin import OriginCheck
 from app.api.routes import router
 from app.cases.endpoints import router as cases_router
 from app.core.engine import SHOP_TZ, Engine, build_engine
@@ -70,4 +73,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     app.include_router(phrasebook_router)
     app.include_router(web_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(OriginCheck, allowed=settings.sidebar_origins)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent.parent / "web" / "static")), name="static")
     return app

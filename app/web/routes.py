@@ -31,6 +31,43 @@ def highlight(text: str) -> Markup:
 templates.env.filters["highlight"] = highlight
 
 
+def _origin(request: Request) -> str:
+    return f"{request.url.scheme}://{request.url.netloc}"
+
+
+@router.get("/sidebar", response_class=HTMLResponse)
+def sidebar(request: Request,
+            conversation_id: Annotated[str, Query(max_length=128)] = "",
+            shop_id: Annotated[str, Query(max_length=64)] = "",
+            message: Annotated[str, Query(max_length=2000)] = "",
+            host_origin: Annotated[str, Query(max_length=200)] = "",
+            agent: Annotated[str, Query(max_length=64)] = "") -> HTMLResponse:
+    """The agent's sidebar. Context arrives by postMessage from an allowed host, by URL, or pasted."""
+    allowed = list(request.app.state.settings.sidebar_origins)
+    own = _origin(request)
+    # Only an allowed host gets replies posted to it; anything else would leak the reply text.
+    host = host_origin if host_origin in allowed or host_origin == own else ""
+    config = {"conversation_id": conversation_id or None, "shop_id": shop_id or None, "message": message,
+              "host_origin": host or None, "allowed_origins": allowed, "agent": agent or None}
+    ancestors = " ".join(["'self'", *allowed])
+    headers = {**PAGE_HEADERS, "Content-Security-Policy":
+               f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+               f"connect-src 'self'; frame-ancestors {ancestors}; form-action 'self'"}
+    return templates.TemplateResponse(request, "sidebar.html", {"config": config}, headers=headers)
+
+
+@router.get("/demo", response_class=HTMLResponse)
+def demo(request: Request) -> HTMLResponse:
+    """A fake chat client embedding the sidebar, so a new user sees the whole thing work."""
+    import uuid
+
+    headers = {**PAGE_HEADERS, "Content-Security-Policy":
+               "default-src 'self'; script-src 'self'; style-src 'self'; frame-src 'self'; frame-ancestors 'none'"}
+    return templates.TemplateResponse(request, "demo.html", {"origin": _origin(request),
+                                                             "conversation_id": f"demo-{uuid.uuid4().hex[:8]}"},
+                                      headers=headers)
+
+
 @router.get("/editor/preview", response_class=HTMLResponse)
 def preview(request: Request,
             message: Annotated[str, Query(max_length=2000)] = "",

@@ -1,0 +1,25 @@
+// A fake chat client: it embeds the sidebar and talks to it with window.postMessage, like a real one would.
+(function () {
+  "use strict";
+  var frame = document.getElementById("sidebar");
+  var conversation = document.getElementById("conversation").textContent;
+  var ready = new Promise(function (resolve) { frame.addEventListener("load", resolve); });
+  function bubble(text, cls) { var li = document.createElement("li"); li.textContent = text; if (cls) li.className = cls; document.getElementById("messages").appendChild(li); }
+  function send() {
+    var input = document.getElementById("buyer"), text = input.value;
+    if (!text.trim()) return;
+    bubble(text, "buyer"); input.value = "";
+    ready.then(function () {
+      frame.contentWindow.postMessage({ type: "buyer_message", conversation_id: conversation, message: text }, window.location.origin);
+    });
+  }
+  document.getElementById("send").addEventListener("click", send);
+  document.getElementById("buyer").addEventListener("keydown", function (e) { if (e.key === "Enter") send(); });
+  window.addEventListener("message", function (e) {
+    if (e.origin !== window.location.origin || e.source !== frame.contentWindow) return;
+    if (e.data && e.data.type === "insert_reply") {
+      document.getElementById("reply").value = String(e.data.text);
+      window.__inserted = String(e.data.text);  // lets the end-to-end test read what the host received
+    }
+  });
+})();

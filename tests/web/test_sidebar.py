@@ -1,0 +1,103 @@
+"""The sidebar in a real browser: from a buyer message in the demo host to a recorded case action."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from app.settings import PROJECT_ROOT
+
+SCREENSHOT = PROJECT_ROOT / ".cache" / "e2e-demo.png"  # ignored by git, left for a person to look at
+
+
+def send(page, text: str) -> None:
+    page.fill("#buyer", text)
+    page.click("#send")
+
+
+def test_demo_end_to_end(server, page):
+    page.goto(f"{server}/demo")
+    sidebar = page.frame_locator("#sidebar")
+    send(page, "亲 收到的杯子碎了 /:Q")
+    # The sidebar shows what the buyer wants and the script to send.
+    expect(sidebar.locator("#intents .intent")).to_contain_text("破损")
+    expect(sidebar.locator("#script-id")).to_have_text("damaged.ask_evidence")
+    script = sidebar.locator("#script").input_value()
+    assert "面单" in script
+    expect(sidebar.locator("#case")).to_contain_text("案件 #")
+    # One click inserts it into the host's reply box.
+    sidebar.locator("#insert").click()
+    page.wait_for_function("window.__inserted !== undefined")
+    assert page.evaluate("window.__inserted") == script
+    expect(page.locator("#reply")).to_have_value(script)
+    # Tick evidence off and record an action; both appear in the case timeline.
+    sidebar.locator('input[data-evidence="box_photos"]').check()
+    expect(sidebar.locator("#timeline")).to_contain_text("凭证已收到")
+    sidebar.locator('button.action[data-action="note"]').click()
+    expect(sidebar.locator("#timeline")).to_contain_text("备注")
+    expect(sidebar.locator("#timeline")).to_contain_text("使用话术")
+    expect(sidebar.locator("#deadlines li").first).to_contain_text("还剩")
+    SCREENSHOT.parent.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+    assert SCREENSHOT.stat().st_size > 10_000
+
+
+def test_unfilled_placeholder_blocks_insertion(server, page):
+    page.goto(f"{server}/demo")
+    sidebar = page.frame_locator("#sidebar")
+    send(page, "杯子碎了")
+    expect(sidebar.locator("#script-id")).to_have_text("damaged.ask_evidence")
+    sidebar.locator("#script").fill("亲,给您补偿【金额】元")
+    expect(sidebar.locator("#placeholder-warning")).to_be_visible()
+    sidebar.locator("#insert").click()
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__inserted") is None
+    sidebar.locator("#script").fill("亲,给您补偿10元")
+    sidebar.locator("#insert").click()
+    page.wait_for_function("window.__inserted === '亲,给您补偿10元'")
+
+
+def test_ambiguous_and_no_intent_are_shown(server, page):
+    page.goto(f"{server}/sidebar?message=" + "在吗")
+    expect(page.locator("#intents")).to_contain_text("无售后意图")
+
+
+def test_messages_from_other_origins_are_ignored(server, page):
+    page.goto(f"{server}/sidebar")
+    page.evaluate("""window.dispatchEvent(new MessageEvent('message', {origin: 'https://evil.example',
+                     data: {type: 'buyer_message', message: '杯子碎了'}}))""")
+    page.wait_for_timeout(500)
+    expect(page.locator("#result")).to_be_hidden()
+    page.evaluate("""window.dispatchEvent(new MessageEvent('message', {origin: window.location.origin,
+                     data: {type: 'buyer_message', message: '杯子碎了'}}))""")
+    expect(page.locator("#intents")).to_contain_text("破损")
+
+
+@pytest.mark.parametrize("evil", [
+    "<img src=x onerror=alert(1)> 杯子碎了",
+    "</script><script>alert(1)</script> 杯子碎了",
+    "\"><svg onload=alert(1)> 快递到哪了",
+])
+def test_buyer_text_never_executes(server, page, evil):
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{server}/demo")
+    send(page, evil)
+    sidebar = page.frame_locator("#sidebar")
+    expect(sidebar.locator("#result")).to_be_visible()
+    expect(page.locator("#messages li").last).to_have_text(evil)  # shown as text, not markup
+    page.goto(f"{server}/sidebar?message=" + evil.replace("#", "%23").replace("&", "%26"))
+    page.wait_for_timeout(800)
+    page.goto(f"{server}/editor/preview?message=" + evil.replace("#", "%23").replace("&", "%26"))
+    page.wait_for_timeout(300)
+    assert dialogs == []
+
+
+def test_sidebar_framing_and_origin_headers(client):
+    r = client.get("/sidebar")
+    assert "frame-ancestors 'self'" in r.headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in client.get("/demo").headers["content-security-policy"]
+    assert "frame-ancestors 'none'" in client.get("/editor/preview").headers["content-security-policy"]
+    cross = client.post("/v1/suggest", json={"message": "杯子碎了"}, headers={"Origin": "https://evil.example"})
+    assert cross.status_code == 403 and cross.json()["error"]["code"] == "forbidden_origin"
+    assert client.post("/v1/suggest", json={"message": "杯子碎了"}).status_code == 200  # bots send no Origin
