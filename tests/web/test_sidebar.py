@@ -101,3 +101,29 @@ def test_sidebar_framing_and_origin_headers(client):
     cross = client.post("/v1/suggest", json={"message": "杯子碎了"}, headers={"Origin": "https://evil.example"})
     assert cross.status_code == 403 and cross.json()["error"]["code"] == "forbidden_origin"
     assert client.post("/v1/suggest", json={"message": "杯子碎了"}).status_code == 200  # bots send no Origin
+
+
+def test_token_travels_in_a_header_never_a_cookie(server, page):
+    seen: list[dict] = []
+    page.on("request", lambda r: seen.append(r.headers) if "/v1/" in r.url else None)
+    page.goto(f"{server}/sidebar#token=sk-test-123")
+    page.evaluate("""window.dispatchEvent(new MessageEvent('message', {origin: window.location.origin,
+                     data: {type: 'buyer_message', message: '杯子碎了', conversation_id: 'tok-1'}}))""")
+    expect(page.locator("#intents")).to_contain_text("破损")
+    assert seen and all(h.get("authorization") == "Bearer sk-test-123" and "cookie" not in h for h in seen)
+
+
+def test_chatwoot_app_context_and_buyer_name(server, page):
+    page.goto(f"{server}/sidebar")
+    page.evaluate("""window.dispatchEvent(new MessageEvent('message', {origin: window.location.origin,
+        data: JSON.stringify({event: 'appContext', data: {contact: {name: '王女士'},
+              conversation: {id: 42, messages: [{message_type: 0, content: '我要投诉 客服态度太差'}]}}})}))""")
+    expect(page.locator("#intents")).to_contain_text("投诉")
+    expect(page.locator("#case")).to_contain_text("案件 #")
+
+
+def test_missing_placeholders_are_named(server, page):
+    page.goto(f"{server}/sidebar?message=" + "杯子碎了")
+    expect(page.locator("#script-id")).to_have_text("damaged.ask_evidence")
+    page.locator("#script").fill("亲,给您补偿【金额】元,单号【快递单号】")
+    expect(page.locator("#placeholder-warning")).to_contain_text("【金额】、【快递单号】")

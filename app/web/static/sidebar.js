@@ -4,7 +4,10 @@
   var config = JSON.parse(document.getElementById("config").textContent);
   var allowed = config.allowed_origins.concat([window.location.origin]);
   var state = { conversationId: config.conversation_id, shopId: config.shop_id, order: null, suggestion: null,
-                script: null, caseId: null, hostOrigin: config.host_origin || null, timer: null };
+                script: null, caseId: null, hostOrigin: config.host_origin || null, timer: null, buyerName: null,
+                // A token, never a cookie: third-party cookies do not reach a cross-site iframe. It comes in the URL
+                // fragment (never sent to any server) or from the host by postMessage.
+                token: new URLSearchParams(window.location.hash.slice(1)).get("token") };
   var ACTION_EVENTS = { note: "note", register: "registered", escalate_manager: "approval_asked" };
   var STATUS_NAMES = { matched: "", ambiguous: "不确定", no_match: "无售后意图" };
 
@@ -14,8 +17,9 @@
   function toast(text) { var t = $("toast"); t.textContent = text; t.hidden = false; setTimeout(function () { t.hidden = true; }, 2500); }
 
   function api(method, path, body) {
-    return fetch(path, { method: method, headers: body ? { "content-type": "application/json" } : {},
-                         body: body ? JSON.stringify(body) : undefined })
+    var headers = body ? { "content-type": "application/json" } : {};
+    if (state.token) headers.authorization = "Bearer " + state.token;
+    return fetch(path, { method: method, headers: headers, credentials: "omit", body: body ? JSON.stringify(body) : undefined })
       .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw new Error((j.error && j.error.message) || r.status); return j; }); });
   }
 
@@ -45,7 +49,7 @@
     approval.textContent = s.needs_approval ? "需" + s.approval.approver + "审批:" + s.approval.why : "";
     $("script-name").textContent = state.script ? state.script.name : "";
     $("script-id").textContent = state.script ? state.script.script_id : "";
-    $("script").value = state.script ? state.script.text : "";
+    $("script").value = state.script ? fill(state.script.text) : "";
     $("insert").disabled = $("reject").disabled = !state.script;
     checkPlaceholders();
     var alts = $("alternatives"); clear(alts);
@@ -65,7 +69,7 @@
 
   function altButton(label, script) {
     var b = el("button", "备选:" + label, "alt"); b.type = "button";
-    b.addEventListener("click", function () { state.script = script; $("script").value = script.text; $("script-id").textContent = script.script_id; checkPlaceholders(); });
+    b.addEventListener("click", function () { state.script = script; $("script").value = fill(script.text); $("script-id").textContent = script.script_id; checkPlaceholders(); });
     return b;
   }
 
@@ -143,19 +147,24 @@
     event(type, data, state.script && state.script.script_id).then(function () { toast("已记录:" + a.name); });
   }
 
-  var MISSING = /【[^】]{1,12}】/;
+  // The server fills what it knows (tracking number, amount, deadline); the host knows the buyer's name.
+  function fill(text) { return state.buyerName ? text.split("【买家称呼】").join(state.buyerName) : text; }
+
+  var MISSING = /【[^】]{1,12}】/g;
   function checkPlaceholders() {
-    var missing = MISSING.test($("script").value);
-    $("placeholder-warning").hidden = !missing;
-    $("script").classList.toggle("has-missing", missing);
-    return !missing;
+    var found = $("script").value.match(MISSING) || [];
+    var warning = $("placeholder-warning");
+    warning.hidden = !found.length;
+    warning.textContent = found.length ? "请先填写:" + found.join("、") + "(不能带着占位符发给买家)" : "";
+    $("script").classList.toggle("has-missing", found.length > 0);
+    return !found.length;
   }
 
   function insert() {
     if (!state.script) return;
     if (!checkPlaceholders()) { toast("还有未填写的占位符"); return; }
     var text = $("script").value;
-    var edited = text !== state.script.text;
+    var edited = text !== fill(state.script.text);
     if (navigator.clipboard) navigator.clipboard.writeText(text).catch(function () {});
     if (window.parent !== window && state.hostOrigin) window.parent.postMessage({ type: "insert_reply", text: text }, state.hostOrigin);
     event(edited ? "script_edited" : "script_used", { text: text }, state.script.script_id).then(function () { toast("已插入"); });
@@ -177,13 +186,16 @@
     if (typeof msg === "string") { try { msg = JSON.parse(msg); } catch (err) { return; } }
     if (!msg || typeof msg !== "object") return;
     if (!state.hostOrigin) state.hostOrigin = e.origin;
+    if (msg.type === "auth" && typeof msg.token === "string") { state.token = msg.token; return; }
     if (msg.event === "appContext" && msg.data && msg.data.conversation) {
       var conv = msg.data.conversation;
+      if (msg.data.contact && msg.data.contact.name) state.buyerName = String(msg.data.contact.name).slice(0, 32);
       state.conversationId = "chatwoot-" + conv.id;
       var incoming = (conv.messages || []).filter(function (m) { return m.message_type === 0 || m.message_type === "incoming"; });
       if (incoming.length) analyse(incoming[incoming.length - 1].content || "");
     } else if (msg.type === "buyer_message") {
       if (msg.conversation_id) state.conversationId = String(msg.conversation_id);
+      if (msg.buyer_name) state.buyerName = String(msg.buyer_name).slice(0, 32);
       if (msg.shop_id) state.shopId = String(msg.shop_id);
       if (msg.order && typeof msg.order === "object") state.order = msg.order;
       analyse(String(msg.message || ""));
