@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync"]
@@ -24,7 +24,7 @@ def main(base: str, out: str) -> int:
         sidebar = page.frame_locator("#sidebar")
         sidebar.locator("#script-id").wait_for()
         sidebar.locator("#insert").click()
-        page.wait_for_function("window.__inserted !== undefined")
+        expect(page.locator("#reply")).not_to_have_value("")  # DOM polling: the CSP forbids eval
         page.wait_for_timeout(500)
         page.screenshot(path=out)
         browser.close()

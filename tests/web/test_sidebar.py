@@ -27,9 +27,9 @@ def test_demo_end_to_end(server, page):
     expect(sidebar.locator("#case")).to_contain_text("案件 #")
     # One click inserts it into the host's reply box.
     sidebar.locator("#insert").click()
-    page.wait_for_function("window.__inserted !== undefined")
-    assert page.evaluate("window.__inserted") == script
+    # Wait on the DOM: wait_for_function would poll with eval, which the page's CSP rightly forbids.
     expect(page.locator("#reply")).to_have_value(script)
+    assert page.evaluate("window.__inserted") == script
     # Tick evidence off and record an action; both appear in the case timeline.
     sidebar.locator('input[data-evidence="box_photos"]').check()
     expect(sidebar.locator("#timeline")).to_contain_text("凭证已收到")
@@ -54,7 +54,7 @@ def test_unfilled_placeholder_blocks_insertion(server, page):
     assert page.evaluate("window.__inserted") is None
     sidebar.locator("#script").fill("亲,给您补偿10元")
     sidebar.locator("#insert").click()
-    page.wait_for_function("window.__inserted === '亲,给您补偿10元'")
+    expect(page.locator("#reply")).to_have_value("亲,给您补偿10元")
 
 
 def test_ambiguous_and_no_intent_are_shown(server, page):

@@ -3,7 +3,14 @@
   "use strict";
   var frame = document.getElementById("sidebar");
   var conversation = document.getElementById("conversation").textContent;
-  var ready = new Promise(function (resolve) { frame.addEventListener("load", resolve); });
+  // Send only once the sidebar says it is listening. Either page may start first, so the host pings until
+  // the sidebar answers (a one-off "load" or "ready" could fire before the other side listens).
+  var markReady;
+  var ready = new Promise(function (resolve) { markReady = resolve; });
+  var pinger = setInterval(function () {
+    if (frame.contentWindow) frame.contentWindow.postMessage({ type: "host_ping" }, window.location.origin);
+  }, 100);
+  ready.then(function () { clearInterval(pinger); });
   function bubble(text, cls) { var li = document.createElement("li"); li.textContent = text; if (cls) li.className = cls; document.getElementById("messages").appendChild(li); }
   function send() {
     var input = document.getElementById("buyer"), text = input.value;
@@ -17,6 +24,7 @@
   document.getElementById("buyer").addEventListener("keydown", function (e) { if (e.key === "Enter") send(); });
   window.addEventListener("message", function (e) {
     if (e.origin !== window.location.origin || e.source !== frame.contentWindow) return;
+    if (e.data && e.data.type === "sidebar_ready") markReady();
     if (e.data && e.data.type === "insert_reply") {
       document.getElementById("reply").value = String(e.data.text);
       window.__inserted = String(e.data.text);  // lets the end-to-end test read what the host received

@@ -79,8 +79,8 @@
     box.addEventListener("change", function () {
       if (!state.caseId || !box.checked) return;
       api("POST", "/v1/cases/" + state.caseId + "/evidence/" + encodeURIComponent(e.id) + "/received", { by: config.agent })
-        .then(function (c) { toast("已标记收到:" + e.name); renderCase(c); return api("GET", "/v1/cases/" + state.caseId + "/timeline"); })
-        .then(renderTimeline).catch(function (err) { box.checked = false; toast(err.message); });
+        .then(function (c) { toast("已标记收到:" + e.name); renderCase(c); return refreshTimeline(); })
+        .catch(function (err) { box.checked = false; toast(err.message); });
     });
     return li;
   }
@@ -104,7 +104,18 @@
   function loadCase() {
     if (!state.caseId) { clear($("timeline")); return; }
     api("GET", "/v1/cases/" + state.caseId).then(renderCase);
-    api("GET", "/v1/cases/" + state.caseId + "/timeline").then(renderTimeline);
+    refreshTimeline();
+  }
+
+  // Several clicks may each refresh the timeline; only the latest request's answer is drawn, so a slow,
+  // older answer can never overwrite a newer one.
+  var timelineRequest = 0;
+  function refreshTimeline() {
+    if (!state.caseId) return Promise.resolve();
+    var mine = ++timelineRequest;
+    return api("GET", "/v1/cases/" + state.caseId + "/timeline").then(function (events) {
+      if (mine === timelineRequest) renderTimeline(events);
+    });
   }
 
   function renderCase(c) {
@@ -138,7 +149,7 @@
   function event(type, data, scriptId) {
     if (!state.caseId) return Promise.resolve();
     return api("POST", "/v1/cases/" + state.caseId + "/events", { type: type, actor: config.agent, script_id: scriptId || null, data: data || {} })
-      .then(function () { return api("GET", "/v1/cases/" + state.caseId + "/timeline").then(renderTimeline); });
+      .then(refreshTimeline);
   }
 
   function recordAction(a) {
@@ -186,6 +197,7 @@
     if (typeof msg === "string") { try { msg = JSON.parse(msg); } catch (err) { return; } }
     if (!msg || typeof msg !== "object") return;
     if (!state.hostOrigin) state.hostOrigin = e.origin;
+    if (msg.type === "host_ping") { e.source.postMessage({ type: "sidebar_ready" }, e.origin); return; }
     if (msg.type === "auth" && typeof msg.token === "string") { state.token = msg.token; return; }
     if (msg.event === "appContext" && msg.data && msg.data.conversation) {
       var conv = msg.data.conversation;
@@ -201,6 +213,11 @@
       analyse(String(msg.message || ""));
     }
   });
-  if (window.parent !== window && state.hostOrigin) window.parent.postMessage("chatwoot-dashboard-app:fetch-info", state.hostOrigin);
+  // Tell the host we are listening (a load event can fire before the host's script looks for it), and ask
+  // for the context the way Chatwoot dashboard apps do.
+  if (window.parent !== window && state.hostOrigin) {
+    window.parent.postMessage({ type: "sidebar_ready" }, state.hostOrigin);
+    window.parent.postMessage("chatwoot-dashboard-app:fetch-info", state.hostOrigin);
+  }
   if (config.message) analyse(config.message);
 })();
