@@ -96,7 +96,7 @@ class ContentHolder:
             self.rejected = None
             return Outcome(True, self.engine.version, changed, [], list(report.warnings))
 
-    def watch(self, interval: float = 0.5) -> None:
+    def watch(self, interval: float = 0.25) -> None:
         def loop() -> None:
             while not self._stop.wait(interval):
                 try:
