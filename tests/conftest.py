@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
@@ -41,28 +42,38 @@ def database(request, tmp_path_factory) -> Database:
         db.dispose()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def server(engine, database) -> Iterator[str]:
-    port = _free_port()
-    app = create_app(Settings(port=port, watch_content=False), engine, database)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
+def run_server(app, port: int, timeout: float = 30) -> uvicorn.Server:  # type: ignore[no-untyped-def]
+    """Serve ``app`` on 127.0.0.1:``port`` in a thread; returns once it accepts connections."""
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    threading.Thread(target=srv.run, daemon=True).start()
+    deadline = time.monotonic() + timeout
     while not srv.started:
         if time.monotonic() > deadline:
             raise RuntimeError("test server did not start")
         time.sleep(0.02)
+    return srv
+
+
+@pytest.fixture
+def content_root(tmp_path: Path) -> Path:
+    """A private copy of the shipped content, for tests that edit it."""
+    for sub in ("intents", "phrasebook", "policy"):
+        shutil.copytree(PROJECT_ROOT / sub, tmp_path / sub)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def server(engine, database) -> Iterator[str]:
+    port = free_port()
+    srv = run_server(create_app(Settings(port=port, watch_content=False), engine, database), port)
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
-    thread.join(timeout=5)
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -11,12 +10,7 @@ import time
 import httpx
 
 from app.settings import PROJECT_ROOT, Settings
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import free_port
 
 
 def test_settings_from_env(monkeypatch, tmp_path):
@@ -32,7 +26,7 @@ def test_settings_from_env(monkeypatch, tmp_path):
 
 
 def test_python_m_app_serves_suggestions(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "CACHE_DIR": str(tmp_path / "cache"),
            "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}"}
     proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=PROJECT_ROOT, env=env,
@@ -60,14 +54,10 @@ def test_python_m_app_serves_suggestions(tmp_path):
         proc.wait(timeout=10)
 
 
-def test_broken_content_refuses_to_start_with_file_and_line(tmp_path):
-    import shutil
-
-    for sub in ("intents", "phrasebook"):
-        shutil.copytree(PROJECT_ROOT / sub, tmp_path / sub)
-    flow = tmp_path / "phrasebook" / "damaged.yaml"
+def test_broken_content_refuses_to_start_with_file_and_line(content_root):
+    flow = content_root / "phrasebook" / "damaged.yaml"
     flow.write_text(flow.read_text(encoding="utf-8").replace("actions: [note]", "actions: [nope]", 1), encoding="utf-8")
-    env = {**os.environ, "CONTENT_DIR": str(tmp_path), "PORT": str(_free_port()), "CACHE_DIR": str(tmp_path / "c")}
+    env = {**os.environ, "CONTENT_DIR": str(content_root), "PORT": str(free_port()), "CACHE_DIR": str(content_root / "c")}
     result = subprocess.run([sys.executable, "-m", "app"], cwd=PROJECT_ROOT, env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 import time
 from collections import Counter
@@ -11,21 +10,19 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from app.api.main import create_app
-from app.settings import PROJECT_ROOT, Settings
-from tests.conftest import _free_port
+from app.db.migrate import upgrade
+from app.settings import Settings
+from tests.conftest import free_port, run_server
 
 SCRIPT = "亲爱哒,很抱歉给您带来不便,请问亲亲是否本人签收的呢?"
 FLOW = "phrasebook/damaged.yaml"
 
 
 @pytest.fixture
-def content(tmp_path: Path) -> Path:
-    for sub in ("intents", "phrasebook", "policy"):
-        shutil.copytree(PROJECT_ROOT / sub, tmp_path / sub)
-    return tmp_path
+def content(content_root: Path) -> Path:
+    return content_root
 
 
 @pytest.fixture
@@ -33,19 +30,11 @@ def serve(content, engine, tmp_path):
     servers = []
 
     def start(watch: bool) -> str:
-        port = _free_port()
+        port = free_port()
         settings = Settings(port=port, content_dir=content, watch_content=watch,
                             database_url=f"sqlite:///{tmp_path / 'reload.db'}")
-        from app.db.migrate import upgrade
-
         upgrade(settings.database_url)
-        server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning"))
-        threading.Thread(target=server.run, daemon=True).start()
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert time.monotonic() < deadline
-            time.sleep(0.02)
-        servers.append(server)
+        servers.append(run_server(create_app(settings), port))
         return f"http://127.0.0.1:{port}"
 
     yield start

@@ -31,6 +31,7 @@ class Evidence:
     hits: tuple[KeywordHit, ...]
     loglik: dict[str, float]  # n-gram log-likelihood per intent
     nearest: dict[str, tuple[float, Example]]  # closest example, for the few leading intents
+    logits: dict[str, float]  # under the matcher's own configuration (decide() recomputes for another)
 
 
 class Matcher:
@@ -65,12 +66,12 @@ class Matcher:
         logits = logits_for(loglik, hits, self.config)
         leaders = heapq.nlargest(_EXPLAINED, (i for i in logits if i != NONE_INTENT), key=logits.__getitem__)
         nearest = self._similar.nearest(bare, self.tokenizer.tokens(norm), set(leaders))
-        return Evidence(norm, bare, hits, loglik, nearest)
+        return Evidence(norm, bare, hits, loglik, nearest, logits)
 
     def decide(self, ev: Evidence, config: MatcherConfig | None = None) -> Match:
         """Apply the thresholds to measured evidence. Pure: scripts/tune.py calls it with other configs."""
         cfg = config or self.config
-        logits = logits_for(ev.loglik, ev.hits, cfg)
+        logits = ev.logits if cfg is self.config else logits_for(ev.loglik, ev.hits, cfg)
         top = max(logits.values())
         weights = {intent: math.exp(v - top) for intent, v in logits.items()}
         z = sum(weights.values())

@@ -23,17 +23,13 @@ def load_catalog(root: Path, normalize: Callable[[str], str]) -> Catalog:
     vocab_doc = None
     for sub in ("intents", "phrasebook"):
         for path in sorted((root / sub).glob("*.yaml")):
-            loaded = load_yaml(path.read_bytes(), c.rel(path))
-            if loaded.error:
-                c.errors.append(loaded.error)
-                continue
-            if not isinstance(loaded.data, dict):
-                c.add(c.rel(path), (1, 1), "文件顶层必须是映射 top level must be a mapping")
+            data = _read_mapping(c, path)
+            if data is None:
                 continue
             if sub == "phrasebook" and path.name == "vocabulary.yaml":
-                vocab_doc = (path, loaded.data)
+                vocab_doc = (path, data)
             else:
-                docs[sub].append((path, loaded.data))
+                docs[sub].append((path, data))
     vocab = _vocabulary(c, vocab_doc)
     intents = {i.id: i for i in (parse_intent(c, p, d, normalize) for p, d in docs["intents"]) if i}
     flows = {f.intent: f for f in (parse_flow(c, p, d, vocab, normalize) for p, d in docs["phrasebook"]) if f}
@@ -47,6 +43,18 @@ def load_catalog(root: Path, normalize: Callable[[str], str]) -> Catalog:
         shop_flows=Catalog.freeze({shop: Catalog.freeze(f) for shop, f in shop_flows.items()}),
         version=content_digest(root), warnings=tuple(e for e in c.errors if e.severity == "warning"),
     )
+
+
+def _read_mapping(c: Collector, path: Path) -> Any:
+    """A content file's parsed top-level mapping, or None with the error collected."""
+    loaded = load_yaml(path.read_bytes(), c.rel(path))
+    if loaded.error:
+        c.errors.append(loaded.error)
+        return None
+    if not isinstance(loaded.data, dict):
+        c.add(c.rel(path), (1, 1), "文件顶层必须是映射 top level must be a mapping")
+        return None
+    return loaded.data
 
 
 CONTENT_FOLDERS = ("intents", "phrasebook", "policy")
@@ -79,14 +87,10 @@ def _shop_flows(c: Collector, root: Path, flows: dict[str, Flow], vocab: Vocabul
         for path in sorted(folder.glob("*.yaml")):
             if path.name == "policy.yaml":
                 continue  # the shop's policy: read by app.core.policy
-            loaded = load_yaml(path.read_bytes(), c.rel(path))
-            if loaded.error:
-                c.errors.append(loaded.error)
+            data = _read_mapping(c, path)
+            if data is None:
                 continue
-            if not isinstance(loaded.data, dict):
-                c.add(c.rel(path), (1, 1), "文件顶层必须是映射 top level must be a mapping")
-                continue
-            merged = parse_override(c, path, loaded.data, flows.get(path.stem), vocab, normalize)
+            merged = parse_override(c, path, data, flows.get(path.stem), vocab, normalize)
             if merged is not None:
                 shops.setdefault(folder.name, {})[merged.intent] = merged
     return shops

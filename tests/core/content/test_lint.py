@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,10 +13,8 @@ from app.settings import PROJECT_ROOT, Settings
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
-    for sub in ("intents", "phrasebook", "policy"):
-        shutil.copytree(PROJECT_ROOT / sub, tmp_path / sub)
-    return tmp_path
+def root(content_root: Path) -> Path:
+    return content_root
 
 
 def edit(root: Path, rel: str, old: str, new: str) -> int:

@@ -1,6 +1,5 @@
 """Content mistakes are all reported at once, each with file:line:column, in words an editor reads."""
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,10 +9,8 @@ from app.settings import PROJECT_ROOT
 
 
 @pytest.fixture
-def content(tmp_path: Path) -> Path:
-    for sub in ("intents", "phrasebook"):
-        shutil.copytree(PROJECT_ROOT / sub, tmp_path / sub)
-    return tmp_path
+def content(content_root: Path) -> Path:
+    return content_root
 
 
 def errors_after(content: Path, normalizer, edits: dict[str, tuple[str, str]]) -> list[str]:

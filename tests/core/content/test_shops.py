@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,10 +11,8 @@ from app.settings import PROJECT_ROOT
 
 
 @pytest.fixture
-def root(tmp_path: Path) -> Path:
-    for sub in ("intents", "phrasebook", "policy"):
-        shutil.copytree(PROJECT_ROOT / sub, tmp_path / sub)
-    return tmp_path
+def root(content_root: Path) -> Path:
+    return content_root
 
 
 def shop_file(root: Path, shop: str, name: str, text: str) -> None:
