@@ -1,20 +1,37 @@
-"""``python -m app``: serve on HOST:PORT (default 127.0.0.1:8000) with embedded defaults."""
+"""``python -m app``: serve on HOST:PORT (default 127.0.0.1:8000) with embedded defaults.
+
+``python -m app keys create|list|revoke`` manages API keys.
+"""
 
 from __future__ import annotations
 
+import argparse
 import sys
 
-import uvicorn
-
 from app import logs
-from app.core.content import ContentInvalid
 from app.settings import Settings
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app", description="售后助手 after-sales assistant")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("serve", help="启动服务(默认)serve HTTP (the default)")
+    from app.auth import cli
+
+    cli.add_parser(sub)
+    args = parser.parse_args(argv)
     settings = Settings.from_env()
     logs.setup(settings.log_level)
+    if args.command == "keys":
+        return cli.run(args, settings.database_url or None)
+    return serve(settings)
+
+
+def serve(settings: Settings) -> int:
+    import uvicorn
+
     from app.api.main import create_app
+    from app.core.content import ContentInvalid
     from app.core.engine import build_engine
 
     try:
@@ -24,11 +41,19 @@ def main() -> int:
         for error in exc.errors:
             print(f"  {error}", file=sys.stderr)
         return 2
+    from app.auth.cli import bootstrap_admin
     from app.db.migrate import upgrade
 
     upgrade(settings.database_url or None)
+    base = f"http://{settings.host}:{settings.port}"
+    admin = bootstrap_admin(settings.database_url or None)
+    if admin is not None:
+        print("首次启动:已创建管理员密钥,只显示这一次,请保存 First start: an admin key, shown this once. Store it:",
+              flush=True)
+        print(f"  {admin}", flush=True)
+        print(f"  演示 demo: {base}/demo#key={admin}", flush=True)
     app = create_app(settings, engine)
-    print(f"售后助手 serving on http://{settings.host}:{settings.port}  (docs: /docs)", flush=True)
+    print(f"售后助手 serving on {base}  (docs: /docs)", flush=True)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
     return 0
 

@@ -9,10 +9,11 @@ class AppError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, *, status_code: int | None = None, code: str | None = None,
-                 fields: list[dict[str, str]] | None = None) -> None:
+                 fields: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields
+        self.headers = headers
         if status_code is not None:
             self.status_code = status_code
         if code is not None:
@@ -27,6 +28,30 @@ class NotFound(AppError):
 class Conflict(AppError):
     status_code = 409
     code = "conflict"
+
+
+class Unauthorized(AppError):
+    """One body for a missing, malformed, wrong, revoked or expired key: a caller learns nothing from it."""
+
+    status_code = 401
+    code = "unauthorized"
+
+    def __init__(self, message: str = "需要有效的 API 密钥 a valid API key is required (Authorization: Bearer <key>)",
+                 **kwargs: object) -> None:
+        super().__init__(message, headers={"WWW-Authenticate": "Bearer"}, **kwargs)  # type: ignore[arg-type]
+
+
+class Forbidden(AppError):
+    status_code = 403
+    code = "forbidden"
+
+
+class TooManyRequests(AppError):
+    status_code = 429
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message, headers={"Retry-After": str(int(retry_after))})
 
 
 class FieldError(AppError):

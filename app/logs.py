@@ -1,32 +1,26 @@
-"""Logging with personal data masked: phone numbers never reach a log line in clear (个人信息保护法)."""
+"""Logging with personal data masked (个人信息保护法): no phone, ID number or address detail in clear.
+
+Masking happens in the formatter, on the finished line, so that the message, its arguments, a
+traceback and any ``extra`` a library adds are all covered, whoever logged them.
+"""
 
 from __future__ import annotations
 
 import logging
-import re
 
-# Mobile numbers also with +86, spaces, dashes or full-width digits: log lines hold raw buyer text.
-_D = "[0-9０-９]"
-_PHONE = re.compile(rf"(?<!{_D})((?:[+＋]?86[\s-]?)?)([1１][3-9３-９]{_D})[\s-]?{_D}{{4}}[\s-]?({_D}{{4}})(?!{_D})")
+from app.core.privacy import mask
 
-
-def mask(text: str) -> str:
-    return _PHONE.sub(lambda m: f"{m[1]}{m[2]}****{m[3]}", text)
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
-class MaskingFilter(logging.Filter):
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        masked = mask(message)
-        if masked != message:
-            record.msg, record.args = masked, None
-        return True
+class MaskingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return mask(super().format(record))
 
 
 def setup(level: str = "info") -> None:
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(MaskingFilter())
+    handler.setFormatter(MaskingFormatter(FORMAT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -21,6 +21,11 @@ class Settings:
     sidebar_origins: tuple[str, ...] = ()  # chat clients allowed to frame the sidebar and talk to it
     max_body_bytes: int = 64 * 1024
     max_message_chars: int = 2000
+    rate_limit_per_minute: int = 1200  # per key, shared by all instances; 0 turns it off
+    auth_failures_per_minute: int = 20  # wrong keys from one source address before it gets 429
+    auth_cache_seconds: float = 5.0  # how long an instance trusts a key it checked: revocation reaches all within this
+    cors_origins: tuple[str, ...] = ()  # web apps on other origins that may call the API from a browser
+    content_check_seconds: float = 2.0  # how often an instance looks for a phrasebook version another went live with
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -34,5 +39,17 @@ class Settings:
             log_level=env.get("LOG_LEVEL", default.log_level).lower(),
             database_url=env.get("DATABASE_URL", default.database_url),
             watch_content=env.get("WATCH_CONTENT", "1") not in ("0", "false", "no"),
-            sidebar_origins=tuple(o.strip().rstrip("/") for o in env.get("SIDEBAR_ORIGINS", "").split(",") if o.strip()),
+            sidebar_origins=_origins(env.get("SIDEBAR_ORIGINS", "")),
+            rate_limit_per_minute=int(env.get("RATE_LIMIT_PER_MINUTE", default.rate_limit_per_minute)),
+            auth_failures_per_minute=int(env.get("AUTH_FAILURES_PER_MINUTE", default.auth_failures_per_minute)),
+            auth_cache_seconds=float(env.get("AUTH_CACHE_SECONDS", default.auth_cache_seconds)),
+            cors_origins=_origins(env.get("CORS_ORIGINS", "")),
+            content_check_seconds=float(env.get("CONTENT_CHECK_SECONDS", default.content_check_seconds)),
         )
+
+
+def _origins(raw: str) -> tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    if "*" in origins:
+        raise ValueError("origins must be listed; '*' is not allowed (SIDEBAR_ORIGINS, CORS_ORIGINS)")
+    return origins

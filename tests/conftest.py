@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -14,6 +15,8 @@ import pytest
 import uvicorn
 
 from app.api.main import create_app
+from app.auth import keys
+from app.auth.roles import Role
 from app.core.engine import Engine, build_engine
 from app.core.normalize import Normalizer
 from app.db.session import Database
@@ -68,15 +71,34 @@ def content_root(tmp_path: Path) -> Path:
     return tmp_path
 
 
+def make_key(db: Database, role: str = "admin", shops: tuple[str, ...] = ("*",), **kwargs) -> str:  # type: ignore[no-untyped-def]
+    with db.unit_of_work() as s:
+        return keys.create(s, Role(role), shops, datetime.now(UTC), **kwargs).secret
+
+
+def auth(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
+
+# The shared test server: limits high enough that the suite's own traffic never trips them; the limits
+# themselves are tested on servers of their own.
+TEST_SETTINGS = {"watch_content": False, "rate_limit_per_minute": 0, "auth_failures_per_minute": 100_000}
+
+
+@pytest.fixture(scope="session")
+def admin_key(database) -> str:
+    return make_key(database)
+
+
 @pytest.fixture(scope="session")
 def server(engine, database) -> Iterator[str]:
     port = free_port()
-    srv = run_server(create_app(Settings(port=port, watch_content=False), engine, database), port)
+    srv = run_server(create_app(Settings(port=port, **TEST_SETTINGS), engine, database), port)
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
 
 
 @pytest.fixture(scope="session")
-def client(server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server, timeout=10) as c:
+def client(server, admin_key) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server, timeout=10, headers=auth(admin_key)) as c:
         yield c

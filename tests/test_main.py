@@ -25,33 +25,81 @@ def test_settings_from_env(monkeypatch, tmp_path):
     assert (s.host, s.port, s.cache_dir, s.log_level) == ("0.0.0.0", 9001, tmp_path, "warning")
 
 
-def test_python_m_app_serves_suggestions(tmp_path):
-    port = free_port()
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "CACHE_DIR": str(tmp_path / "cache"),
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}"}
+def start(env: dict[str, str]) -> tuple[subprocess.Popen, list[str]]:
+    """Start ``python -m app`` and read its output up to the "serving" line."""
     proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=PROJECT_ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line.rstrip("\n"))
+        if "serving on" in line:
+            break
+    assert proc.poll() is None, "\n".join(lines)
+    return proc, lines
+
+
+def wait_healthy(base: str, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert proc.poll() is None, "exited"
+        assert time.monotonic() < deadline, "service did not start"
+        time.sleep(0.1)
+
+
+def keys_cli(env: dict[str, str], *args: str) -> list[str]:
+    out = subprocess.run([sys.executable, "-m", "app", "keys", *args], cwd=PROJECT_ROOT, env=env,
+                         capture_output=True, text=True, timeout=60, check=True)
+    return out.stdout.strip().splitlines()
+
+
+def test_python_m_app_serves_suggestions_with_its_first_admin_key(tmp_path):
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "CACHE_DIR": str(tmp_path / "cache"),
+           "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}", "AUTH_CACHE_SECONDS": "0"}
+    proc, lines = start(env)
     try:
         base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else "exited"
-            assert time.monotonic() < deadline, "service did not start"
-            time.sleep(0.1)
-        r = httpx.post(f"{base}/v1/suggest", json={"message": "快递三天没动了 帮我催一下"}, timeout=5)
+        wait_healthy(base, proc)
+        # First start on an empty database: one admin key, printed once, with a ready-made demo link.
+        admin = [line.strip() for line in lines if line.strip().startswith("shk_")]
+        assert len(admin) == 1 and any(f"/demo#key={admin[0]}" in line for line in lines)
+        assert httpx.post(f"{base}/v1/suggest", json={"message": "快递三天没动了"}, timeout=5).status_code == 401
+        headers = {"Authorization": f"Bearer {admin[0]}"}
+        r = httpx.post(f"{base}/v1/suggest", json={"message": "快递三天没动了 帮我催一下"}, headers=headers, timeout=5)
         assert r.status_code == 200 and r.json()["intents"][0]["id"] == "delivery_chase"
         assert (tmp_path / "cache").is_dir()  # jieba's cache lives where the settings say, not in /tmp
         # make run migrates the database before serving: a case-aware suggestion can be recorded at once
-        r = httpx.post(f"{base}/v1/suggest", json={"message": "杯子碎了", "conversation_id": "c1"}, timeout=5)
+        r = httpx.post(f"{base}/v1/suggest", json={"message": "杯子碎了", "conversation_id": "c1"}, headers=headers,
+                       timeout=5)
         assert r.status_code == 200 and r.json()["cases"][0]["created"] is True
+
+        # The CLI: the new key is the last line; list shows it without its secret; revoke ends it.
+        out = keys_cli(env, "create", "--role", "bot", "--shop", "shop-a", "--label", "robot")
+        bot = out[-1]
+        assert bot.startswith("shk_")
+        bot_headers = {"Authorization": f"Bearer {bot}"}
+        r = httpx.post(f"{base}/v1/suggest", json={"message": "杯子碎了"}, headers=bot_headers, timeout=5)
+        assert r.status_code == 200
+        listed = "\n".join(keys_cli(env, "list"))
+        key_id = bot.split("_")[1]
+        assert key_id in listed and "shop-a" in listed and bot.split("_")[2] not in listed
+        keys_cli(env, "revoke", key_id)
+        r = httpx.post(f"{base}/v1/suggest", json={"message": "杯子碎了"}, headers=bot_headers, timeout=5)
+        assert r.status_code == 401
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+    # A second start finds keys and prints none.
+    proc, lines = start({**env, "PORT": str(free_port())})
+    proc.terminate()
+    proc.wait(timeout=10)
+    assert not any("shk_" in line for line in lines)
 
 
 def test_broken_content_refuses_to_start_with_file_and_line(content_root):

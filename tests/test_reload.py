@@ -14,7 +14,10 @@ import pytest
 from app.api.main import create_app
 from app.db.migrate import upgrade
 from app.settings import Settings
-from tests.conftest import free_port, run_server
+from app.db.session import Database
+from tests.conftest import TEST_SETTINGS, auth, free_port, make_key, run_server
+
+HEADERS: dict[str, str] = {}  # the admin key of the server a test started
 
 SCRIPT = "亲爱哒,很抱歉给您带来不便,请问亲亲是否本人签收的呢?"
 FLOW = "phrasebook/damaged.yaml"
@@ -31,9 +34,12 @@ def serve(content, engine, tmp_path):
 
     def start(watch: bool) -> str:
         port = free_port()
-        settings = Settings(port=port, content_dir=content, watch_content=watch,
-                            database_url=f"sqlite:///{tmp_path / 'reload.db'}")
+        settings = Settings(port=port, content_dir=content, database_url=f"sqlite:///{tmp_path / 'reload.db'}",
+                            **{**TEST_SETTINGS, "watch_content": watch})
         upgrade(settings.database_url)
+        db = Database(settings.database_url)
+        HEADERS.update(auth(make_key(db)))
+        db.dispose()
         servers.append(run_server(create_app(settings), port))
         return f"http://127.0.0.1:{port}"
 
@@ -60,7 +66,7 @@ def damaged_text(client) -> tuple[str, str]:
 
 
 def test_good_edit_goes_live_broken_edit_is_rejected_with_line(serve, content):
-    with httpx.Client(base_url=serve(watch=False), timeout=30) as client:
+    with httpx.Client(base_url=serve(watch=False), timeout=30, headers=HEADERS) as client:
         v0, text = damaged_text(client)
         assert text.startswith(SCRIPT)
         original = (content / FLOW).read_text(encoding="utf-8")
@@ -83,7 +89,7 @@ def test_good_edit_goes_live_broken_edit_is_rejected_with_line(serve, content):
 
 
 def test_saving_a_file_takes_effect_within_two_seconds(serve, content):
-    with httpx.Client(base_url=serve(watch=True), timeout=30) as client:
+    with httpx.Client(base_url=serve(watch=True), timeout=30, headers=HEADERS) as client:
         v0, _ = damaged_text(client)
         write(content, FLOW, edited(content, "亲,收到您的反馈啦!"))
         start = time.monotonic()
@@ -105,7 +111,7 @@ def test_hundred_reloads_alternating_good_and_broken_under_load(serve, content):
     stop = threading.Event()
 
     def stream() -> None:
-        with httpx.Client(base_url=base, timeout=30) as c:
+        with httpx.Client(base_url=base, timeout=30, headers=HEADERS) as c:
             deadline = time.monotonic() + 300
             while not stop.is_set() and time.monotonic() < deadline:
                 r = c.post("/v1/suggest", json={"message": "快递三天没动了 帮我催一下"})
@@ -116,7 +122,7 @@ def test_hundred_reloads_alternating_good_and_broken_under_load(serve, content):
     thread.start()
     live: list[str] = []
     try:
-        with httpx.Client(base_url=base, timeout=60) as client:
+        with httpx.Client(base_url=base, timeout=60, headers=HEADERS) as client:
             live.append(client.get("/v1/phrasebook/status").json()["live"]["version"])
             for i in range(100):
                 is_good = i % 2 == 0
@@ -148,7 +154,7 @@ def test_hundred_reloads_alternating_good_and_broken_under_load(serve, content):
     ids=["alias-bomb", "deep-nesting", "10-MB", "python-object"],
 )
 def test_malicious_files_are_rejected_and_the_service_lives(serve, content, text, expected):
-    with httpx.Client(base_url=serve(watch=False), timeout=60) as client:
+    with httpx.Client(base_url=serve(watch=False), timeout=60, headers=HEADERS) as client:
         v0, _ = damaged_text(client)
         (content / "intents" / "evil.yaml").write_text(text, encoding="utf-8")
         r = client.post("/v1/admin/reload").json()

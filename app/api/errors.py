@@ -37,7 +37,7 @@ async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
 
 
 async def _app_error(_: Request, exc: AppError) -> JSONResponse:
-    return JSONResponse(error_body(exc.code, exc.message, exc.fields), exc.status_code)
+    return JSONResponse(error_body(exc.code, exc.message, exc.fields), exc.status_code, headers=exc.headers)
 
 
 async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:

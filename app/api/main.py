@@ -9,13 +9,17 @@ from datetime import datetime
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
 from app.api import errors
+from app.api.headers import SecurityHeaders
 from app.api.limits import BodyLimit
 from app.api.origin import OriginCheck
 from app.api.routes import router
+from app.auth.endpoints import router as keys_router
+from app.auth.guard import Guard
 from app.cases.endpoints import router as cases_router
 from app.core.engine import SHOP_TZ, Engine, build_engine
 from app.db.session import Database
@@ -39,6 +43,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
         if owned:
             app.state.database = Database(settings.database_url or None)
         database: Database = app.state.database
+        app.state.guard = Guard(database, settings)
 
         def went_live(new: Engine, old: Engine | None, trigger: str, files: list[str] | None = None) -> None:
             try:
@@ -71,8 +76,15 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     app.include_router(router)
     app.include_router(cases_router)
     app.include_router(phrasebook_router)
+    app.include_router(keys_router)
     app.include_router(web_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(OriginCheck, allowed=settings.sidebar_origins)
+    app.add_middleware(OriginCheck, allowed=settings.sidebar_origins + settings.cors_origins)
+    if settings.cors_origins:
+        # Keys travel in the Authorization header, never in cookies: no credentials, and never "*".
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
+                           allow_methods=["GET", "POST", "PATCH"], allow_headers=["Authorization", "Content-Type",
+                                                                                  "Idempotency-Key"], max_age=600)
+    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent.parent / "web" / "static")), name="static")
     return app

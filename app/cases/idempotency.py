@@ -21,13 +21,17 @@ from app.errors import FieldError
 Handler = Callable[[Session], tuple[int, dict]]
 
 
-def run(db: Database, scope: str, key: str | None, fingerprint: str, now: datetime, handler: Handler) -> tuple[int, dict]:
+def run(db: Database, scope: str, key: str | None, fingerprint: str, now: datetime, handler: Handler,
+        owner: str = "-") -> tuple[int, dict]:
+    """``owner`` is the calling API key: two callers that happen to pick the same key never share answers."""
     if key is None:
         with db.unit_of_work() as s:
             return handler(s)
     if not 1 <= len(key) <= 200:
         raise FieldError("header.Idempotency-Key", "Idempotency-Key 须为 1–200 个字符 must be 1–200 characters")
-    record_key = f"{scope}:{key}"
+    record_key = f"{owner}:{scope}:{key}"
+    if len(record_key) > 300:
+        record_key = f"{owner}:{scope}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"
     digest = hashlib.sha256(fingerprint.encode()).hexdigest()
     for _ in range(3):
         try:

@@ -5,15 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+
+from app.api.schemas import ErrorResponse
+from app.auth.guard import require, shop_for
+from app.auth.principal import Principal
+from app.auth.roles import Permission
 
 from app.core.content.errors import ContentError
 from app.core.engine import SHOP_TZ
 from app.phrasebook import service
 
-router = APIRouter(prefix="/v1", tags=["phrasebook"])
+_ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 422, 429)}
+router = APIRouter(prefix="/v1", tags=["phrasebook"], responses=_ERRORS)
+Reader = Annotated[Principal, Depends(require(Permission.phrasebook_read))]
+Writer = Annotated[Principal, Depends(require(Permission.phrasebook_write))]
 
 
 class Problem(BaseModel):
@@ -44,7 +52,9 @@ def _problem(e: ContentError) -> dict:
 
 
 @router.get("/phrasebook", summary="店铺的有效话术及其来源 Effective scripts of a shop, with where each came from")
-def effective(request: Request, shop_id: Annotated[str | None, Query(max_length=64)] = None) -> JSONResponse:
+def effective(request: Request, principal: Reader,
+              shop_id: Annotated[str | None, Query(max_length=64)] = None) -> JSONResponse:
+    shop_id = shop_for(principal, shop_id)
     engine = request.app.state.content.engine
     vocab = engine.catalog.vocabulary
     flows = engine.catalog.flows_for(shop_id)
@@ -62,7 +72,7 @@ def effective(request: Request, shop_id: Annotated[str | None, Query(max_length=
 
 
 @router.post("/admin/reload", response_model=ReloadOut, summary="立即重新加载话术 Reload the content now")
-def reload(request: Request) -> JSONResponse:
+def reload(request: Request, _: Writer) -> JSONResponse:
     outcome = request.app.state.content.reload("admin reload")
     return JSONResponse({"accepted": outcome.accepted, "changed": outcome.changed, "live_version": outcome.live_version,
                          "errors": [_problem(e) for e in outcome.errors],
@@ -70,7 +80,7 @@ def reload(request: Request) -> JSONResponse:
 
 
 @router.get("/phrasebook/status", response_model=StatusOut, summary="线上版本与被拒绝的修改 Live and rejected versions")
-def status(request: Request) -> JSONResponse:
+def status(request: Request, _: Reader) -> JSONResponse:
     holder = request.app.state.content
     rejected = holder.rejected
     return JSONResponse({
@@ -81,7 +91,7 @@ def status(request: Request) -> JSONResponse:
 
 
 @router.get("/phrasebook/history", summary="上线过的版本 Versions that went live")
-def history(request: Request, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> JSONResponse:
+def history(request: Request, _: Reader, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> JSONResponse:
     with request.app.state.database.unit_of_work() as s:
         rows = service.history(s, limit)
         return JSONResponse({"versions": [

@@ -7,13 +7,20 @@ from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, Query, Request, Response, Security
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from app.auth.guard import COOKIE, bearer, require
+from app.auth.principal import Principal
+from app.auth.roles import Permission
 from app.core.engine import SHOP_TZ
 from app.core.order import Order
+from app.errors import AppError, Unauthorized
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -68,13 +75,27 @@ def demo(request: Request) -> HTMLResponse:
                                       headers=headers)
 
 
+async def _editor(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+                  ) -> Principal | None:
+    """The editor's key from the header or the page cookie; a browser without one is sent to sign in."""
+    try:
+        return await require(Permission.phrasebook_read, cookie=True)(request, credentials)
+    except Unauthorized:
+        if "text/html" in request.headers.get("accept", ""):
+            return None
+        raise
+
+
 @router.get("/editor/preview", response_class=HTMLResponse)
 def preview(request: Request,
+            principal: Annotated[Principal | None, Depends(_editor)],
             message: Annotated[str, Query(max_length=2000)] = "",
             status: Annotated[Literal["", "unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery",
                                       "signed", "rejected", "returning"], Query()] = "",
             signed_by: Annotated[Literal["", "self", "proxy", "locker"], Query()] = "",
-            shop_id: Annotated[str, Query(max_length=64)] = "") -> HTMLResponse:
+            shop_id: Annotated[str, Query(max_length=64)] = "") -> Response:
+    if principal is None:
+        return RedirectResponse("/editor/login", 303, headers=PAGE_HEADERS)
     engine = request.app.state.content.engine
     result = None
     if message.strip():
@@ -85,3 +106,31 @@ def preview(request: Request,
                "statuses": ["unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery", "signed",
                             "rejected", "returning"]}
     return templates.TemplateResponse(request, "preview.html", context, headers=PAGE_HEADERS)
+
+
+@router.get("/editor/login", response_class=HTMLResponse)
+def login_page(request: Request, failed: bool = False) -> HTMLResponse:
+    """A form for the editor's key: a page opened by a browser cannot send an Authorization header."""
+    return templates.TemplateResponse(request, "login.html", {"failed": failed}, headers=PAGE_HEADERS)
+
+
+@router.post("/editor/login")
+async def login(request: Request) -> RedirectResponse:
+    """Checks the key and keeps it in an HttpOnly, SameSite=Strict cookie for the /editor pages only."""
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    key = (form.get("key") or [""])[0].strip()
+    try:
+        await require(Permission.phrasebook_read)(request, _Bearer(key) if key else None)  # type: ignore[arg-type]
+    except AppError as exc:
+        if exc.status_code == 429:
+            raise
+        return RedirectResponse("/editor/login?failed=1", 303, headers=PAGE_HEADERS)
+    response = RedirectResponse("/editor/preview", 303, headers=PAGE_HEADERS)
+    response.set_cookie(COOKIE, key, httponly=True, samesite="strict", path="/editor",
+                        secure=request.url.scheme == "https", max_age=12 * 3600)
+    return response
+
+
+class _Bearer:
+    def __init__(self, credentials: str) -> None:
+        self.scheme, self.credentials = "Bearer", credentials

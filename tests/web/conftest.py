@@ -34,3 +34,18 @@ def page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def agent_key(database) -> str:
+    """What an agent's chat client would hand the sidebar."""
+    from tests.conftest import make_key
+
+    return make_key(database, "agent", ("default",))
+
+
+@pytest.fixture(scope="session")
+def editor_key(database) -> str:
+    from tests.conftest import make_key
+
+    return make_key(database, "editor", ("default",))

@@ -10,13 +10,20 @@ from app.settings import PROJECT_ROOT
 SCREENSHOT = PROJECT_ROOT / ".cache" / "e2e-demo.png"  # ignored by git, left for a person to look at
 
 
+def sign_in(page, server: str, key: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(f"{server}/editor/login")
+    page.fill("#key", key)
+    page.click("button[type=submit]")
+    expect(page).to_have_url(f"{server}/editor/preview")
+
+
 def send(page, text: str) -> None:
     page.fill("#buyer", text)
     page.click("#send")
 
 
-def test_demo_end_to_end(server, page):
-    page.goto(f"{server}/demo")
+def test_demo_end_to_end(server, page, agent_key):
+    page.goto(f"{server}/demo#key={agent_key}")
     sidebar = page.frame_locator("#sidebar")
     send(page, "亲 收到的杯子碎了 /:Q")
     # The sidebar shows what the buyer wants and the script to send.
@@ -42,8 +49,8 @@ def test_demo_end_to_end(server, page):
     assert SCREENSHOT.stat().st_size > 10_000
 
 
-def test_unfilled_placeholder_blocks_insertion(server, page):
-    page.goto(f"{server}/demo")
+def test_unfilled_placeholder_blocks_insertion(server, page, agent_key):
+    page.goto(f"{server}/demo#key={agent_key}")
     sidebar = page.frame_locator("#sidebar")
     send(page, "杯子碎了")
     expect(sidebar.locator("#script-id")).to_have_text("damaged.ask_evidence")
@@ -57,13 +64,13 @@ def test_unfilled_placeholder_blocks_insertion(server, page):
     expect(page.locator("#reply")).to_have_value("亲,给您补偿10元")
 
 
-def test_ambiguous_and_no_intent_are_shown(server, page):
-    page.goto(f"{server}/sidebar?message=" + "在吗")
+def test_ambiguous_and_no_intent_are_shown(server, page, agent_key):
+    page.goto(f"{server}/sidebar?message=" + "在吗" + f"#token={agent_key}")
     expect(page.locator("#intents")).to_contain_text("无售后意图")
 
 
-def test_messages_from_other_origins_are_ignored(server, page):
-    page.goto(f"{server}/sidebar")
+def test_messages_from_other_origins_are_ignored(server, page, agent_key):
+    page.goto(f"{server}/sidebar#token={agent_key}")
     page.evaluate("""window.dispatchEvent(new MessageEvent('message', {origin: 'https://evil.example',
                      data: {type: 'buyer_message', message: '杯子碎了'}}))""")
     page.wait_for_timeout(500)
@@ -78,18 +85,19 @@ def test_messages_from_other_origins_are_ignored(server, page):
     "</script><script>alert(1)</script> 杯子碎了",
     "\"><svg onload=alert(1)> 快递到哪了",
 ])
-def test_buyer_text_never_executes(server, page, evil):
+def test_buyer_text_never_executes(server, page, evil, agent_key, editor_key):
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(f"{server}/demo")
+    page.goto(f"{server}/demo#key={agent_key}")
     send(page, evil)
     sidebar = page.frame_locator("#sidebar")
     expect(sidebar.locator("#result")).to_be_visible()
     expect(page.locator("#messages li").last).to_have_text(evil)  # shown as text, not markup
-    page.goto(f"{server}/sidebar?message=" + evil.replace("#", "%23").replace("&", "%26"))
-    page.wait_for_timeout(800)
+    page.goto(f"{server}/sidebar?message=" + evil.replace("#", "%23").replace("&", "%26") + f"#token={agent_key}")
+    expect(page.locator("#result")).to_be_visible()
+    sign_in(page, server, editor_key)
     page.goto(f"{server}/editor/preview?message=" + evil.replace("#", "%23").replace("&", "%26"))
-    page.wait_for_timeout(300)
+    expect(page.locator("#message")).to_have_value(evil)
     assert dialogs == []
 
 
@@ -103,18 +111,37 @@ def test_sidebar_framing_and_origin_headers(client):
     assert client.post("/v1/suggest", json={"message": "杯子碎了"}).status_code == 200  # bots send no Origin
 
 
-def test_token_travels_in_a_header_never_a_cookie(server, page):
+def test_token_travels_in_a_header_never_a_cookie(server, page, agent_key):
     seen: list[dict] = []
     page.on("request", lambda r: seen.append(r.headers) if "/v1/" in r.url else None)
-    page.goto(f"{server}/sidebar#token=sk-test-123")
+    page.goto(f"{server}/sidebar#token={agent_key}")
     page.evaluate("""window.dispatchEvent(new MessageEvent('message', {origin: window.location.origin,
                      data: {type: 'buyer_message', message: '杯子碎了', conversation_id: 'tok-1'}}))""")
     expect(page.locator("#intents")).to_contain_text("破损")
-    assert seen and all(h.get("authorization") == "Bearer sk-test-123" and "cookie" not in h for h in seen)
+    assert seen and all(h.get("authorization") == f"Bearer {agent_key}" and "cookie" not in h for h in seen)
 
 
-def test_chatwoot_app_context_and_buyer_name(server, page):
-    page.goto(f"{server}/sidebar")
+def test_without_a_key_the_sidebar_says_so(server, page, agent_key):
+    page.goto(f"{server}/sidebar?message=" + "杯子碎了")
+    expect(page.locator("#toast")).to_contain_text("API 密钥")
+    expect(page.locator("#result")).to_be_hidden()
+
+
+def test_editor_signs_in_once_with_a_page_cookie(server, page, editor_key):
+    page.goto(f"{server}/editor/preview?message=杯子碎了")
+    expect(page).to_have_url(f"{server}/editor/login")  # no key yet: sent to sign in, not shown a JSON 401
+    page.fill("#key", "shk_000000000000_" + "x" * 43)
+    page.click("button[type=submit]")
+    expect(page.locator(".error")).to_be_visible()
+    sign_in(page, server, editor_key)
+    page.goto(f"{server}/editor/preview?message=杯子碎了")
+    expect(page.locator("body")).to_contain_text("damaged.ask_evidence")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "shouhou_key")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/editor"
+
+
+def test_chatwoot_app_context_and_buyer_name(server, page, agent_key):
+    page.goto(f"{server}/sidebar#token={agent_key}")
     page.evaluate("""window.dispatchEvent(new MessageEvent('message', {origin: window.location.origin,
         data: JSON.stringify({event: 'appContext', data: {contact: {name: '王女士'},
               conversation: {id: 42, messages: [{message_type: 0, content: '我要投诉 客服态度太差'}]}}})}))""")
@@ -122,8 +149,8 @@ def test_chatwoot_app_context_and_buyer_name(server, page):
     expect(page.locator("#case")).to_contain_text("案件 #")
 
 
-def test_missing_placeholders_are_named(server, page):
-    page.goto(f"{server}/sidebar?message=" + "杯子碎了")
+def test_missing_placeholders_are_named(server, page, agent_key):
+    page.goto(f"{server}/sidebar?message=" + "杯子碎了" + f"#token={agent_key}")
     expect(page.locator("#script-id")).to_have_text("damaged.ask_evidence")
     page.locator("#script").fill("亲,给您补偿【金额】元,单号【快递单号】")
     expect(page.locator("#placeholder-warning")).to_contain_text("【金额】、【快递单号】")

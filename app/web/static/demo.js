@@ -3,6 +3,10 @@
   "use strict";
   var frame = document.getElementById("sidebar");
   var conversation = document.getElementById("conversation").textContent;
+  // The key comes in this page's URL fragment (make run prints the link), which browsers never send to a
+  // server, and goes to the sidebar by postMessage, as a real chat client would hand over its agent's key.
+  var key = new URLSearchParams(window.location.hash.slice(1)).get("key");
+  if (!key) document.getElementById("no-key").hidden = false;
   // Send only once the sidebar says it is listening. Either page may start first, so the host pings until
   // the sidebar answers (a one-off "load" or "ready" could fire before the other side listens).
   var markReady;
@@ -10,7 +14,10 @@
   var pinger = setInterval(function () {
     if (frame.contentWindow) frame.contentWindow.postMessage({ type: "host_ping" }, window.location.origin);
   }, 100);
-  ready.then(function () { clearInterval(pinger); });
+  ready.then(function () {
+    clearInterval(pinger);
+    if (key) frame.contentWindow.postMessage({ type: "auth", token: key }, window.location.origin);
+  });
   function bubble(text, cls) { var li = document.createElement("li"); li.textContent = text; if (cls) li.className = cls; document.getElementById("messages").appendChild(li); }
   function send() {
     var input = document.getElementById("buyer"), text = input.value;

@@ -1,0 +1,1 @@
+"""API keys, roles, shop scope and rate limits."""

@@ -1,0 +1,114 @@
+"""The FastAPI side of keys: read the Bearer header, check the key, the rate limits and the permission.
+
+Checked keys are kept for ``auth_cache_seconds`` so that a request costs no database read; a key
+revoked through this instance's API is forgotten at once, elsewhere within that time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from app.auth import keys
+from app.auth.principal import Principal
+from app.auth.ratelimit import RateLimiter
+from app.auth.roles import Permission
+from app.db.session import Database
+from app.errors import Forbidden, TooManyRequests, Unauthorized
+from app.settings import Settings
+
+# Browsers keep URLs in history and proxies log them: a key there has leaked, so it is refused outright.
+QUERY_NAMES = frozenset({"key", "api_key", "apikey", "api-key", "token", "access_token", "auth", "authorization"})
+COOKIE = "shouhou_key"  # first-party pages only (the editors' preview); never for /v1 routes
+bearer = HTTPBearer(auto_error=False, scheme_name="ApiKey",
+                    description="API 密钥 `Authorization: Bearer shk_…`(`python -m app keys create`)")
+
+
+class Guard:
+    def __init__(self, db: Database, settings: Settings, clock: Callable[[], float] = time.time) -> None:
+        self.db, self.clock = db, clock
+        self.cache_seconds = settings.auth_cache_seconds
+        self.requests = RateLimiter(db, settings.rate_limit_per_minute, clock=clock)
+        self.failures = RateLimiter(db, settings.auth_failures_per_minute, max_slice=1, clock=clock)
+        self._cache: dict[bytes, tuple[Principal, float]] = {}
+        self._lock = threading.Lock()
+
+    def principal(self, token: str) -> Principal | None:
+        digest = hashlib.sha256(token.encode()).digest()
+        now = self.clock()
+        hit = self._cache.get(digest)
+        if hit is not None and now - hit[1] < self.cache_seconds:
+            principal = hit[0]
+        else:
+            with self.db.unit_of_work() as s:
+                principal = keys.authenticate(s, token, datetime.now(UTC))
+            with self._lock:
+                if principal is None:
+                    self._cache.pop(digest, None)
+                    return None
+                if len(self._cache) > 10_000:  # keys are few; this only bounds a flood of distinct valid ones
+                    self._cache.clear()
+                self._cache[digest] = (principal, now)
+        if principal.expires_at is not None and principal.expires_at <= datetime.now(UTC):
+            return None
+        return principal
+
+    def forget(self, key_id: str) -> None:
+        with self._lock:
+            for digest, (principal, _) in list(self._cache.items()):
+                if principal.key_id == key_id:
+                    del self._cache[digest]
+
+
+def require(permission: Permission, *, cookie: bool = False) -> Callable[..., Awaitable[Principal]]:
+    """A dependency that admits a key with ``permission`` and returns its principal.
+
+    Async on purpose: it runs on the event loop, so a request that needs no database costs no thread
+    hop; the database is touched only on a cache miss or a rate-limit lease.
+    """
+
+    async def dependency(request: Request,
+                         credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> Principal:
+        guard: Guard = request.app.state.guard
+        if QUERY_NAMES.intersection(k.lower() for k in request.query_params):
+            raise Unauthorized("密钥不能放在网址里,请用 Authorization 头 a key in the URL is refused; "
+                               "send it as Authorization: Bearer <key>", code="key_in_query")
+        token = credentials.credentials if credentials else (request.cookies.get(COOKIE) if cookie else None)
+        if not token:
+            raise Unauthorized()
+        source = f"fail:{request.client.host if request.client else '-'}"
+        retry = guard.failures.blocked(source)
+        if retry is not None:
+            raise TooManyRequests("密钥错误次数过多,请稍后再试 too many failed attempts; retry later", retry)
+        principal = guard.principal(token[:200])
+        if principal is None:
+            retry = guard.failures.hit(source)
+            if retry is not None:
+                raise TooManyRequests("密钥错误次数过多,请稍后再试 too many failed attempts; retry later", retry)
+            raise Unauthorized()
+        retry = guard.requests.hit(f"key:{principal.key_id}")
+        if retry is not None:
+            raise TooManyRequests("请求过于频繁 rate limit for this key reached", retry)
+        if not principal.can(permission):
+            raise Forbidden(f"此密钥的角色({principal.role.value})不能执行此操作 role '{principal.role.value}' "
+                            f"may not do this ({permission.value})")
+        request.state.principal = principal
+        return principal
+
+    return dependency
+
+
+def shop_for(principal: Principal, requested: str | None) -> str | None:
+    """The shop a request acts for: the one named (if this key may), else the key's only shop."""
+    if requested is None:
+        return principal.default_shop()
+    if not principal.may_act_for(requested):
+        raise Forbidden(f"此密钥不能代表店铺 {requested} this key may not act for shop '{requested}'",
+                        code="shop_forbidden")
+    return requested

@@ -1,0 +1,87 @@
+"""Creating, listing, revoking and checking API keys. Services never commit: the caller's unit of work does.
+
+A key reads ``shk_<id>_<secret>``. The id is public and indexes the row; only sha256(secret) is stored,
+which is enough for a 256-bit random secret (no password stretching needed), and the comparison is
+constant-time. An unknown id is compared against a dummy hash so that it costs the same as a wrong secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.auth.models import ApiKey
+from app.auth.principal import ALL_SHOPS, Principal
+from app.auth.roles import Role
+from app.errors import FieldError, NotFound
+
+PREFIX = "shk"
+_KEY = re.compile(rf"^{PREFIX}_([0-9a-f]{{12}})_([A-Za-z0-9_-]{{43}})$")
+_SHOP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_DUMMY = hashlib.sha256(b"no such key").hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class NewKey:
+    key: ApiKey
+    secret: str  # the whole key, shown once
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def check_shops(shops: list[str] | tuple[str, ...]) -> list[str]:
+    if not shops:
+        raise FieldError("shops", "至少一个店铺,或 '*' 表示全部 at least one shop, or '*' for all")
+    for shop in shops:
+        if shop != ALL_SHOPS and not _SHOP.match(shop):
+            raise FieldError("shops", f"店铺编号不合法 invalid shop id: {shop[:64]!r}")
+    return sorted(set(shops))
+
+
+def create(s: Session, role: Role, shops: list[str] | tuple[str, ...], now: datetime, *, label: str | None = None,
+           expires_at: datetime | None = None) -> NewKey:
+    if expires_at is not None and expires_at <= now:
+        raise FieldError("expires_at", "过期时间须在将来 expiry must be in the future")
+    key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
+    row = ApiKey(id=key_id, secret_hash=_hash(secret), role=role.value, shops=check_shops(shops), label=label,
+                 created_at=now, expires_at=expires_at)
+    s.add(row)
+    return NewKey(row, f"{PREFIX}_{key_id}_{secret}")
+
+
+def list_keys(s: Session) -> list[ApiKey]:
+    return list(s.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)))
+
+
+def count(s: Session) -> int:
+    return s.scalar(select(func.count()).select_from(ApiKey)) or 0
+
+
+def revoke(s: Session, key_id: str, now: datetime) -> ApiKey:
+    row = s.get(ApiKey, key_id)
+    if row is None:
+        raise NotFound(f"没有这个密钥 no key '{key_id[:16]}'")
+    if row.revoked_at is None:
+        row.revoked_at = now
+    return row
+
+
+def authenticate(s: Session, token: str, now: datetime) -> Principal | None:
+    """The principal for a presented key, or None for anything wrong: malformed, unknown, revoked, expired."""
+    m = _KEY.match(token)
+    row = s.get(ApiKey, m.group(1)) if m else None
+    presented = _hash(m.group(2)) if m else _hash(token)
+    if not hmac.compare_digest(presented, row.secret_hash if row else _DUMMY) or row is None:
+        return None
+    if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    return Principal(row.id, Role(row.role), frozenset(row.shops), row.expires_at)

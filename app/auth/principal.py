@@ -1,0 +1,38 @@
+"""Who is calling: a key's role, its permissions and the shops it may act for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.auth.roles import PERMISSIONS, Permission, Role
+
+ALL_SHOPS = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    key_id: str
+    role: Role
+    shops: frozenset[str]  # {"*"} for every shop
+    expires_at: datetime | None = None
+
+    @property
+    def all_shops(self) -> bool:
+        return ALL_SHOPS in self.shops
+
+    def can(self, permission: Permission) -> bool:
+        return permission in PERMISSIONS[self.role]
+
+    def may_act_for(self, shop_id: str) -> bool:
+        return self.all_shops or shop_id in self.shops
+
+    def default_shop(self) -> str | None:
+        """A key for exactly one shop acts for it when a request names none."""
+        return next(iter(self.shops)) if len(self.shops) == 1 and not self.all_shops else None
+
+    def visible_shops(self, requested: str | None) -> tuple[str, ...] | None:
+        """Shops a listing may show: None means every shop. The caller checked ``requested`` already."""
+        if requested is not None:
+            return (requested,)
+        return None if self.all_shops else tuple(sorted(self.shops))

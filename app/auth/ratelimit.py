@@ -1,0 +1,84 @@
+"""Fixed-window rate limits shared by every instance, without a database write per request.
+
+Each instance leases a slice of a subject's budget from the ``rate_windows`` row (one short
+transaction) and spends it in memory; when the slice runs out it leases again. The sum of all leases
+never exceeds the limit, so N instances together never admit more than the limit per window. The
+price is that tokens leased by one instance and not spent there are lost to the others until the
+next window: at most one slice per instance.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from app.auth.models import RateWindow
+from app.db.session import Database
+
+
+@dataclass(slots=True)
+class _Local:
+    window: int
+    left: int  # tokens leased and not yet spent here
+    exhausted: bool  # the shared budget for this window is gone
+
+
+class RateLimiter:
+    def __init__(self, db: Database, limit: int, window_seconds: int = 60, max_slice: int = 200,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.db, self.limit, self.window_seconds = db, limit, window_seconds
+        self.slice = max(1, min(limit // 20, max_slice))
+        self.clock = clock
+        self._local: dict[str, _Local] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, subject: str) -> float | None:
+        """Spend one request; None if allowed, else the seconds until the window resets (Retry-After)."""
+        if self.limit <= 0:
+            return None  # 0 turns the limit off
+        now = self.clock()
+        window = int(now // self.window_seconds) * self.window_seconds
+        with self._lock:
+            state = self._local.get(subject)
+            if state is None or state.window != window:
+                state = self._local[subject] = _Local(window, 0, False)
+            if state.left == 0 and not state.exhausted:
+                state.left = self._lease(subject, window, self.slice)
+                state.exhausted = state.left == 0
+            if state.left > 0:
+                state.left -= 1
+                return None
+            return max(1.0, math.ceil(window + self.window_seconds - now))
+
+    def blocked(self, subject: str) -> float | None:
+        """Retry-After if this instance already knows the subject's budget is spent; no database call."""
+        now = self.clock()
+        window = int(now // self.window_seconds) * self.window_seconds
+        state = self._local.get(subject)
+        if state is not None and state.window == window and state.exhausted and state.left == 0:
+            return max(1.0, math.ceil(window + self.window_seconds - now))
+        return None
+
+    def _lease(self, subject: str, window: int, wanted: int) -> int:
+        with self.db.unit_of_work() as s:
+            _ensure_row(s, subject, window)
+            row = s.scalars(select(RateWindow).where(RateWindow.subject == subject, RateWindow.window == window)
+                            .with_for_update()).one()
+            granted = max(0, min(wanted, self.limit - row.used))
+            row.used += granted
+            # Old windows of this subject are of no further use.
+            s.execute(delete(RateWindow).where(RateWindow.subject == subject, RateWindow.window < window))
+            return granted
+
+
+def _ensure_row(s: Session, subject: str, window: int) -> None:
+    dialect = s.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    s.execute(insert(RateWindow).values(subject=subject, window=window, used=0).on_conflict_do_nothing())
