@@ -52,9 +52,14 @@ def serve(settings: Settings) -> int:
               flush=True)
         print(f"  {admin}", flush=True)
         print(f"  演示 demo: {base}/demo#key={admin}", flush=True)
-    app = create_app(settings, engine)
     print(f"售后助手 serving on {base}  (docs: /docs)", flush=True)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    if settings.workers > 1:
+        # Each worker process imports the factory and builds its own engine at start-up.
+        uvicorn.run("app.api.main:worker_app", factory=True, workers=settings.workers, host=settings.host,
+                    port=settings.port, log_config=None, access_log=False)
+        return 0
+    uvicorn.run(create_app(settings, engine), host=settings.host, port=settings.port, log_config=None,
+                access_log=False)
     return 0
 
 

@@ -16,6 +16,7 @@ class Settings:
     content_dir: Path = PROJECT_ROOT  # holds intents/ and phrasebook/
     cache_dir: Path = PROJECT_ROOT / ".cache"  # app-owned: the jieba dictionary cache lives here, not in /tmp
     log_level: str = "info"
+    workers: int = 1  # worker processes of one instance; each builds its own engine
     database_url: str = ""  # empty: SQLite under ./data (app.db.base.database_url)
     watch_content: bool = True  # hot reload on file changes
     sidebar_origins: tuple[str, ...] = ()  # chat clients allowed to frame the sidebar and talk to it
@@ -37,6 +38,7 @@ class Settings:
             content_dir=Path(env.get("CONTENT_DIR", default.content_dir)),
             cache_dir=Path(env.get("CACHE_DIR", default.cache_dir)),
             log_level=env.get("LOG_LEVEL", default.log_level).lower(),
+            workers=int(env.get("WORKERS", default.workers)),
             database_url=env.get("DATABASE_URL", default.database_url),
             watch_content=env.get("WATCH_CONTENT", "1") not in ("0", "false", "no"),
             sidebar_origins=_origins(env.get("SIDEBAR_ORIGINS", "")),

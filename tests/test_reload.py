@@ -13,8 +13,8 @@ import pytest
 
 from app.api.main import create_app
 from app.db.migrate import upgrade
-from app.settings import Settings
 from app.db.session import Database
+from app.settings import Settings
 from tests.conftest import TEST_SETTINGS, auth, free_port, make_key, run_server
 
 HEADERS: dict[str, str] = {}  # the admin key of the server a test started

@@ -88,3 +88,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent.parent / "web" / "static")), name="static")
     return app
+
+
+def worker_app() -> FastAPI:
+    """The factory each worker process imports when WORKERS > 1: its own logging (masked) and engine."""
+    from app import logs
+
+    settings = Settings.from_env()
+    logs.setup(settings.log_level)
+    return create_app(settings)

@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from typing import Annotated
 
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -74,7 +75,7 @@ def require(permission: Permission, *, cookie: bool = False) -> Callable[..., Aw
     """
 
     async def dependency(request: Request,
-                         credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> Principal:
+                         credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]) -> Principal:
         guard: Guard = request.app.state.guard
         if QUERY_NAMES.intersection(k.lower() for k in request.query_params):
             raise Unauthorized("密钥不能放在网址里,请用 Authorization 头 a key in the URL is refused; "

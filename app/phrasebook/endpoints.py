@@ -13,7 +13,6 @@ from app.api.schemas import ErrorResponse
 from app.auth.guard import require, shop_for
 from app.auth.principal import Principal
 from app.auth.roles import Permission
-
 from app.core.content.errors import ContentError
 from app.core.engine import SHOP_TZ
 from app.phrasebook import service

@@ -6,7 +6,6 @@ import re
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
-
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Query, Request, Response, Security
