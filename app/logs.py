@@ -18,11 +18,16 @@ class MaskingFormatter(logging.Formatter):
         return mask(super().format(record))
 
 
+def handler(stream: object = None) -> logging.Handler:
+    """The one way log lines leave the process: through the masking formatter."""
+    h = logging.StreamHandler(stream)  # type: ignore[arg-type]
+    h.setFormatter(MaskingFormatter(FORMAT))
+    return h
+
+
 def setup(level: str = "info") -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(MaskingFormatter(FORMAT))
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [handler()]
     root.setLevel(level.upper())
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logger = logging.getLogger(name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import shutil
 import socket
 import threading
@@ -102,3 +104,54 @@ def server(engine, database) -> Iterator[str]:
 def client(server, admin_key) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server, timeout=10, headers=auth(admin_key)) as c:
         yield c
+
+
+# ---- Every log line the suite's traffic produces, scanned for personal data at the end of the session ----
+# The in-process servers log through the production handler (app.logs.handler) at DEBUG for our own
+# loggers, which write each buyer message; the scan uses its own detector, not the masker's patterns.
+_LOG_FILE = PROJECT_ROOT / ".cache" / "test-logs" / "session.log"
+_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+_JOINED_PHONE = re.compile(r"(?<![0-9])(?:\+?86)?1[3-9][0-9]{9}(?![0-9])")
+_SEPARATED = re.compile(r"(?<=[0-9])[ \t\-](?=[0-9])")
+
+
+def unmasked_numbers(line: str) -> list[str]:
+    """Mobile numbers in clear, however written (full-width, +86, spaces or dashes between groups)."""
+    flat = _SEPARATED.sub("", line.translate(_FULLWIDTH))
+    return _JOINED_PHONE.findall(flat)
+
+
+def pytest_configure(config) -> None:  # type: ignore[no-untyped-def]
+    from app import logs
+
+    _LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
+    stream = _LOG_FILE.open("w", encoding="utf-8")
+    config._pii_log = stream
+    h = logs.handler(stream)
+    h.setLevel(logging.DEBUG)
+    logging.getLogger().addHandler(h)
+    logging.getLogger().setLevel(min(logging.getLogger().level or logging.WARNING, logging.INFO))
+    logging.getLogger("app").setLevel(logging.DEBUG)
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:  # type: ignore[no-untyped-def]
+    stream = getattr(session.config, "_pii_log", None)
+    if stream is None:
+        return
+    stream.flush()
+    lines = _LOG_FILE.read_text(encoding="utf-8").splitlines()
+    leaks = [(n, found) for n, line in enumerate(lines, 1) for found in unmasked_numbers(line)]
+    session.config._pii_report = (len(lines), leaks)
+    if leaks:
+        session.exitstatus = 1
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    report = getattr(config, "_pii_report", None)
+    if report is None:
+        return
+    scanned, leaks = report
+    terminalreporter.write_line(f"personal data in logs: {scanned} log lines scanned ({_LOG_FILE}), "
+                                f"{len(leaks)} unmasked phone numbers")
+    for n, found in leaks[:20]:
+        terminalreporter.write_line(f"  line {n}: {found}", red=True)

@@ -25,3 +25,24 @@ def test_tracebacks_are_masked():
     assert "Traceback" in line
     assert "13800001111" not in line and "138****1111" in line
     assert "11010519491231002X" not in line
+
+
+def test_the_suites_log_scan_sees_buyer_messages_and_finds_numbers():
+    """The end-of-session scan is only worth something if buyer text reaches the log and the detector bites."""
+    from tests.conftest import unmasked_numbers
+
+    assert unmasked_numbers("a 13812345678 b") == ["13812345678"]
+    assert unmasked_numbers("+86 138 1234 5678") == ["+8613812345678"]
+    assert unmasked_numbers("１３８-１２３４-５６７８") == ["13812345678"]
+    assert unmasked_numbers("138****5678 订单123456789012345678") == []
+
+
+def test_buyer_messages_reach_the_session_log_masked(client):
+    from tests.conftest import _LOG_FILE, unmasked_numbers
+
+    marker = "日志扫描标记"
+    assert client.post("/v1/suggest", json={"message": f"{marker} 改地址 电话 139 8765 4321"}).status_code == 200
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    lines = [line for line in _LOG_FILE.read_text(encoding="utf-8").splitlines() if marker in line]
+    assert lines and all("139****4321" in line and not unmasked_numbers(line) for line in lines)

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import AppError
 
@@ -46,9 +47,44 @@ async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
                         headers=getattr(exc, "headers", None))
 
 
+INTERNAL = error_body("internal_error", "服务内部错误,请稍后重试 internal error")
+
+
 async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
     log.exception("unexpected error: %s", type(exc).__name__)
-    return JSONResponse(error_body("internal_error", "服务内部错误,请稍后重试 internal error"), 500)
+    return JSONResponse(INTERNAL, 500)
+
+
+class CatchAll:
+    """Turns an unexpected exception into the generic 500 and keeps the connection usable.
+
+    Starlette's own last-resort handler answers and then re-raises, and the server closes the
+    connection: a client's next request on that keep-alive connection would be reset. Here the
+    exception stops, is logged (masked), and the client gets one clean JSON 500.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking)
+        except Exception as exc:
+            if started:
+                raise  # half a response went out: only closing the connection is honest now
+            log.exception("unexpected error: %s on %s %s", type(exc).__name__, scope["method"], scope["path"])
+            await JSONResponse(INTERNAL, 500)(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:

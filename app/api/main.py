@@ -85,7 +85,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
                            allow_methods=["GET", "POST", "PATCH"], allow_headers=["Authorization", "Content-Type",
                                                                                   "Idempotency-Key"], max_age=600)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(errors.CatchAll)  # covers the middlewares above too
+    app.add_middleware(SecurityHeaders)  # outermost: every answer gets the headers, a 500 too
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent.parent / "web" / "static")), name="static")
     return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Annotated
 
@@ -29,6 +30,7 @@ from app.core.order import Item, Order, inconsistencies
 from app.core.refund import Discount, NotCovered, QuoteItem, quote
 from app.errors import FieldError, Forbidden
 
+log = logging.getLogger("app.suggest")
 router = APIRouter()
 _ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 403, 413, 422, 429)}
 Suggester = Annotated[Principal, Depends(require(Permission.suggest))]
@@ -47,10 +49,10 @@ async def suggest(body: SuggestRequest, request: Request, principal: Suggester,
     # Only the case-aware path, which waits on the database, goes to the thread pool.
     engine = _engine(request)
     shop = shop_for(principal, body.shop_id)
-    unknown = sorted({e for e in body.evidence_received if e not in engine.catalog.vocabulary.evidence})
-    if unknown:
-        raise FieldError("body.evidence_received", f"未知的凭证 unknown evidence id(s): {', '.join(unknown)}",
-                         code="unknown_evidence")
+    unknown = [i for i, e in enumerate(body.evidence_received) if e not in engine.catalog.vocabulary.evidence]
+    if unknown:  # named by position: an error never echoes what the client sent (it may be personal data)
+        raise FieldError.many([(f"body.evidence_received.{i}", "未知的凭证 unknown evidence id; see GET /v1/intents")
+                               for i in unknown], code="unknown_evidence")
     now = (body.now or datetime.now(SHOP_TZ)).astimezone(SHOP_TZ)
     order = _order(body)
     problems = inconsistencies(order, now)
@@ -60,6 +62,9 @@ async def suggest(body: SuggestRequest, request: Request, principal: Suggester,
     if body.conversation_id is None and body.case_id is None:
         result = engine.suggest(body.message, order=order, evidence_received=evidence, assessment=body.assessment,
                                 shop_id=shop, proposed_compensation=body.proposed_compensation, now=now)
+        if log.isEnabledFor(logging.DEBUG):  # buyer text in a log line: masked by the formatter like every line
+            log.debug("suggest key=%s shop=%s message=%r -> %s", principal.key_id, shop, body.message,
+                      result.match.status.value)
         return JSONResponse(suggestion_out(result))
     if not principal.can(Permission.cases_write):
         raise Forbidden(f"此密钥的角色({principal.role.value})不能记录案件 role '{principal.role.value}' may not "
@@ -72,6 +77,8 @@ async def suggest(body: SuggestRequest, request: Request, principal: Suggester,
             case_id=body.case_id, order=order, order_id=body.order.id if body.order else None,
             evidence_received=evidence, assessment=body.assessment, proposed_compensation=body.proposed_compensation)
         s.flush()
+        log.debug("suggest in case key=%s conversation=%s message=%r -> %s", principal.key_id, body.conversation_id,
+                  body.message, [r.case.id for r in refs])
         cases = [{"id": r.case.id, "intent": r.case.intent, "status": r.case.status, "branch": r.case.branch,
                   "version": r.case.version, "created": r.created} for r in refs]
         return 200, suggestion_out(result, cases)

@@ -110,6 +110,5 @@ def shop_for(principal: Principal, requested: str | None) -> str | None:
     if requested is None:
         return principal.default_shop()
     if not principal.may_act_for(requested):
-        raise Forbidden(f"此密钥不能代表店铺 {requested} this key may not act for shop '{requested}'",
-                        code="shop_forbidden")
+        raise Forbidden("此密钥不能代表这个店铺 this key may not act for that shop", code="shop_forbidden")
     return requested

@@ -40,17 +40,17 @@ def _hash(secret: str) -> str:
 
 def check_shops(shops: list[str] | tuple[str, ...]) -> list[str]:
     if not shops:
-        raise FieldError("shops", "至少一个店铺,或 '*' 表示全部 at least one shop, or '*' for all")
-    for shop in shops:
+        raise FieldError("body.shops", "至少一个店铺,或 '*' 表示全部 at least one shop, or '*' for all")
+    for i, shop in enumerate(shops):
         if shop != ALL_SHOPS and not _SHOP.match(shop):
-            raise FieldError("shops", f"店铺编号不合法 invalid shop id: {shop[:64]!r}")
+            raise FieldError(f"body.shops.{i}", "店铺编号只能含字母、数字、_ . - invalid shop id")
     return sorted(set(shops))
 
 
 def create(s: Session, role: Role, shops: list[str] | tuple[str, ...], now: datetime, *, label: str | None = None,
            expires_at: datetime | None = None) -> NewKey:
     if expires_at is not None and expires_at <= now:
-        raise FieldError("expires_at", "过期时间须在将来 expiry must be in the future")
+        raise FieldError("body.expires_at", "过期时间须在将来 expiry must be in the future")
     key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     row = ApiKey(id=key_id, secret_hash=_hash(secret), role=role.value, shops=check_shops(shops), label=label,
                  created_at=now, expires_at=expires_at)

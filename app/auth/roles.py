@@ -8,7 +8,7 @@ from enum import StrEnum
 class Role(StrEnum):
     bot = "bot"  # another system: suggestions and case records for its shops
     agent = "agent"  # 客服 in the sidebar: the same, plus exports and stats, personal data in clear
-    editor = "editor"  # shop supervisor: the phrasebook, its history and preview, adoption stats
+    editor = "editor"  # shop supervisor: the phrasebook, its history and preview, stats, masked exports
     admin = "admin"  # everything, including keys
 
 
@@ -29,7 +29,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.bot: frozenset({Permission.suggest, Permission.cases_read, Permission.cases_write, Permission.phrasebook_read}),
     Role.agent: frozenset({Permission.suggest, Permission.cases_read, Permission.cases_write, Permission.export,
                            Permission.stats, Permission.personal_data, Permission.phrasebook_read}),
-    Role.editor: frozenset({Permission.suggest, Permission.stats, Permission.phrasebook_read,
+    # Supervisors export the 登记表格 for their reports, with buyers' personal data masked.
+    Role.editor: frozenset({Permission.suggest, Permission.export, Permission.stats, Permission.phrasebook_read,
                             Permission.phrasebook_write}),
     Role.admin: _ALL,
 }

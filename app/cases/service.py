@@ -123,7 +123,7 @@ def update(s: Session, case: Case, expected_version: int, now: datetime, actor: 
     """Change remedy, amount, assignee or the agent's assessment; each change is also a timeline event."""
     _check_version(case, expected_version)
     if fields.get("remedy") is not None and fields["remedy"] not in REMEDIES:
-        raise FieldError("body.remedy", f"未知的处理方式 unknown remedy '{fields['remedy']}'")
+        raise FieldError("body.remedy", "未知的处理方式 unknown remedy")
     changed = {}
     for name in ("remedy", "amount", "assignee", "assessment"):
         if name in fields and getattr(case, name) != fields[name]:

@@ -1,0 +1,117 @@
+"""Limits: sizes, unknown fields, rate limits per key, failed sign-ins per source, and errors that echo nothing."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from app.api.main import create_app
+from app.auth.ratelimit import RateLimiter
+from app.db.session import Database
+from app.settings import Settings
+from tests.conftest import auth, free_port, make_key, run_server
+from tests.dbs import fresh_database
+
+PHONE = "13912345678"
+
+
+def test_message_over_2000_characters_is_422_and_not_echoed(client):
+    message = PHONE + "杯" * 1990
+    r = client.post("/v1/suggest", json={"message": message})
+    assert r.status_code == 422 and r.json()["error"]["fields"][0]["field"] == "body.message"
+    assert PHONE not in r.text and "杯杯杯" not in r.text
+
+
+@pytest.mark.parametrize("path", ["/v1/cases", "/v1/follow-ups/overdue"])
+def test_page_size_over_100_is_422(client, path):
+    assert client.get(path, params={"page_size": 101}).status_code == 422
+    assert client.get(path, params={"page_size": 100}).status_code == 200
+
+
+@pytest.mark.parametrize("field", ["shop_id", "status", "created_at", "version_id", "id"])
+def test_no_mass_assignment(client, field):
+    case = client.post("/v1/cases", json={"shop_id": "mass", "intent": "damaged", "conversation_id": f"mass-{field}"}).json()
+    patch = client.patch(f"/v1/cases/{case['id']}", json={"version": case["version"], field: "x"})
+    assert patch.status_code == 422 and patch.json()["error"]["fields"][0]["problem"] == "extra_forbidden"
+    event = client.post(f"/v1/cases/{case['id']}/events", json={"type": "note", field: "x"})
+    assert event.status_code == 422
+    suggest = client.post("/v1/suggest", json={"message": "杯子碎了", field: "x"} if field != "shop_id" else
+                          {"message": "杯子碎了", "order": {"shop_id": "x"}})
+    assert suggest.status_code == 422
+    after = client.get(f"/v1/cases/{case['id']}").json()
+    assert (after["shop_id"], after["status"], after["created_at"]) == (case["shop_id"], "open", case["created_at"])
+
+
+def test_422_never_echoes_the_input(client):
+    secret = f"身份证11010519491231002X 电话{PHONE}"
+    for r in (client.post("/v1/suggest", json={"message": "x", "order": {"status": secret}}),
+              client.post("/v1/suggest", json={"message": "x", "evidence_received": [secret]}),
+              client.post("/v1/cases", json={"intent": secret, "conversation_id": "c"}),
+              client.get("/v1/cases", params={"page": secret})):
+        assert r.status_code == 422, r.text
+        assert PHONE not in r.text and "11010519491231002X" not in r.text
+
+
+@pytest.fixture
+def limited(engine, database, tmp_path):
+    """A server and database of its own with small limits: the budgets live in the database, and the
+    shared test database has seen the whole suite's failed keys from this same address."""
+    with fresh_database(database.engine.dialect.name, tmp_path) as url:
+        db = Database(url)
+        port = free_port()
+        settings = Settings(port=port, watch_content=False, rate_limit_per_minute=40, auth_failures_per_minute=5)
+        srv = run_server(create_app(settings, engine, db), port)
+        yield f"http://127.0.0.1:{port}", db
+        srv.should_exit = True
+        time.sleep(0.1)
+        db.dispose()
+
+
+def test_rate_limit_per_key_is_429_with_retry_after(limited):
+    limited, database = limited
+    a, b = make_key(database, "bot", ("shop-a",)), make_key(database, "bot", ("shop-a",))
+    with httpx.Client(base_url=limited, timeout=10) as c:
+        codes = [c.get("/v1/intents", headers=auth(a)).status_code for _ in range(45)]
+        assert codes.count(200) == 40 and codes[40:] == [429] * 5
+        r = c.get("/v1/intents", headers=auth(a))
+        assert r.status_code == 429 and 1 <= int(r.headers["retry-after"]) <= 60
+        assert r.json()["error"]["code"] == "rate_limited"
+        assert c.get("/v1/intents", headers=auth(b)).status_code == 200  # another key has its own budget
+        assert c.get("/healthz").status_code == 200
+
+
+def test_repeated_failed_authentication_is_429(limited):
+    limited, database = limited
+    good = make_key(database, "bot", ("shop-a",))
+    with httpx.Client(base_url=limited, timeout=10) as c:
+        wrong = [c.get("/v1/intents", headers=auth(f"shk_000000000000_{i:043d}")).status_code for i in range(8)]
+        assert wrong[:5] == [401] * 5 and set(wrong[5:]) == {429}
+        blocked = c.get("/v1/intents", headers=auth(good))
+        assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) >= 1
+        assert c.get("/healthz").status_code == 200
+
+
+def test_instances_sharing_a_database_never_admit_more_than_the_limit(database):
+    """Four limiters stand for four instances: together they admit exactly the limit, under concurrency."""
+    clock = [1_000_000.0]
+    limiters = [RateLimiter(database, 100, clock=lambda: clock[0]) for _ in range(4)]
+    subject = f"key:shared-{id(limiters)}"
+    admitted = []
+    lock = threading.Lock()
+
+    def spend(limiter: RateLimiter) -> None:
+        for _ in range(60):
+            if limiter.hit(subject) is None:
+                with lock:
+                    admitted.append(1)
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(spend, limiters))
+    assert len(admitted) <= 100
+    assert len(admitted) >= 100 - 4 * limiters[0].slice  # at most one unspent slice per instance is lost
+    clock[0] += 60  # the next window starts afresh
+    assert limiters[0].hit(subject) is None
