@@ -147,6 +147,12 @@ def pytest_sessionfinish(session, exitstatus) -> None:  # type: ignore[no-untype
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
+    import sys
+
+    fuzz = sys.modules.get("tests.api.test_fuzz")
+    if fuzz is not None and fuzz.RUN:
+        terminalreporter.write_line(f"schemathesis: {sum(fuzz.RUN.values())} generated requests over "
+                                    f"{len(fuzz.RUN)} operations (both database engines)")
     report = getattr(config, "_pii_report", None)
     if report is None:
         return

@@ -61,3 +61,20 @@ def _replay(messages: list[Message], receive: Receive) -> Receive:
         return await receive()  # after the body: disconnect notifications come from the server as usual
 
     return replayed
+
+
+class NoNulInUrl:
+    """A NUL in a path or query parameter reaches the database as text, which PostgreSQL refuses: a 422."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"").lower()):
+            body = json.dumps(error_body("invalid_request", "网址不能包含 NUL 字符 the URL may not contain NUL (%00)"),
+                              ensure_ascii=False).encode()
+            await send({"type": "http.response.start", "status": 422,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await self.app(scope, receive, send)

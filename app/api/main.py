@@ -15,7 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__
 from app.api import errors
 from app.api.headers import SecurityHeaders
-from app.api.limits import BodyLimit
+from app.api.limits import BodyLimit, NoNulInUrl
 from app.api.origin import OriginCheck
 from app.api.routes import router
 from app.auth.endpoints import router as keys_router
@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     app.include_router(keys_router)
     app.include_router(web_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(NoNulInUrl)
     app.add_middleware(OriginCheck, allowed=settings.sidebar_origins + settings.cors_origins)
     if settings.cors_origins:
         # Keys travel in the Authorization header, never in cookies: no credentials, and never "*".

@@ -32,7 +32,7 @@ from app.errors import FieldError, Forbidden
 
 log = logging.getLogger("app.suggest")
 router = APIRouter()
-_ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 403, 413, 422, 429)}
+_ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429)}
 Suggester = Annotated[Principal, Depends(require(Permission.suggest))]
 
 

@@ -6,15 +6,17 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, Field, field_validator
+
+from app.api.fields import Moment, Strict
 
 OrderStatus = Literal["unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery", "signed",
                       "rejected", "returning"]
 MAX_MESSAGE_CHARS = 2000
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")  # an unknown field is a mistake, never silently ignored
+class _Strict(Strict):
+    pass
 
 
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2,
@@ -31,10 +33,10 @@ class OrderItem(_Strict):
 class OrderContext(_Strict):
     id: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(None, description="订单号 order id")
     status: OrderStatus | None = Field(None, description="订单状态 order state")
-    paid_at: AwareDatetime | None = None
-    shipped_at: AwareDatetime | None = None
-    last_tracking_at: AwareDatetime | None = Field(None, description="最后一条物流更新的时间 last tracking update")
-    signed_at: AwareDatetime | date | None = Field(
+    paid_at: Moment | None = None
+    shipped_at: Moment | None = None
+    last_tracking_at: Moment | None = Field(None, description="最后一条物流更新的时间 last tracking update")
+    signed_at: Moment | date | None = Field(
         None, description="签收时间;只知道日期时给日期 sign-in time, or only its date (the 168 h window then starts "
                           "at 00:00 of the next day)")
     signed_by: Literal["self", "proxy", "locker"] | None = Field(
@@ -59,7 +61,7 @@ class SuggestRequest(_Strict):
         None, description="客服的判断 the agent's assessment that selects an outcome branch, e.g. box_damaged_severe")
     proposed_compensation: Money | None = Field(
         None, description="客服打算给的补偿金额;超出权限时 needs_approval 为 true an amount the agent means to offer")
-    now: AwareDatetime | None = Field(None, description="当前时间(可选,用于复现)reference time, ISO 8601 with zone")
+    now: Moment | None = Field(None, description="当前时间(可选,用于复现)reference time, ISO 8601 with zone")
 
     @field_validator("message")
     @classmethod

@@ -7,8 +7,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from app.api.fields import Moment, Strict
 from app.api.schemas import ErrorResponse
 from app.auth import keys
 from app.auth.guard import require
@@ -22,12 +23,11 @@ Admin = Annotated[Principal, Depends(require(Permission.keys))]
 KeyId = Annotated[str, Path(min_length=12, max_length=12, pattern=r"^[0-9a-f]{12}$")]
 
 
-class KeyIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class KeyIn(Strict):
     role: Role
     shops: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(min_length=1, max_length=100)]
     label: Annotated[str, Field(max_length=128)] | None = None
-    expires_at: AwareDatetime | None = None
+    expires_at: Moment | None = None
 
 
 class KeyOut(BaseModel):

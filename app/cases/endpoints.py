@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from app.api.fields import Moment
 from app.api.schemas import ErrorResponse
 from app.auth.guard import require, shop_for
 from app.auth.principal import Principal
@@ -46,12 +47,13 @@ Writer = Annotated[Principal, Depends(require(Permission.cases_write))]
 Exporter = Annotated[Principal, Depends(require(Permission.export))]
 StatsReader = Annotated[Principal, Depends(require(Permission.stats))]
 PageSize = Annotated[int, Query(ge=1, le=100, description="at most 100 a page")]
-PageNo = Annotated[int, Query(ge=1)]
+PageNo = Annotated[int, Query(ge=1, le=100_000)]
 IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200, description="retry-safe POSTs")]
 ShopQuery = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 DEFAULT_SHOP = "default"
 NO_STORE = {"Cache-Control": "no-store"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -94,7 +96,8 @@ def _respond(request: Request, principal: Principal, scope: str, key: str | None
     return JSONResponse(_private(principal, payload), status)
 
 
-@router.post("/cases", response_model=CaseOut, responses=_ERRORS, summary="打开或找到案件 Open or find the case")
+@router.post("/cases", response_model=CaseOut, responses={**_ERRORS, 201: {"model": CaseOut, "description": "新开的案件 opened"}},
+             summary="打开或找到案件 Open or find the case (200 found, 201 opened)")
 def open_case(body: CaseOpen, request: Request, principal: Writer, idempotency_key: IdemKey = None) -> JSONResponse:
     if body.order_id is None and body.conversation_id is None:
         raise FieldError("body.conversation_id", "需要订单号或会话号 give an order_id or a conversation_id")
@@ -188,7 +191,7 @@ def follow_up_done(follow_up_id: CaseId, body: FollowUpDoneIn, request: Request,
 
 @router.get("/follow-ups/overdue", response_model=OverdueList, responses=_ERRORS, summary="逾期跟进 Overdue follow-ups")
 def overdue(request: Request, principal: Reader, shop_id: ShopQuery = None, intent: str | None = None,
-            assignee: str | None = None, due_before: datetime | None = None, page: PageNo = 1,
+            assignee: str | None = None, due_before: Moment | None = None, page: PageNo = 1,
             page_size: PageSize = 20) -> JSONResponse:
     f = repo.CaseFilter(_visible(principal, shop_id), intent, None, assignee)
     names = _names(request)
@@ -243,8 +246,9 @@ def _register_rows(request: Request, principal: Principal, shop_id: str | None, 
         return rows if clear else [[mask(cell) for cell in row] for row in rows]
 
 
-@router.get("/register.csv", responses=_ERRORS, summary="导出登记表格 CSV")
-def register_csv(request: Request, principal: Exporter, start: datetime, end: datetime,
+@router.get("/register.csv", responses={**_ERRORS, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+            response_class=Response, summary="导出登记表格 CSV")
+def register_csv(request: Request, principal: Exporter, start: Moment, end: Moment,
                  shop_id: ShopQuery = None) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -255,24 +259,27 @@ def register_csv(request: Request, principal: Exporter, start: datetime, end: da
                     headers={"Content-Disposition": 'attachment; filename="register.csv"', **NO_STORE})
 
 
-@router.get("/register.xlsx", responses=_ERRORS, summary="导出登记表格 XLSX")
-def register_xlsx(request: Request, principal: Exporter, start: datetime, end: datetime,
+@router.get("/register.xlsx", responses={**_ERRORS, 200: {"content": {XLSX: {"schema": {"type": "string",
+                                                                                 "format": "binary"}}}}},
+            response_class=Response, summary="导出登记表格 XLSX")
+def register_xlsx(request: Request, principal: Exporter, start: Moment, end: Moment,
                   shop_id: ShopQuery = None) -> Response:
     from openpyxl import Workbook
 
+    rows = _register_rows(request, principal, shop_id, start, end)  # first: a bad range must not leave a half-made book
     book = Workbook(write_only=True)
     sheet = book.create_sheet("登记表格")
     sheet.append(list(REGISTER_COLUMNS))
-    for row in _register_rows(request, principal, shop_id, start, end):
+    for row in rows:
         sheet.append(_csv_safe(row))
     out = io.BytesIO()
     book.save(out)
-    return Response(out.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return Response(out.getvalue(), media_type=XLSX,
                     headers={"Content-Disposition": 'attachment; filename="register.xlsx"', **NO_STORE})
 
 
 @router.get("/stats", response_model=StatsOut, responses=_ERRORS, summary="话术采用统计 Script adoption")
-def stats(request: Request, principal: StatsReader, start: datetime, end: datetime,
+def stats(request: Request, principal: StatsReader, start: Moment, end: Moment,
           shop_id: ShopQuery = None) -> JSONResponse:
     _range(start, end)
     kinds = {"suggestion_shown": "shown", "script_used": "used", "script_edited": "edited", "script_rejected": "rejected"}

@@ -6,8 +6,9 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
+from app.api.fields import Moment, Strict
 from app.cases.models import EVENT_TYPES, REMEDIES, STATUSES
 
 Status = Literal[STATUSES]  # type: ignore[valid-type]
@@ -20,8 +21,8 @@ MANUAL_EVENTS = tuple(t for t in EVENT_TYPES if t not in
                       ("status_changed", "evidence_received", "follow_up_set", "follow_up_done", "assessment"))
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class _Strict(Strict):
+    pass
 
 
 class CaseOpen(_Strict):
@@ -45,7 +46,7 @@ class EvidenceReceivedIn(_Strict):
 
 class FollowUpIn(_Strict):
     what: Annotated[str, Field(min_length=1, max_length=500)]
-    due_at: AwareDatetime
+    due_at: Moment
     actor: Actor | None = None
 
 

@@ -25,6 +25,7 @@ _EMOJI = re.compile(
 _PUNCT = r"""!"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~、。〈〉《》「」『』【】〔〕〖〗〘〙〚〛〜〝〞〟・…‥·～"""
 _REPEATED_PUNCT = re.compile(f"([{_PUNCT}])[{_PUNCT}]+")
 _SPACES = re.compile(r"\s+")
+_MAX_CONVERSIONS = 4  # two passes reach the fixed point for every entry of OpenCC's t2s dictionaries
 
 
 class Normalizer:
@@ -45,9 +46,20 @@ class Normalizer:
         text = unicodedata.normalize("NFKC", text)
         text = _EMOTICON.sub(" ", text)
         text = _EMOJI.sub(" ", text)
-        text = self._converter.convert(text).lower()
+        text = self._simplify(text).lower()
         text = _REPEATED_PUNCT.sub(r"\1", text)
+        text = _EMOTICON.sub(" ", text)  # collapsing "[-微笑]" to "[微笑]" can form a code
         return _SPACES.sub(" ", text).strip()
+
+    def _simplify(self, text: str) -> str:
+        """繁→简 until nothing changes: one OpenCC t2s pass is not a fixed point (薴 → 苧 → 苎, and the phrase
+        畢昇 → 毕昇 keeps a 昇 that alone becomes 升), and the message and the content must meet in one form."""
+        for _ in range(_MAX_CONVERSIONS):
+            converted = self._converter.convert(text)
+            if converted == text:
+                break
+            text = converted
+        return text
 
 
 _PUNCT_OR_SPACE = re.compile(f"[{_PUNCT}\\s]+")
@@ -57,5 +69,8 @@ _LONG_NUMBER = re.compile(r"[a-z]{0,4}\d{6,}[a-z]{0,2}")
 
 
 def strip_punctuation(normalized: str) -> str:
-    """The bare text used for comparison: punctuation and spaces removed, long numbers folded to "#"."""
-    return _LONG_NUMBER.sub("#", _PUNCT_OR_SPACE.sub("", normalized))
+    """The bare text used for comparison: punctuation and spaces removed, long numbers folded to "＃".
+
+    The placeholder is the full-width sign: NFKC turns every "＃" of a normalised text into "#", which is
+    punctuation and removed here, so "＃" only ever stands for a number and survives a second pass."""
+    return _LONG_NUMBER.sub("＃", _PUNCT_OR_SPACE.sub("", normalized))

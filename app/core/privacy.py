@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 _D = "[0-9０-９]"
-_SEP = r"[ \t\-－]"
+_SEP = r"[ \t\u3000\-－]"  # \u3000: the space an IME types in full-width mode, with full-width digits
 # Mobile: 1[3-9]x xxxx xxxx, optionally +86/86 in front; never part of a longer digit run.
 _PHONE = re.compile(
     rf"(?<![0-9０-９])((?:[+＋]?[8８][6６]{_SEP}?)?)([1１][3-9３-９]{_D}){_SEP}?{_D}{{4}}{_SEP}?({_D}{{4}})(?![0-9０-９])")
@@ -23,11 +23,19 @@ _CHECK = "10X98765432"
 _ADMIN = r"(?:省|自治区|特别行政区|市|自治州|地区|盟|区|县|旗)"
 _DETAIL_MARK = r"(?:路|街|道|巷|弄|胡同|号|栋|幢|楼|单元|室|村|组|小区|花园|公寓|大厦|苑|广场|座)"
 _CJK = "\u4e00-\u9fff"
+# One unit of an address detail: a Chinese character, or a whole run of letters, digits, dashes and "#"
+# ("A座", "1201", "3-402"). A run is never cut, and a run holding nine or more digits in a row is not
+# part of an address: it is an order or tracking number ("231122-123456789012345", "SF1234567890123"),
+# which must stay intact, and cutting a run could leave a phone or ID number a second pass would mask.
+_RUN = r"[A-Za-z0-9０-９\-－#＃]"
+_DETAIL = rf"(?:[{_CJK}]|(?!{_RUN}*?[0-9０-９]{{9}}){_RUN}{{1,30}}(?!{_RUN}))"
 # An address: one to four administrative parts, then a detail with a street-level marker. The
-# administrative parts stay (they say where a parcel goes, not to whom); the detail is masked.
+# administrative parts stay (they say where a parcel goes, not to whom); the detail is masked. An
+# administrative part holds no street-level marker: "道里区" or "翠苑小区" followed by a detail would
+# otherwise stay visible, to be masked by a second pass.
 _ADDRESS = re.compile(
-    rf"((?:[{_CJK}]{{1,8}}?{_ADMIN}){{1,4}})"
-    rf"([{_CJK}A-Za-z0-9０-９\-－#＃]{{0,30}}?{_DETAIL_MARK}[{_CJK}A-Za-z0-9０-９\-－#＃]{{0,30}})")
+    rf"((?:(?:(?!{_DETAIL_MARK})[{_CJK}]){{1,8}}?{_ADMIN}){{1,4}})"
+    rf"({_DETAIL}{{0,30}}?{_DETAIL_MARK}{_DETAIL}{{0,30}})")
 _NAME = re.compile(rf"((?:收货人|收件人|姓名|联系人|寄件人)\s*[:：]?\s*)([{_CJK}]{{2,4}})")
 
 
