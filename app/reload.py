@@ -72,6 +72,8 @@ class ContentHolder:
         self._pending: list[str] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._follower: threading.Thread | None = None
+        self._followed = 0
 
     def reload(self, trigger: str) -> Outcome:
         with self._lock:
@@ -111,8 +113,37 @@ class ContentHolder:
         self._thread = threading.Thread(target=loop, name="content-watcher", daemon=True)
         self._thread.start()
 
+    def follow(self, latest: Callable[[], tuple[int, str] | None], interval: float = 2.0) -> None:
+        """Pick up versions other instances made live (an admin reload sent to one of N instances).
+
+        ``latest`` reads the newest recorded version. Only a new record triggers a reload, so an
+        instance whose files differ from the others' does not rebuild on every poll; it says so once.
+        """
+        seen = latest()
+        self._followed = seen[0] if seen else 0
+
+        def loop() -> None:
+            while not self._stop.wait(interval):
+                try:
+                    found = latest()
+                    if found is None or found[0] <= self._followed:
+                        continue
+                    self._followed, version = found
+                    if version != self.engine.version:
+                        outcome = self.reload("version check")
+                        if outcome.live_version != version:
+                            log.warning("version %s went live on another instance, but this instance's content "
+                                        "files build %s: are the content folders shared?", version,
+                                        outcome.live_version)
+                except Exception:  # noqa: BLE001 - a database hiccup must not stop the follower
+                    log.exception("phrasebook version check failed; will retry")
+
+        self._follower = threading.Thread(target=loop, name="content-follower", daemon=True)
+        self._follower.start()
+
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        for thread in (self._thread, self._follower):
+            if thread is not None:
+                thread.join(timeout=5)
 

@@ -24,7 +24,7 @@ from app.cases.endpoints import router as cases_router
 from app.core.engine import SHOP_TZ, Engine, build_engine
 from app.db.session import Database
 from app.phrasebook.endpoints import router as phrasebook_router
-from app.phrasebook.service import record_live
+from app.phrasebook.service import latest, record_live
 from app.reload import ContentHolder
 from app.settings import Settings
 from app.web.routes import router as web_router
@@ -57,6 +57,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
         log.info("phrasebook %s live: %d intents", built.version, len(built.catalog.public_intents))
         if settings.watch_content:
             app.state.content.watch()
+        if settings.content_check_seconds > 0:
+            def newest() -> tuple[int, str] | None:
+                with database.unit_of_work() as s:
+                    return latest(s)
+
+            app.state.content.follow(newest, settings.content_check_seconds)
         yield
         app.state.content.stop()
         if owned:

@@ -32,9 +32,12 @@ _DETAIL = rf"(?:[{_CJK}]|(?!{_RUN}*?[0-9０-９]{{9}}){_RUN}{{1,30}}(?!{_RUN}))"
 # An address: one to four administrative parts, then a detail with a street-level marker. The
 # administrative parts stay (they say where a parcel goes, not to whom); the detail is masked. An
 # administrative part holds no street-level marker: "道里区" or "翠苑小区" followed by a detail would
-# otherwise stay visible, to be masked by a second pass.
+# otherwise stay visible, to be masked by a second pass. The parts are taken atomically (as many as
+# there are, each as short as it can be) and never re-split when no detail follows: re-splitting a run
+# like "市市市…" took seconds per few hundred characters, and as the parts hold no marker, a detail not
+# found after them is not found after fewer or shorter parts either.
 _ADDRESS = re.compile(
-    rf"((?:(?:(?!{_DETAIL_MARK})[{_CJK}]){{1,8}}?{_ADMIN}){{1,4}})"
+    rf"((?>(?:(?:(?!{_DETAIL_MARK})[{_CJK}]){{1,8}}?{_ADMIN}){{1,4}}))"
     rf"({_DETAIL}{{0,30}}?{_DETAIL_MARK}{_DETAIL}{{0,30}})")
 _NAME = re.compile(rf"((?:收货人|收件人|姓名|联系人|寄件人)\s*[:：]?\s*)([{_CJK}]{{2,4}})")
 

@@ -42,3 +42,10 @@ def record_live(s: Session, new: Engine, old: Engine | None, trigger: str, now: 
 
 def history(s: Session, limit: int) -> list[PhrasebookVersion]:
     return list(s.scalars(select(PhrasebookVersion).order_by(PhrasebookVersion.id.desc()).limit(limit)))
+
+
+def latest(s: Session) -> tuple[int, str] | None:
+    """The newest version any instance made live, as (row id, version)."""
+    row = s.execute(select(PhrasebookVersion.id, PhrasebookVersion.version)
+                    .order_by(PhrasebookVersion.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row is not None else None
