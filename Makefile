@@ -6,7 +6,7 @@ DEPS := $(VENV)/.deps-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test evaluate clean
+.PHONY: run test evaluate bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ test: $(DEPS)
 
 evaluate: $(DEPS)
 	$(PY) scripts/evaluate.py tests/data/heldout.tsv
+
+bench: $(DEPS)
+	$(PY) scripts/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .cache .pytest_cache

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark (not a test): matching and suggest latency, HTTP throughput, start-up time and memory.
 
-    make bench                                  # runs: .venv/bin/python scripts/bench.py  (~2 minutes)
+    make bench                                  # runs: .venv/bin/python scripts/bench.py  (~1.5 minutes)
     .venv/bin/python scripts/bench.py --quick   # 3 s per HTTP measurement instead of 10 s
     .venv/bin/python scripts/bench.py --json bench.json --workers 1,2
 
@@ -24,6 +24,8 @@ while it exceeds 15 % of a CPU are marked '!'.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import http.client
 import json
 import math
 import os
@@ -52,24 +54,30 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 # ---------------------------------------------------------------- in-process
 
-PRODUCTS = [("空气炸锅", "炸锅"), ("电动牙刷", "牙刷"), ("蓝牙耳机", "耳机"), ("保温杯", "杯子"), ("扫地机器人", "扫地机"),
-            ("电饭煲", "电饭锅"), ("吹风机", "电吹风"), ("加湿器", "加湿机"), ("榨汁机", "榨汁杯"), ("护眼台灯", "台灯"),
-            ("行李箱", "拉杆箱"), ("羽绒服", "外套"), ("跑步鞋", "运动鞋"), ("四件套", "被套"), ("儿童书包", "书包"),
-            ("智能手表", "手表"), ("充电宝", "移动电源"), ("电热水壶", "烧水壶"), ("筋膜枪", "按摩枪"), ("投影仪", "投影")]
+PRODUCTS = [("空气炸锅", "炸锅"), ("电动牙刷", "牙刷"), ("蓝牙耳机", "耳机"), ("保温杯", "杯子"),
+            ("扫地机器人", "扫地机"), ("电饭煲", "电饭锅"), ("吹风机", "电吹风"), ("加湿器", "加湿机"),
+            ("榨汁机", "榨汁杯"), ("护眼台灯", "台灯"), ("行李箱", "拉杆箱"), ("羽绒服", "外套"),
+            ("跑步鞋", "运动鞋"), ("四件套", "被套"), ("儿童书包", "书包"), ("智能手表", "手表"),
+            ("充电宝", "移动电源"), ("电热水壶", "烧水壶"), ("筋膜枪", "按摩枪"), ("投影仪", "投影")]
 PROBLEMS = [  # (name, keyword, phrasings): product questions the shipped intents do not cover, so lint passes
     ("配件购买", "买配件", ["想单独买个配件", "配件在哪买", "能多买一个替换的吗", "替换件有卖吗", "配件能单买吗"]),
     ("清洁保养", "清洁保养", ["平时怎么清洁", "清洁要注意什么", "多久保养一次", "能拆开清理吗", "用什么擦比较好"]),
-    ("耗材更换", "换耗材", ["耗材多久换一次", "易损件多久换", "消耗件要定期换吗", "耗材有没有套装", "耗材用完去哪买"]),
+    ("耗材更换", "换耗材", ["耗材多久换一次", "易损件多久换", "消耗件要定期换吗", "耗材有没有套装",
+                            "耗材用完去哪买"]),
     ("以旧换新", "以旧换新", ["能以旧换新吗", "旧的能折价吗", "以旧换新怎么弄", "旧机回收吗", "旧的抵多少钱"]),
     ("延保", "延保", ["能买延保吗", "延长保修怎么办理", "延保多少钱", "想加个延保", "有延保服务吗"]),
-    ("收纳存放", "收纳存放", ["闲置了怎么收纳", "长期不用怎么存放", "放车里会不会坏", "冬天放阳台行吗", "收起来要拔电吗"]),
-    ("使用技巧", "使用技巧", ["有什么使用小技巧", "有推荐的用法吗", "新手有啥窍门", "怎么用更省电", "有没有使用攻略"]),
+    ("收纳存放", "收纳存放", ["闲置了怎么收纳", "长期不用怎么存放", "放车里会不会坏", "冬天放阳台行吗",
+                              "收起来要拔电吗"]),
+    ("使用技巧", "使用技巧", ["有什么使用小技巧", "有推荐的用法吗", "新手有啥窍门", "怎么用更省电",
+                              "有没有使用攻略"]),
     ("刻字定制", "刻字", ["能刻字吗", "可以定制图案吗", "能帮忙包成礼物吗", "能写张贺卡吗", "送人能去掉价签吗"]),
     ("预约上门", "预约上门", ["能上门调试吗", "师傅什么时候上门", "约个上门时间", "上门要收费吗", "上门要等多久"]),
-    ("企业采购", "批量采购", ["公司想批量采购", "买二十个有团购价吗", "企业采购怎么对接", "大量订能定制logo吗", "批量买多久能发"]),
+    ("企业采购", "批量采购", ["公司想批量采购", "买二十个有团购价吗", "企业采购怎么对接", "大量订能定制logo吗",
+                              "批量买多久能发"]),
 ]
 OPENERS = ["", "", "亲", "在吗", "你好", "老板", "客服", "亲亲", "hello", "掌柜的"]
-CONTEXTS = ["", "", "昨天收到的", "前天到的", "上周买的", "刚拆开的", "用了三天的", "家里那台", "给我妈买的", "双十一买的"]
+CONTEXTS = ["", "", "昨天收到的", "前天到的", "上周买的", "刚拆开的", "用了三天的", "家里那台", "给我妈买的",
+            "双十一买的"]
 ASKS = ["", "", "", "谢谢", "急", "在线等", "麻烦说下", "想了解一下", "回复下", "求解答", "方便说下吗"]
 
 
@@ -103,7 +111,8 @@ def make_large_content(shipped: Path, dest: Path, taken: set[str], seed: int = 2
                 f"intent: {intent}\nbranches:\n  - id: check\n    name: 了解问题,请买家拍照\n    entry: true\n"
                 f"    when: {{}}\n    text: 亲,收到~关于{product[0]}{problem}的问题,麻烦拍张照片给我看看哦\n"
                 f"    evidence: [item_photos]\n    actions: [verify_order]\n    next: [photos_received]\n"
-                f"  - id: photos_received\n    name: 照片已收到,登记跟进\n    when: {{evidence_received: [item_photos]}}\n"
+                f"  - id: photos_received\n    name: 照片已收到,登记跟进\n"
+                f"    when: {{evidence_received: [item_photos]}}\n"
                 f"    text: 好的亲,照片收到了,这边登记好马上跟进,{{{{ deadline }}}}前给您答复\n"
                 f"    evidence: []\n    actions: [register, follow_up]\n    next: []\n", encoding="utf-8")
 
@@ -224,16 +233,10 @@ def rss(pid: int) -> dict:
             "total_mb": round(sum(mb for mb, _ in procs.values()), 1)}
 
 
-def _connection(port: int, timeout: float = 5.0):  # type: ignore[no-untyped-def]
-    import http.client
-
-    return http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-
-
 def keepalive_ms(port: int, n: int = 20) -> float:
     """Median of ``n`` sequential GET /healthz on one keep-alive connection. ~40 ms means Nagle's algorithm meets
     delayed ACKs: the accepted sockets lack TCP_NODELAY (uvicorn's multi-worker path, uvicorn issue #3149)."""
-    conn, times = _connection(port), []
+    conn, times = http.client.HTTPConnection("127.0.0.1", port, timeout=5), []
     try:
         for _ in range(n + 1):
             t = time.perf_counter()
@@ -262,7 +265,7 @@ class Server:
             self.lines.append((time.perf_counter() - self.t0, line.rstrip()))
 
     def line(self, test, wait: float = 0.0) -> tuple[float, str] | None:  # type: ignore[no-untyped-def]
-        """The first output line passing ``test``, waiting up to ``wait`` s for it."""
+        """The first output line passing ``test``; if none yet, wait for one until ``wait`` s after the start."""
         while True:
             found = next(((t, s) for t, s in list(self.lines) if test(s)), None)
             if found or time.perf_counter() - self.t0 > wait or self.proc.poll() is not None:
@@ -274,7 +277,7 @@ class Server:
         body, headers = json.dumps({"message": "快递到哪了"}), {"Authorization": f"Bearer {key}",
                                                            "Content-Type": "application/json"}
         while time.perf_counter() - self.t0 < limit and self.proc.poll() is None:
-            conn = _connection(port, 2.0)
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             try:
                 conn.request("POST", "/v1/suggest", body, headers)
                 status = conn.getresponse().status
@@ -341,7 +344,8 @@ def _lua(messages: list[str], key: str) -> str:
         return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
     bodies = ",\n".join(lua(json.dumps({"message": m})) for m in messages)  # ASCII-only JSON
     return (f"local bodies = {{\n{bodies}\n}}\nlocal n, i = #bodies, 0\nwrk.method = \"POST\"\n"
-            f"wrk.headers[\"Content-Type\"] = \"application/json\"\nwrk.headers[\"Authorization\"] = {lua('Bearer ' + key)}\n"
+            f"wrk.headers[\"Content-Type\"] = \"application/json\"\n"
+            f"wrk.headers[\"Authorization\"] = {lua('Bearer ' + key)}\n"
             "request = function()\n  i = i % n + 1\n  return wrk.format(nil, \"/v1/suggest\", nil, bodies[i])\nend\n")
 
 
@@ -361,9 +365,7 @@ def run_wrk(url: str, seconds: float, script: Path | None) -> dict:
 
 def run_python_load(url: str, seconds: float, bodies: list[str] | None, key: str) -> dict:
     """The weaker fallback: asyncio + httpx in this process, which competes with the server for the CPUs."""
-    import asyncio
-
-    import httpx
+    import httpx  # a dev dependency
 
     async def run() -> dict:
         lat, bad, end = [], 0, time.perf_counter() + seconds
@@ -400,7 +402,8 @@ def bench_http(workers: int, env: dict[str, str], key: str | None, messages: lis
             key = out["admin_key"] = found[1].strip() if found else ""
         out["startup_s"] = round(server.wait_suggest(port, key), 3)
         out["startup_cpu_s"] = round(cpu_seconds(tree(server.proc.pid)), 2)
-        out["other_cpu_pct"] = max(0.0, round(watch.stop()["other_cpu_pct"] - 100 * out["startup_cpu_s"] / out["startup_s"]))
+        others = watch.stop()["other_cpu_pct"] - 100 * out["startup_cpu_s"] / out["startup_s"]
+        out["other_cpu_pct"] = max(0.0, round(others))
         serving = server.line(lambda s: "serving on" in s)
         out["serving_line_s"] = round(serving[0], 3) if serving else None
         out["all_idle_s"] = round(server.wait_idle(), 3)
@@ -447,9 +450,9 @@ def verdicts(res: dict) -> list[dict]:
             r = res["inprocess"][name]
             check(f"match p99, {name} content (µs)", target, r["match"]["p99"], r)
     for h in res.get("http", []):
-        w = f"WORKERS={h['workers']}" + (" [Nagle]" if h["keepalive_healthz_ms"] > 30 else "")
-        check(f"{w} suggest/healthz req/s (%)", "suggest_vs_healthz", h["ratio_pct"], h["healthz"], h["suggest"])
-        check(f"{w} suggest p99 (ms)", "suggest_p99_http", h["suggest"]["p99_ms"], h["suggest"])
+        w, nagle = f"WORKERS={h['workers']}", " [Nagle]" if h["keepalive_healthz_ms"] > 30 else ""
+        check(f"{w}{nagle} suggest/healthz req/s (%)", "suggest_vs_healthz", h["ratio_pct"], h["healthz"], h["suggest"])
+        check(f"{w}{nagle} suggest p99 (ms)", "suggest_p99_http", h["suggest"]["p99_ms"], h["suggest"])
         check(f"{w} start-up (s)", "startup", h["startup_s"], h)
         check(f"{w} RSS per worker, max (MB)", "rss_per_worker",
               max(h["rss_after_startup"]["workers_mb"] + h["rss_after_load"]["workers_mb"]))
@@ -460,22 +463,26 @@ def print_report(res: dict) -> None:
     m = res["machine"]
     print(f"\n== machine: {m['cpus']} CPUs, Python {m['python']}, {m['platform']}; load average at start "
           f"{m['loadavg_start']:.2f}")
-    print(f"   other CPU = CPU taken meanwhile by processes outside the benchmark, % of one CPU ('!' above {DISTURBED:g} %)")
+    print("   other CPU = CPU taken meanwhile by processes outside the benchmark, % of one CPU "
+          f"('!' above {DISTURBED:g} %)")
     for name, r in res.get("inprocess", {}).items():
-        print(f"\n== in-process, {name} content: {r['intents']} intents, {r['examples']} examples, build {r['build_s']} s"
+        print(f"\n== in-process, {name} content: {r['intents']} intents, {r['examples']} examples, "
+              f"build {r['build_s']} s"
               + (f", lint {r['lint']['errors']} errors {r['lint']['warnings']} warnings" if "lint" in r else "")
-              + f"\n   {r['messages']} held-out messages × {r['passes']} passes; other CPU {r['other_cpu_pct']:g} %{_flag(r)}")
+              + f"\n   {r['messages']} held-out messages × {r['passes']} passes; "
+              f"other CPU {r['other_cpu_pct']:g} %{_flag(r)}")
         for step in ("match", "suggest"):
             print(f"   {step:8} p50 {r[step]['p50']:7.0f} µs   p99 {r[step]['p99']:7.0f} µs")
     for h in res.get("http", []):
         label = "wrk" if h["loadgen"] == "wrk" else "PYTHON FALLBACK load generator, much weaker: apt-get install wrk"
         print(f"\n== HTTP, WORKERS={h['workers']}, {CONNECTIONS} connections, {label}")
-        print(f"   start-up: first suggest answered {h['startup_s']:.2f} s after process start ('serving on' printed at "
-              f"{h['serving_line_s']} s, all workers idle at {h['all_idle_s']:.2f} s)\n"
+        print(f"   start-up: first suggest answered {h['startup_s']:.2f} s after process start "
+              f"('serving on' printed at {h['serving_line_s']} s, all workers idle at {h['all_idle_s']:.2f} s)\n"
               f"   start-up used {h['startup_cpu_s']} CPU s; other CPU {h['other_cpu_pct']:g} %{_flag(h)}")
         nagle = "  <- Nagle + delayed ACK: no TCP_NODELAY (uvicorn #3149)" if h["keepalive_healthz_ms"] > 30 else ""
         print(f"   one keep-alive connection, GET /healthz median {h['keepalive_healthz_ms']:.2f} ms{nagle}")
-        print(f"   {'':14}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>8}{'server CPU':>11}{'CPU/req':>10}{'other CPU':>10}")
+        print(f"   {'':14}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>8}{'server CPU':>11}{'CPU/req':>10}"
+              f"{'other CPU':>10}")
         for k in ("healthz", "suggest", "healthz_again"):
             if k in h:
                 r = h[k]
@@ -527,9 +534,9 @@ def main() -> int:
         if not args.skip_http:
             res["http"] = []
             with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
-                env = {**os.environ, "HOST": "127.0.0.1", "DATABASE_URL": f"sqlite:///{tmp}/bench.db",
-                       "CACHE_DIR": str(cache_dir), "WATCH_CONTENT": "0", "LOG_LEVEL": "warning",
-                       "RATE_LIMIT_PER_MINUTE": "100000000", "PYTHONUNBUFFERED": "1"}
+                env = {**os.environ, "HOST": "127.0.0.1", "CONTENT_DIR": str(ROOT),
+                       "DATABASE_URL": f"sqlite:///{tmp}/bench.db", "CACHE_DIR": str(cache_dir), "WATCH_CONTENT": "0",
+                       "LOG_LEVEL": "warning", "RATE_LIMIT_PER_MINUTE": "100000000", "PYTHONUNBUFFERED": "1"}
                 key = create_key(env)
                 for w in (int(x) for x in args.workers.split(",")):
                     print(f"HTTP: WORKERS={w}, {seconds:g} s per measurement ({loadgen}) ...", flush=True)
@@ -539,6 +546,9 @@ def main() -> int:
     except KeyboardInterrupt:
         print("\ninterrupted; servers stopped", file=sys.stderr)
         return 130
+    except RuntimeError as exc:  # the server did not start or answer, or wrk's output was unreadable
+        print(f"\n!! {exc}", file=sys.stderr)
+        return 1
     res["elapsed_s"] = round(time.perf_counter() - started, 1)
     print_report(res)
     print(f"\n(whole run {res['elapsed_s']} s)")
