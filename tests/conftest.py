@@ -65,6 +65,19 @@ def run_server(app, port: int, timeout: float = 30) -> uvicorn.Server:  # type: 
     return srv
 
 
+def wait_healthy(base: str, proc, timeout: float = 30) -> None:  # type: ignore[no-untyped-def]
+    """Until a ``python -m app`` subprocess answers /healthz; fails at once if it exits."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.stderr.read() if getattr(proc, "stderr", None) else "exited"
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise AssertionError("service did not start")
+
+
 @pytest.fixture
 def content_root(tmp_path: Path) -> Path:
     """A private copy of the shipped content, for tests that edit it."""

@@ -16,7 +16,7 @@ from sqlalchemy import create_engine, text
 from app.api.main import create_app
 from app.db.session import Database
 from app.settings import PROJECT_ROOT, Settings
-from tests.conftest import TEST_SETTINGS, auth, free_port, make_key, run_server
+from tests.conftest import TEST_SETTINGS, auth, free_port, make_key, run_server, wait_healthy
 from tests.dbs import fresh_database
 
 PHONE = "13912345678"
@@ -82,7 +82,7 @@ def test_sigterm_during_case_writes_loses_no_acknowledged_write(kind, tmp_path):
                             acknowledged.append(r.json()["id"])
 
         try:
-            _wait(base, proc)
+            wait_healthy(base, proc)
             threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
             for t in threads:
                 t.start()
@@ -112,14 +112,3 @@ def _now():  # type: ignore[no-untyped-def]
 
     return datetime.now(UTC)
 
-
-def _wait(base: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read() if proc.stderr else "exited"
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise AssertionError("service did not start")

@@ -20,7 +20,7 @@ import pytest
 
 from app.db.session import Database
 from app.settings import PROJECT_ROOT
-from tests.conftest import auth, free_port, make_key
+from tests.conftest import auth, free_port, make_key, wait_healthy
 from tests.dbs import fresh_database
 
 SCRIPT = "亲爱哒,很抱歉给您带来不便,请问亲亲是否本人签收的呢?"
@@ -41,7 +41,7 @@ def cluster(content_root: Path, tmp_path: Path) -> Iterator[tuple[list[str], Dat
             bases.append(f"http://127.0.0.1:{port}")
         try:
             for base, proc in zip(bases, procs, strict=True):
-                _wait(base, proc)
+                wait_healthy(base, proc)
             yield bases, db, content_root
         finally:
             for proc in procs:
@@ -117,14 +117,3 @@ def test_two_instances_share_versions_limits_idempotency_and_content(cluster):
     # Never more than the limit; at most one unspent lease slice (3) per instance goes unused.
     assert 54 <= codes.count(200) <= 60, codes.count(200)
 
-
-def _wait(base: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, proc.stderr.read() if proc.stderr else "exited"
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise AssertionError("instance did not start")

@@ -5,12 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 
 import httpx
 
 from app.settings import PROJECT_ROOT, Settings
-from tests.conftest import free_port
+from tests.conftest import free_port, wait_healthy
 
 
 def test_settings_from_env(monkeypatch, tmp_path):
@@ -37,19 +36,6 @@ def start(env: dict[str, str]) -> tuple[subprocess.Popen, list[str]]:
             break
     assert proc.poll() is None, "\n".join(lines)
     return proc, lines
-
-
-def wait_healthy(base: str, proc: subprocess.Popen) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert proc.poll() is None, "exited"
-        assert time.monotonic() < deadline, "service did not start"
-        time.sleep(0.1)
 
 
 def keys_cli(env: dict[str, str], *args: str) -> list[str]:

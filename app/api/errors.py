@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 from fastapi import FastAPI, Request
@@ -20,6 +21,14 @@ def error_body(code: str, message: str, fields: list[dict] | None = None) -> dic
     if fields is not None:
         body["fields"] = fields
     return {"error": body}
+
+
+async def send_error(send: Send, status: int, code: str, message: str) -> None:
+    """The error shape from ASGI middleware, which answers before any route (and its handlers) runs."""
+    body = json.dumps(error_body(code, message), ensure_ascii=False).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
 
 
 def _field(err: dict) -> dict:

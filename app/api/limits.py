@@ -6,11 +6,9 @@ the app's own read would surface as a parsing error inside the framework instead
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.errors import error_body
+from app.api.errors import send_error
 
 
 class BodyLimit:
@@ -45,11 +43,7 @@ class BodyLimit:
         await self.app(scope, _replay([body], receive), send)
 
     async def _reject(self, send: Send) -> None:
-        payload = error_body("payload_too_large", f"请求体超过 {self.max_bytes} 字节 body over {self.max_bytes} bytes")
-        body = json.dumps(payload, ensure_ascii=False).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-        await send({"type": "http.response.body", "body": body})
+        await send_error(send, 413, "payload_too_large", f"请求体超过 {self.max_bytes} 字节 body over {self.max_bytes} bytes")
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:
@@ -71,10 +65,6 @@ class NoNulInUrl:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and ("\x00" in scope["path"] or b"%00" in scope.get("query_string", b"").lower()):
-            body = json.dumps(error_body("invalid_request", "网址不能包含 NUL 字符 the URL may not contain NUL (%00)"),
-                              ensure_ascii=False).encode()
-            await send({"type": "http.response.start", "status": 422,
-                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-            await send({"type": "http.response.body", "body": body})
+            await send_error(send, 422, "invalid_request", "网址不能包含 NUL 字符 the URL may not contain NUL (%00)")
             return
         await self.app(scope, receive, send)

@@ -6,11 +6,9 @@ another site cannot make an agent's browser write to a case.
 
 from __future__ import annotations
 
-import json
-
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.errors import error_body
+from app.api.errors import send_error
 
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -27,10 +25,6 @@ class OriginCheck:
             host = headers.get(b"host", b"").decode("latin-1")
             own = {f"http://{host}", f"https://{host}"}
             if origin and origin != "null" and origin not in own and origin not in self.allowed:
-                body = json.dumps(error_body("forbidden_origin", "请求来源不被允许 origin not allowed"),
-                                  ensure_ascii=False).encode()
-                await send({"type": "http.response.start", "status": 403,
-                            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-                await send({"type": "http.response.body", "body": body})
+                await send_error(send, 403, "forbidden_origin", "请求来源不被允许 origin not allowed")
                 return
         await self.app(scope, receive, send)
