@@ -69,11 +69,9 @@ async def suggest(body: SuggestRequest, request: Request, principal: Suggester,
     if not principal.can(Permission.cases_write):
         raise Forbidden(f"此密钥的角色({principal.role.value})不能记录案件 role '{principal.role.value}' may not "
                         "record on cases; leave out conversation_id and case_id")
-    shops = None if principal.all_shops else tuple(sorted(principal.shops))
-
     def record(s):  # type: ignore[no-untyped-def]
         result, refs = suggest_in_case(
-            s, engine, body.message, now=now, shop_id=shop, shop_ids=shops, conversation_id=body.conversation_id,
+            s, engine, body.message, now=now, shop_id=shop, shop_ids=principal.shop_scope, conversation_id=body.conversation_id,
             case_id=body.case_id, order=order, order_id=body.order.id if body.order else None,
             evidence_received=evidence, assessment=body.assessment, proposed_compensation=body.proposed_compensation)
         s.flush()

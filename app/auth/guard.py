@@ -26,6 +26,7 @@ from app.settings import Settings
 
 # Browsers keep URLs in history and proxies log them: a key there has leaked, so it is refused outright.
 QUERY_NAMES = frozenset({"key", "api_key", "apikey", "api-key", "token", "access_token", "auth", "authorization"})
+_TOO_MANY_FAILURES = "密钥错误次数过多,请稍后再试 too many failed attempts; retry later"
 COOKIE = "shouhou_key"  # first-party pages only (the editors' preview); never for /v1 routes
 bearer = HTTPBearer(auto_error=False, scheme_name="ApiKey",
                     description="API 密钥 `Authorization: Bearer shk_…`(`python -m app keys create`)")
@@ -86,12 +87,12 @@ def require(permission: Permission, *, cookie: bool = False) -> Callable[..., Aw
         source = f"fail:{request.client.host if request.client else '-'}"
         retry = guard.failures.blocked(source)
         if retry is not None:
-            raise TooManyRequests("密钥错误次数过多,请稍后再试 too many failed attempts; retry later", retry)
+            raise TooManyRequests(_TOO_MANY_FAILURES, retry)
         principal = guard.principal(token[:200])
         if principal is None:
             retry = guard.failures.hit(source)
             if retry is not None:
-                raise TooManyRequests("密钥错误次数过多,请稍后再试 too many failed attempts; retry later", retry)
+                raise TooManyRequests(_TOO_MANY_FAILURES, retry)
             raise Unauthorized()
         retry = guard.requests.hit(f"key:{principal.key_id}")
         if retry is not None:

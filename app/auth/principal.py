@@ -31,8 +31,11 @@ class Principal:
         """A key for exactly one shop acts for it when a request names none."""
         return next(iter(self.shops)) if len(self.shops) == 1 and not self.all_shops else None
 
+    @property
+    def shop_scope(self) -> tuple[str, ...] | None:
+        """The shops whose cases this key may touch; None means every shop."""
+        return None if self.all_shops else tuple(sorted(self.shops))
+
     def visible_shops(self, requested: str | None) -> tuple[str, ...] | None:
         """Shops a listing may show: None means every shop. The caller checked ``requested`` already."""
-        if requested is not None:
-            return (requested,)
-        return None if self.all_shops else tuple(sorted(self.shops))
+        return (requested,) if requested is not None else self.shop_scope

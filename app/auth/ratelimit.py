@@ -44,7 +44,7 @@ class RateLimiter:
         if self.limit <= 0:
             return None  # 0 turns the limit off
         now = self.clock()
-        window = int(now // self.window_seconds) * self.window_seconds
+        window = self._window(now)
         with self._lock:
             state = self._local.get(subject)
             if state is None or state.window != window:
@@ -55,16 +55,22 @@ class RateLimiter:
             if state.left > 0:
                 state.left -= 1
                 return None
-            return max(1.0, math.ceil(window + self.window_seconds - now))
+            return self._retry_after(window, now)
 
     def blocked(self, subject: str) -> float | None:
         """Retry-After if this instance already knows the subject's budget is spent; no database call."""
         now = self.clock()
-        window = int(now // self.window_seconds) * self.window_seconds
+        window = self._window(now)
         state = self._local.get(subject)
         if state is not None and state.window == window and state.exhausted and state.left == 0:
-            return max(1.0, math.ceil(window + self.window_seconds - now))
+            return self._retry_after(window, now)
         return None
+
+    def _window(self, now: float) -> int:
+        return int(now // self.window_seconds) * self.window_seconds
+
+    def _retry_after(self, window: int, now: float) -> float:
+        return max(1.0, math.ceil(window + self.window_seconds - now))
 
     def _lease(self, subject: str, window: int, wanted: int) -> int:
         with self.db.unit_of_work() as s:

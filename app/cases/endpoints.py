@@ -35,7 +35,7 @@ from app.cases.schemas import (
 )
 from app.cases.serialize import REGISTER_COLUMNS, case_out, event_out, follow_up_out, register_row
 from app.core.engine import SHOP_TZ
-from app.core.privacy import mask, mask_value
+from app.core.privacy import mask_value
 from app.db.session import Database
 from app.errors import FieldError
 
@@ -77,11 +77,6 @@ def _names(request: Request) -> dict[str, str]:
 
 def _now() -> datetime:
     return datetime.now(SHOP_TZ)
-
-
-def _shops(principal: Principal) -> tuple[str, ...] | None:
-    """Cases this key may touch; another shop's case is answered exactly like a missing one (404)."""
-    return None if principal.all_shops else tuple(sorted(principal.shops))
 
 
 def _private(principal: Principal, payload):  # type: ignore[no-untyped-def]
@@ -128,13 +123,13 @@ def list_cases(request: Request, principal: Reader, shop_id: ShopQuery = None, i
 @router.get("/cases/{case_id}", response_model=CaseOut, responses=_ERRORS, summary="案件详情 One case")
 def get_case(case_id: CaseId, request: Request, principal: Reader) -> JSONResponse:
     with _db(request).unit_of_work() as s:
-        return JSONResponse(_private(principal, case_out(service.get(s, case_id, _shops(principal)), _names(request))))
+        return JSONResponse(_private(principal, case_out(service.get(s, case_id, principal.shop_scope), _names(request))))
 
 
 @router.get("/cases/{case_id}/timeline", response_model=list[EventOut], responses=_ERRORS, summary="案件时间线 Timeline")
 def timeline(case_id: CaseId, request: Request, principal: Reader) -> JSONResponse:
     with _db(request).unit_of_work() as s:
-        service.get(s, case_id, _shops(principal))
+        service.get(s, case_id, principal.shop_scope)
         return JSONResponse(_private(principal, [event_out(e) for e in repo.timeline(s, case_id)]))
 
 
@@ -143,7 +138,7 @@ def timeline(case_id: CaseId, request: Request, principal: Reader) -> JSONRespon
 def add_event(case_id: CaseId, body: EventIn, request: Request, principal: Writer,
               idempotency_key: IdemKey = None) -> JSONResponse:
     def handler(s):  # type: ignore[no-untyped-def]
-        event = service.add_event(s, service.get(s, case_id, _shops(principal)), body.type, _now(), actor=body.actor,
+        event = service.add_event(s, service.get(s, case_id, principal.shop_scope), body.type, _now(), actor=body.actor,
                                   script_id=body.script_id, data=body.data)
         s.flush()
         return 201, event_out(event)
@@ -160,7 +155,7 @@ def evidence_received(case_id: CaseId, evidence_id: Annotated[str, Path(max_leng
         raise FieldError("path.evidence_id", "未知的凭证 unknown evidence id", code="unknown_evidence")
 
     def handler(s):  # type: ignore[no-untyped-def]
-        case = service.get(s, case_id, _shops(principal))
+        case = service.get(s, case_id, principal.shop_scope)
         service.receive_evidence(s, case, evidence_id, _now(), body.by)
         s.flush()
         return 200, case_out(case, names)
@@ -173,7 +168,7 @@ def evidence_received(case_id: CaseId, evidence_id: Annotated[str, Path(max_leng
 def set_follow_up(case_id: CaseId, body: FollowUpIn, request: Request, principal: Writer,
                   idempotency_key: IdemKey = None) -> JSONResponse:
     def handler(s):  # type: ignore[no-untyped-def]
-        follow_up = service.set_follow_up(s, service.get(s, case_id, _shops(principal)), body.what, body.due_at, _now(), body.actor)
+        follow_up = service.set_follow_up(s, service.get(s, case_id, principal.shop_scope), body.what, body.due_at, _now(), body.actor)
         return 201, follow_up_out(follow_up)
 
     return _respond(request, principal, f"follow_up:{case_id}", idempotency_key, body, handler)
@@ -184,7 +179,7 @@ def set_follow_up(case_id: CaseId, body: FollowUpIn, request: Request, principal
 def follow_up_done(follow_up_id: CaseId, body: FollowUpDoneIn, request: Request, principal: Writer,
                    idempotency_key: IdemKey = None) -> JSONResponse:
     def handler(s):  # type: ignore[no-untyped-def]
-        return 200, follow_up_out(service.complete_follow_up(s, follow_up_id, _now(), body.by, _shops(principal)))
+        return 200, follow_up_out(service.complete_follow_up(s, follow_up_id, _now(), body.by, principal.shop_scope))
 
     return _respond(request, principal, f"follow_up_done:{follow_up_id}", idempotency_key, body, handler)
 
@@ -208,7 +203,7 @@ def change_status(case_id: CaseId, body: StatusIn, request: Request, principal: 
     names = _names(request)
 
     def handler(s):  # type: ignore[no-untyped-def]
-        case = service.change_status(s, service.get(s, case_id, _shops(principal)), body.status, body.version, _now(), body.actor,
+        case = service.change_status(s, service.get(s, case_id, principal.shop_scope), body.status, body.version, _now(), body.actor,
                                      body.reason)
         return 200, case_out(case, names)
 
@@ -221,7 +216,7 @@ def patch_case(case_id: CaseId, body: CasePatch, request: Request, principal: Wr
     names = _names(request)
     fields = body.model_dump(exclude_unset=True, exclude={"version", "actor"})
     with _db(request).unit_of_work() as s:
-        case = service.update(s, service.get(s, case_id, _shops(principal)), body.version, _now(), body.actor,
+        case = service.update(s, service.get(s, case_id, principal.shop_scope), body.version, _now(), body.actor,
                               fields=fields)
         return JSONResponse(_private(principal, case_out(case, names)))
 
@@ -238,12 +233,11 @@ def _register_rows(request: Request, principal: Principal, shop_id: str | None, 
     _range(start, end)
     engine = request.app.state.content.engine
     intent_names = {i.id: i.name for i in engine.catalog.intents.values()}
-    clear = principal.can(Permission.personal_data)
     with _db(request).unit_of_work() as s:
         cases = repo.cases_created_between(s, _visible(principal, shop_id), start, end)
         notes = repo.latest_events(s, [c.id for c in cases], "note")
         rows = [register_row(c, intent_names, _names(request), notes.get(c.id)) for c in cases]
-        return rows if clear else [[mask(cell) for cell in row] for row in rows]
+        return _private(principal, rows)
 
 
 @router.get("/register.csv", responses={**_ERRORS, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},

@@ -119,7 +119,8 @@ async def login(request: Request) -> RedirectResponse:
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     key = (form.get("key") or [""])[0].strip()
     try:
-        await require(Permission.phrasebook_read)(request, _Bearer(key) if key else None)  # type: ignore[arg-type]
+        credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=key) if key else None
+        await require(Permission.phrasebook_read)(request, credentials)
     except AppError as exc:
         if exc.status_code == 429:
             raise
@@ -128,8 +129,3 @@ async def login(request: Request) -> RedirectResponse:
     response.set_cookie(COOKIE, key, httponly=True, samesite="strict", path="/editor",
                         secure=request.url.scheme == "https", max_age=12 * 3600)
     return response
-
-
-class _Bearer:
-    def __init__(self, credentials: str) -> None:
-        self.scheme, self.credentials = "Bearer", credentials
