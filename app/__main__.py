@@ -53,31 +53,15 @@ def serve(settings: Settings) -> int:
         print(f"  {admin}", flush=True)
         print(f"  演示 demo: {base}/demo#key={admin}", flush=True)
     print(f"售后助手 serving on {base}  (docs: /docs)", flush=True)
+    app = create_app(settings, engine)
+    del engine  # the app holds it; with several workers only until they are forked
     if settings.workers > 1:
-        serve_workers(settings)
+        from app.workers import serve_workers
+
+        serve_workers(settings, app)
         return 0
-    uvicorn.run(create_app(settings, engine), host=settings.host, port=settings.port, log_config=None,
-                access_log=False)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
     return 0
-
-
-def serve_workers(settings: Settings) -> None:
-    """Several worker processes; each imports the factory and builds its own engine at start-up.
-
-    uvicorn.run(workers=N) shares a listening socket created without TCP_NODELAY, so every keep-alive
-    answer waited for the peer's delayed ACK (~44 ms: Nagle). Rewrapping the socket as IPPROTO_TCP
-    lets uvicorn set TCP_NODELAY on the accepted connections as it does for one worker.
-    """
-    import socket
-
-    import uvicorn
-    from uvicorn.supervisors import Multiprocess
-
-    config = uvicorn.Config("app.api.main:worker_app", factory=True, workers=settings.workers, host=settings.host,
-                            port=settings.port, log_config=None, access_log=False)
-    bound = config.bind_socket()
-    sock = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
-    Multiprocess(config, sockets=[sock]).run()
 
 
 if __name__ == "__main__":

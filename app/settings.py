@@ -14,9 +14,9 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     content_dir: Path = PROJECT_ROOT  # holds intents/ and phrasebook/
-    cache_dir: Path = PROJECT_ROOT / ".cache"  # app-owned: the jieba dictionary cache lives here, not in /tmp
+    cache_dir: Path = PROJECT_ROOT / ".cache"  # app-owned: jieba's dictionary and the parsed content, not in /tmp
     log_level: str = "info"
-    workers: int = 1  # worker processes of one instance; each builds its own engine
+    workers: int = 1  # worker processes of one instance, forked once the engine is built (app/workers.py)
     database_url: str = ""  # empty: SQLite under ./data (app.db.base.database_url)
     watch_content: bool = True  # hot reload on file changes
     sidebar_origins: tuple[str, ...] = ()  # chat clients allowed to frame the sidebar and talk to it

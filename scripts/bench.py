@@ -16,6 +16,9 @@ One run prints, for this machine, each figure beside its target (met / MISSED):
 3. Start-up (process start to the first answered ``POST /v1/suggest``) and resident memory per process.
 4. Items 2 and 3 for WORKERS=1 and WORKERS=2. The server is ``python -m app`` on 127.0.0.1 with its own
    SQLite database and a bot key from ``python -m app keys create``; it is stopped (SIGTERM) however the run ends.
+5. The HTTP floor: item 2 again (WORKERS=1) on a server whose engine answers every message from its
+   first answer, so matching costs ~0. Its suggest/healthz ratio is the most any engine could reach
+   with this HTTP stack; it is a diagnostic, not a figure of the service, and has no target.
 
 On a shared machine, 'other CPU' says how much CPU other processes took during a measurement; figures taken
 while it exceeds 15 % of a CPU are marked '!'.
@@ -251,12 +254,13 @@ def keepalive_ms(port: int, n: int = 20) -> float:
 class Server:
     """``python -m app`` in its own session (Ctrl-C reaches only us), output timestamped, stopped by SIGTERM."""
 
-    def __init__(self, env: dict[str, str]) -> None:
+    def __init__(self, env: dict[str, str], command: list[str] | None = None) -> None:
         self.env, self.lines, self.proc = env, [], None
+        self.command = command or [sys.executable, "-m", "app"]
 
     def start(self) -> None:
         self.t0 = time.perf_counter()
-        self.proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
+        self.proc = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True, start_new_session=True)
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -388,12 +392,13 @@ def run_python_load(url: str, seconds: float, bodies: list[str] | None, key: str
 
 
 def bench_http(workers: int, env: dict[str, str], key: str | None, messages: list[str], seconds: float,
-               loadgen: str, tmp: Path, repeat_healthz: bool, quiet: float) -> dict:
+               loadgen: str, tmp: Path, repeat_healthz: bool, quiet: float, precomputed: bool = False) -> dict:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = Server({**env, "PORT": str(port), "WORKERS": str(workers)})
-    out: dict = {"workers": workers, "loadgen": loadgen}
+    command = [sys.executable, str(Path(__file__).resolve()), "--serve-precomputed"] if precomputed else None
+    server = Server({**env, "PORT": str(port), "WORKERS": str(workers)}, command)
+    out: dict = {"workers": workers, "loadgen": loadgen, "precomputed": precomputed}
     try:
         watch = CpuWatch([])  # the server's processes come and go during start-up: counted at the end
         server.start()
@@ -419,7 +424,7 @@ def bench_http(workers: int, env: dict[str, str], key: str | None, messages: lis
             r.update(watch.stop())
             r["cpu_per_request_us"] = round(r["server_cpu_pct"] * 1e4 / r["rps"]) if r["rps"] else None
             return r
-        load("/v1/suggest", True, 1)  # warm-up, not measured
+        load("/v1/suggest", True, 1 if not precomputed else 2)  # warm-up (and, precomputed, every answer)
         out["keepalive_healthz_ms"] = keepalive_ms(port)
         out["healthz"] = load("/healthz", False, seconds)
         out["suggest"] = load("/v1/suggest", True, seconds)
@@ -430,6 +435,27 @@ def bench_http(workers: int, env: dict[str, str], key: str | None, messages: lis
     finally:
         out["exit_code"] = server.stop()  # uvicorn re-raises SIGTERM after a graceful shutdown: -15 is normal
     return out
+
+def serve_precomputed() -> int:
+    """``python -m app`` whose engine answers each message from its first answer: the HTTP floor.
+
+    Everything else is the real service (key check, rate limit, body validation, order checks,
+    serialisation, middlewares), so suggest/healthz here is the ratio a zero-cost engine would reach.
+    Benchmark-only; never part of the service.
+    """
+    from app.__main__ import main as serve
+    from app.core.engine import Engine
+
+    real, answers = Engine.suggest, {}
+
+    def suggest(self, message, **kwargs):  # type: ignore[no-untyped-def]
+        found = answers.get(message)
+        if found is None or found[0] is not self:
+            answers[message] = found = (self, real(self, message, **kwargs))
+        return found[1]
+
+    Engine.suggest = suggest  # type: ignore[method-assign]
+    return serve([])
 
 # ---------------------------------------------------------------- report
 
@@ -450,6 +476,8 @@ def verdicts(res: dict) -> list[dict]:
             r = res["inprocess"][name]
             check(f"match p99, {name} content (µs)", target, r["match"]["p99"], r)
     for h in res.get("http", []):
+        if h.get("precomputed"):
+            continue  # a diagnostic, not the service
         w, nagle = f"WORKERS={h['workers']}", " [Nagle]" if h["keepalive_healthz_ms"] > 30 else ""
         check(f"{w}{nagle} suggest/healthz req/s (%)", "suggest_vs_healthz", h["ratio_pct"], h["healthz"], h["suggest"])
         check(f"{w}{nagle} suggest p99 (ms)", "suggest_p99_http", h["suggest"]["p99_ms"], h["suggest"])
@@ -475,7 +503,9 @@ def print_report(res: dict) -> None:
             print(f"   {step:8} p50 {r[step]['p50']:7.0f} µs   p99 {r[step]['p99']:7.0f} µs")
     for h in res.get("http", []):
         label = "wrk" if h["loadgen"] == "wrk" else "PYTHON FALLBACK load generator, much weaker: apt-get install wrk"
-        print(f"\n== HTTP, WORKERS={h['workers']}, {CONNECTIONS} connections, {label}")
+        floor = (" — HTTP FLOOR: each message's answer precomputed, so the engine costs ~0 (not the service's "
+                 "figure; the most any engine could reach)") if h.get("precomputed") else ""
+        print(f"\n== HTTP, WORKERS={h['workers']}, {CONNECTIONS} connections, {label}{floor}")
         print(f"   start-up: first suggest answered {h['startup_s']:.2f} s after process start "
               f"('serving on' printed at {h['serving_line_s']} s, all workers idle at {h['all_idle_s']:.2f} s)\n"
               f"   start-up used {h['startup_cpu_s']} CPU s; other CPU {h['other_cpu_pct']:g} %{_flag(h)}")
@@ -514,7 +544,12 @@ def main() -> int:
                         help="before each measurement wait up to S s for other processes to go quiet (default 0)")
     parser.add_argument("--skip-inprocess", action="store_true")
     parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--no-floor", action="store_true",
+                        help="skip the HTTP floor (WORKERS=1 with every answer precomputed)")
+    parser.add_argument("--serve-precomputed", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve_precomputed:
+        return serve_precomputed()
     seconds = args.duration or (3.0 if args.quick else 10.0)
     loadgen = "wrk" if args.loadgen == "auto" else args.loadgen
     if loadgen == "wrk" and shutil.which("wrk") is None:
@@ -543,6 +578,11 @@ def main() -> int:
                     res["http"].append(bench_http(w, env, key, messages, seconds, loadgen, Path(tmp), not args.quick,
                                                   args.wait_quiet))
                     key = key or res["http"][-1].pop("admin_key", None)
+                if not args.no_floor:
+                    print(f"HTTP floor: WORKERS=1, every answer precomputed, {seconds:g} s per measurement ...",
+                          flush=True)
+                    res["http"].append(bench_http(1, env, key, messages, seconds, loadgen, Path(tmp), False,
+                                                  args.wait_quiet, precomputed=True))
     except KeyboardInterrupt:
         print("\ninterrupted; servers stopped", file=sys.stderr)
         return 130

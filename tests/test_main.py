@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import httpx
+import pytest
 
 from app.settings import PROJECT_ROOT, Settings
 from tests.conftest import free_port, wait_healthy
@@ -88,11 +92,60 @@ def test_python_m_app_serves_suggestions_with_its_first_admin_key(tmp_path):
     assert not any("shk_" in line for line in lines)
 
 
-def test_broken_content_refuses_to_start_with_file_and_line(content_root):
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_broken_content_refuses_to_start_with_file_and_line(content_root, workers):
     flow = content_root / "phrasebook" / "damaged.yaml"
     flow.write_text(flow.read_text(encoding="utf-8").replace("actions: [note]", "actions: [nope]", 1), encoding="utf-8")
-    env = {**os.environ, "CONTENT_DIR": str(content_root), "PORT": str(free_port()), "CACHE_DIR": str(content_root / "c")}
+    env = {**os.environ, "CONTENT_DIR": str(content_root), "PORT": str(free_port()), "CACHE_DIR": str(content_root / "c"),
+           "WORKERS": workers}
     result = subprocess.run([sys.executable, "-m", "app"], cwd=PROJECT_ROOT, env=env, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 2
     assert "phrasebook/damaged.yaml:" in result.stderr and "nope" in result.stderr
+
+
+def workers_of(pid: int) -> set[int]:
+    kids = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        kids |= {int(k) for k in (task / "children").read_text().split()}
+    return kids
+
+
+def script_for(base: str, key: str, message: str = "杯子碎了") -> str:
+    r = httpx.post(f"{base}/v1/suggest", json={"message": message}, headers={"Authorization": f"Bearer {key}"},
+                   timeout=5)
+    assert r.status_code == 200, r.text
+    return r.json()["suggestions"][0]["text"]
+
+
+def test_two_workers_share_the_start_up_engine_and_replacements_read_the_files(content_root, tmp_path):
+    """WORKERS=2 forks both workers from the process that built the engine; a worker uvicorn starts later
+    (one died) builds its own from the files as they are then, not from the engine of the start-up."""
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "WORKERS": "2", "CONTENT_DIR": str(content_root),
+           "CACHE_DIR": str(PROJECT_ROOT / ".cache"), "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}",
+           "WATCH_CONTENT": "0", "CONTENT_CHECK_SECONDS": "0", "LOG_LEVEL": "warning"}
+    proc, lines = start(env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_healthy(base, proc)
+        admin = next(line.strip() for line in lines if line.strip().startswith("shk_"))
+        first = workers_of(proc.pid)
+        assert len(first) == 2
+        old = script_for(base, admin)
+        flow = content_root / "phrasebook" / "damaged.yaml"
+        assert old in flow.read_text(encoding="utf-8")
+        flow.write_text(flow.read_text(encoding="utf-8").replace(old, "亲,新进程读到的新话术。", 1), encoding="utf-8")
+        assert script_for(base, admin) == old  # no watcher: the running workers keep what they started with
+        for pid in first:
+            os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while len(workers_of(proc.pid) - first) < 2:
+            assert time.monotonic() < deadline and proc.poll() is None, "dead workers were not replaced"
+            time.sleep(0.1)
+        wait_healthy(base, proc)
+        assert {script_for(base, admin) for _ in range(10)} == {"亲,新进程读到的新话术。"}
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=20) == 0
+    assert not any(Path(f"/proc/{pid}").exists() for pid in first)

@@ -160,3 +160,26 @@ def test_malicious_files_are_rejected_and_the_service_lives(serve, content, text
         r = client.post("/v1/admin/reload").json()
         assert not r["accepted"] and any(expected in e["message"] and e["file"] == "intents/evil.yaml" for e in r["errors"])
         assert damaged_text(client)[0] == v0 and client.get("/healthz").status_code == 200
+
+
+def test_a_replaced_engine_is_freed_and_the_live_one_hidden_from_the_collector(content, engine):
+    """The live engine is frozen out of the collector's walks (no ~50 ms pauses under load); a reload must
+    still free the engine it replaces, or every reload would leak a whole engine."""
+    import gc
+    import weakref
+
+    from app.core.engine import build_engine
+    from app.reload import ContentHolder, settle
+
+    first = build_engine(content)
+    first.cycle = first  # type: ignore[attr-defined]  # as if something in it referred back: only the collector frees it
+    holder = ContentHolder(content, None, first)
+    settle()
+    assert gc.get_freeze_count() > 0
+    gone = weakref.ref(first)
+    del first
+    write(content, FLOW, edited(content, "改过的话术,回收旧引擎。"))
+    assert holder.reload("test").changed
+    assert gone() is None, "the replaced engine is still alive"
+    assert gc.get_freeze_count() > 0
+    gc.unfreeze()  # the rest of the suite runs with the collector as usual

@@ -13,11 +13,12 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
-from app.api import errors
+from app.api import errors, openapi
 from app.api.headers import SecurityHeaders
 from app.api.limits import BodyLimit, NoNulInUrl
 from app.api.origin import OriginCheck
 from app.api.routes import router
+from app.api.schemas import SuggestRequest
 from app.auth.endpoints import router as keys_router
 from app.auth.guard import Guard
 from app.cases.endpoints import router as cases_router
@@ -25,7 +26,7 @@ from app.core.engine import SHOP_TZ, Engine, build_engine
 from app.db.session import Database
 from app.phrasebook.endpoints import router as phrasebook_router
 from app.phrasebook.service import latest, record_live
-from app.reload import ContentHolder
+from app.reload import ContentHolder, settle
 from app.settings import Settings
 from app.web.routes import router as web_router
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
         app.state.content = ContentHolder(settings.content_dir, settings.cache_dir, built, on_live=went_live)
         went_live(built, None, "start-up")
         log.info("phrasebook %s live: %d intents", built.version, len(built.catalog.public_intents))
+        settle()  # after the last start-up allocation; forked workers (app/workers.py) keep sharing their pages
         if settings.watch_content:
             app.state.content.watch()
         if settings.content_check_seconds > 0:
@@ -94,14 +96,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
                                                                                   "Idempotency-Key"], max_age=600)
     app.add_middleware(errors.CatchAll)  # covers the middlewares above too
     app.add_middleware(SecurityHeaders)  # outermost: every answer gets the headers, a 500 too
+    openapi.include_models(app, SuggestRequest)  # /v1/suggest reads its body itself (app/api/body.py)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent.parent / "web" / "static")), name="static")
     return app
-
-
-def worker_app() -> FastAPI:
-    """The factory each worker process imports when WORKERS > 1: its own logging (masked) and engine."""
-    from app import logs
-
-    settings = Settings.from_env()
-    logs.setup(settings.log_level)
-    return create_app(settings)

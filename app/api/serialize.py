@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 
 from app.core.engine import Engine, Suggestion, describe_conditions
+from app.core.entities import Entities
 from app.core.matcher import IntentScore
 from app.core.situation import Approval
+
+_ENTITY_KINDS = tuple(f.name for f in fields(Entities))
 
 
 def intent_out(s: IntentScore) -> dict:
@@ -35,7 +38,7 @@ def suggestion_out(s: Suggestion, cases: list[dict] | None = None) -> dict:
             }
             for x in s.scripts
         ],
-        "entities": asdict(s.entities),
+        "entities": {name: getattr(s.entities, name) for name in _ENTITY_KINDS},  # lists of plain dicts already
         "deadlines": [{"kind": d.kind, "due_at": d.due_at.isoformat(), "why": d.why, "intent": d.intent}
                       for d in s.deadlines],
         "eligibility": {k: {"eligible": e.eligible, "until": e.until.isoformat() if e.until else None, "why": e.why}

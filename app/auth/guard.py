@@ -77,33 +77,44 @@ def require(permission: Permission, *, cookie: bool = False) -> Callable[..., Aw
 
     async def dependency(request: Request,
                          credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]) -> Principal:
-        guard: Guard = request.app.state.guard
-        if QUERY_NAMES.intersection(k.lower() for k in request.query_params):
-            raise Unauthorized("密钥不能放在网址里,请用 Authorization 头 a key in the URL is refused; "
-                               "send it as Authorization: Bearer <key>", code="key_in_query")
         token = credentials.credentials if credentials else (request.cookies.get(COOKIE) if cookie else None)
-        if not token:
-            raise Unauthorized()
-        source = f"fail:{request.client.host if request.client else '-'}"
-        retry = guard.failures.blocked(source)
-        if retry is not None:
-            raise TooManyRequests(_TOO_MANY_FAILURES, retry)
-        principal = guard.principal(token[:200])
-        if principal is None:
-            retry = guard.failures.hit(source)
-            if retry is not None:
-                raise TooManyRequests(_TOO_MANY_FAILURES, retry)
-            raise Unauthorized()
-        retry = guard.requests.hit(f"key:{principal.key_id}")
-        if retry is not None:
-            raise TooManyRequests("请求过于频繁 rate limit for this key reached", retry)
-        if not principal.can(permission):
-            raise Forbidden(f"此密钥的角色({principal.role.value})不能执行此操作 role '{principal.role.value}' "
-                            f"may not do this ({permission.value})")
-        request.state.principal = principal
-        return principal
+        return admit(request, permission, token)
 
     return dependency
+
+
+def bearer_token(request: Request) -> str | None:
+    """The key in ``Authorization: Bearer …``, read exactly as FastAPI's HTTPBearer reads it."""
+    scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
+    return credentials if credentials and scheme.lower() == "bearer" else None
+
+
+def admit(request: Request, permission: Permission, token: str | None) -> Principal:
+    """Admit ``token`` for ``permission`` or raise 401/403/429; the principal is also left on request.state."""
+    guard: Guard = request.app.state.guard
+    if request.scope.get("query_string") and QUERY_NAMES.intersection(k.lower() for k in request.query_params):
+        raise Unauthorized("密钥不能放在网址里,请用 Authorization 头 a key in the URL is refused; "
+                           "send it as Authorization: Bearer <key>", code="key_in_query")
+    if not token:
+        raise Unauthorized()
+    source = f"fail:{request.client.host if request.client else '-'}"
+    retry = guard.failures.blocked(source)
+    if retry is not None:
+        raise TooManyRequests(_TOO_MANY_FAILURES, retry)
+    principal = guard.principal(token[:200])
+    if principal is None:
+        retry = guard.failures.hit(source)
+        if retry is not None:
+            raise TooManyRequests(_TOO_MANY_FAILURES, retry)
+        raise Unauthorized()
+    retry = guard.requests.hit(f"key:{principal.key_id}")
+    if retry is not None:
+        raise TooManyRequests("请求过于频繁 rate limit for this key reached", retry)
+    if not principal.can(permission):
+        raise Forbidden(f"此密钥的角色({principal.role.value})不能执行此操作 role '{principal.role.value}' "
+                        f"may not do this ({permission.value})")
+    request.state.principal = principal
+    return principal
 
 
 def shop_for(principal: Principal, requested: str | None) -> str | None:

@@ -12,6 +12,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
+import numpy as np
+
 from app.core.content.models import NONE_INTENT, Example
 from app.core.keywords import KeywordHit
 
@@ -38,7 +40,6 @@ class MatcherConfig:
     min_similarity: float = 0.3  # an intent with no keyword needs an example at least this close
     multi_gap: float = 6.0  # a second problem with its own keyword may trail the first by this much
     ambiguity_margin: float = 0.3  # a grounded runner-up this close is shown beside the best ("不确定")
-    shortlist: int = 40  # examples ranked by rapidfuzz
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,16 +80,23 @@ class Match:
         return self.intents[0] if self.intents else None
 
 
-def logits_for(loglik: dict[str, float], hits: tuple[KeywordHit, ...], cfg: MatcherConfig) -> dict[str, float]:
-    strong: dict[str, int] = defaultdict(int)
-    weak: dict[str, int] = defaultdict(int)
+def logits_for(loglik: np.ndarray, labels: dict[str, int], hits: tuple[KeywordHit, ...],
+               cfg: MatcherConfig) -> np.ndarray:
+    """Log-odds per intent (in ``labels`` order): tempered n-gram likelihood plus the keywords' boosts."""
+    logits = cfg.ngram_weight * loglik
+    strong: dict[int, int] = defaultdict(int)
+    weak: dict[int, int] = defaultdict(int)
     for h in hits:
-        if not h.negated:
-            (strong if h.keyword.weight >= 1.0 else weak)[h.keyword.intent] += 1
-    logits = {intent: cfg.ngram_weight * ll + cfg.keyword_boost * min(strong[intent], 2)
-              + cfg.hint_boost * min(weak[intent], 2) for intent, ll in loglik.items()}
-    if NONE_INTENT in logits:
-        logits[NONE_INTENT] += cfg.none_prior
+        at = labels.get(h.keyword.intent)
+        if at is not None and not h.negated:
+            (strong if h.keyword.weight >= 1.0 else weak)[at] += 1
+    for at, n in strong.items():
+        logits[at] += cfg.keyword_boost * min(n, 2)
+    for at, n in weak.items():
+        logits[at] += cfg.hint_boost * min(n, 2)
+    none = labels.get(NONE_INTENT)
+    if none is not None:
+        logits[none] += cfg.none_prior
     return logits
 
 

@@ -10,15 +10,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from app.core import address
-from app.core.content.errors import ContentInvalid
-from app.core.content.loader import load_catalog
+from app.core.content.cache import load_content
 from app.core.content.models import Branch, Catalog, Flow
 from app.core.entities import Entities, extract
 from app.core.matcher import Match, Matcher, MatcherConfig
 from app.core.normalize import Normalizer
 from app.core.order import Order
 from app.core.playbook import Context, Playbook
-from app.core.policy import Policies, load_policies
+from app.core.policy import Policies
 from app.core.situation import Approval, Deadline, Eligibility, Situation, approval, assess
 from app.core.tokenize import Tokenizer
 
@@ -91,6 +90,17 @@ class Engine:
         self.policies = policies
         self.matcher = Matcher(catalog, normalizer, tokenizer, config)
         self.playbook = Playbook(catalog)
+        # What a chosen branch shows besides its text never changes with the message: built once here,
+        # by identity for the same reason as the playbook's templates.
+        flows = [*catalog.flows.values(), *(f for shop in catalog.shop_flows.values() for f in shop.values())]
+        vocab = catalog.vocabulary
+        self._needs = {id(f): (_uses(f, "order_status"), _uses(f, "signed_by")) for f in flows}
+        self._shown = {
+            id(b): (tuple(Named(e, vocab.evidence.get(e, e)) for e in b.evidence),
+                    tuple(NextStep(n.script_id, n.name, describe_conditions(n))
+                          for n in (f.branch(t) for t in b.next) if n is not None))
+            for f in flows for b in f.branches
+        }
 
     @property
     def version(self) -> str:
@@ -126,8 +136,8 @@ class Engine:
             if flow is None:
                 continue
             state = known(intent) if known else CaseState()
-            situation = assess(intent, order, now, policy, needs_status=_uses(flow, "order_status"),
-                               needs_signer=_uses(flow, "signed_by"),
+            needs_status, needs_signer = self._needs[id(flow)]
+            situation = assess(intent, order, now, policy, needs_status=needs_status, needs_signer=needs_signer,
                                reported_at=state.opened_at.astimezone(SHOP_TZ) if state.opened_at else None)
             if intent == "address_change":
                 _check_address(match.normalized, entities, situation)
@@ -151,14 +161,13 @@ class Engine:
         actions = list(branch.actions)
         if approved is not None and approved.needed and "escalate_manager" not in actions:
             actions.append("escalate_manager")
-        steps = [NextStep(n.script_id, n.name, describe_conditions(n))
-                 for n in (flow.branch(t) for t in branch.next) if n is not None]
+        evidence, steps = self._shown[id(branch)]
         return ScriptSuggestion(
             intent=flow.intent, script_id=branch.script_id, name=branch.name, text=rendered.text,
             missing_placeholders=rendered.missing,
-            evidence=tuple(Named(e, vocab.evidence.get(e, e)) for e in branch.evidence),
+            evidence=evidence,
             actions=tuple(Named(a, vocab.actions.get(a, a)) for a in actions),
-            next=tuple(steps), source=str(branch.source), seed=branch.source_note,
+            next=steps, source=str(branch.source), seed=branch.source_note,
             notes=tuple(situation.notes), asks=tuple(situation.asks),
         )
 
@@ -233,21 +242,10 @@ def build_engine(content_root: Path, cache_dir: Path | None = None, config: Matc
                  normalizer: Normalizer | None = None, reuse: Engine | None = None) -> Engine:
     """Load and validate the content and policy, then build the tokenizer and indexes. Raises ContentInvalid."""
     normalizer = normalizer or (reuse.normalizer if reuse is not None else Normalizer())
-    errors = []
-    catalog = policies = None
-    try:
-        catalog = load_catalog(content_root, normalizer)
-    except ContentInvalid as exc:
-        errors.extend(exc.errors)
-    try:
-        policies = load_policies(content_root)
-    except ContentInvalid as exc:
-        errors.extend(exc.errors)
-    if catalog is None or policies is None:
-        raise ContentInvalid(errors)  # content and policy mistakes together, in one report
+    catalog, policies = load_content(content_root, normalizer, cache_dir)
     words = frozenset(k.text for i in catalog.intents.values() for k in i.keywords)
     previous = reuse.matcher.tokenizer if reuse is not None else None
-    # jieba takes ~0.7 s to build; a reload that leaves the keywords alone shares the previous one, which
+    # jieba takes ~0.2 s to build; a reload that leaves the keywords alone shares the previous one, which
     # is never mutated after it is built.
     tokenizer = previous if previous is not None and previous.words == words else Tokenizer(words, cache_dir)
     return Engine(catalog, normalizer, tokenizer, policies, config)

@@ -27,6 +27,7 @@ _DATE_YMD = re.compile(r"(20\d\d)[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?")
 _DATE_MD = re.compile(r"(?<!\d)(\d{1,2})月(\d{1,2})[日号]")
 _DATE_D = re.compile(r"(?<![\d月])(\d{1,2})号")
 _RELATIVE = {"大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "今天": 0, "今日": 0, "明天": 1, "后天": 2}
+_RELATIVE_WORDS = re.compile("|".join(sorted(_RELATIVE, key=len, reverse=True)))  # 大前天 before 前天
 _WEEKDAY = re.compile(r"(上上|上|这|本|下)?(?:周|星期|礼拜)([一二三四五六日天])")
 _WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
 _WEEK_SHIFT = {"上上": -2, "上": -1, "这": 0, "本": 0, "下": 1, None: 0}
@@ -94,11 +95,11 @@ def extract(norm: str, today: date) -> Entities:
         if free(m) and (d := _safe_date(today.year, today.month, int(m[1]))):
             found.dates.append({"value": d.isoformat(), "text": m.group(), "_at": m.start()})
             taken.append(m.span())
-    for word, shift in _RELATIVE.items():
-        for m in re.finditer(word, norm):
-            if free(m):
-                found.dates.append({"value": (today + timedelta(days=shift)).isoformat(), "text": word, "_at": m.start()})
-                taken.append(m.span())
+    for m in _RELATIVE_WORDS.finditer(norm):
+        if free(m):
+            found.dates.append({"value": (today + timedelta(days=_RELATIVE[m.group()])).isoformat(), "text": m.group(),
+                                "_at": m.start()})
+            taken.append(m.span())
     for m in _WEEKDAY.finditer(norm):
         monday = today - timedelta(days=today.weekday()) + timedelta(weeks=_WEEK_SHIFT[m[1]])
         day = monday + timedelta(days=_WEEKDAY_INDEX[m[2]])

@@ -4,10 +4,10 @@ built once per catalog. The thresholds are applied by :func:`app.core.decision.d
 
 from __future__ import annotations
 
-import heapq
-import math
 from collections import defaultdict
 from dataclasses import dataclass
+
+import numpy as np
 
 from app.core.content.models import NONE_INTENT, Catalog, Example
 from app.core.decision import IntentScore, Match, MatcherConfig, Status, decide, logits_for
@@ -20,18 +20,19 @@ from app.core.tokenize import Tokenizer
 __all__ = ["Evidence", "IntentScore", "Match", "Matcher", "MatcherConfig", "Status"]
 
 _EXPLAINED = 2  # intents per message whose closest example is looked up
+_RANKED = 3  # public intents decide() reads: the best, the runner-up and a third for a two-problem message
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Evidence:
     """Everything measured about one message, before any threshold is applied."""
 
     normalized: str
     bare: str
     hits: tuple[KeywordHit, ...]
-    loglik: dict[str, float]  # n-gram log-likelihood per intent
+    loglik: np.ndarray  # n-gram log-likelihood per intent, in Matcher.labels order
     nearest: dict[str, tuple[float, Example]]  # closest example, for the few leading intents
-    logits: dict[str, float]  # under the matcher's own configuration (decide() recomputes for another)
+    logits: np.ndarray  # under the matcher's own configuration (decide() recomputes for another)
 
 
 class Matcher:
@@ -40,7 +41,7 @@ class Matcher:
     def __init__(self, catalog: Catalog, normalizer: Normalizer, tokenizer: Tokenizer,
                  config: MatcherConfig | None = None) -> None:
         self.catalog = catalog
-        self.config = cfg = config or MatcherConfig()
+        self.config = config or MatcherConfig()
         self._normalize = normalizer
         self.tokenizer = tokenizer
         self._keywords = KeywordIndex([k for i in catalog.intents.values() for k in i.keywords])
@@ -49,8 +50,11 @@ class Matcher:
             for ex in intent.examples:
                 norm = normalizer(ex.text)
                 entries.append(Entry(ex, strip_punctuation(norm), " ".join(tokenizer.tokens(norm))))
-        self._similar = SimilarityIndex(entries, cfg.shortlist)
-        self._ngrams = NgramModel(((e.example.intent, e.bare) for e in entries), cfg.alpha)
+        self._similar = SimilarityIndex(entries)
+        self._ngrams = NgramModel(((e.example.intent, e.bare) for e in entries), self.config.alpha)
+        self.labels = self._ngrams.labels
+        self._index = {label: i for i, label in enumerate(self.labels)}
+        self._public = np.array([label != NONE_INTENT for label in self.labels])
         self._names = {i.id: i.name for i in catalog.intents.values()}
 
     def match(self, message: str) -> Match:
@@ -60,27 +64,43 @@ class Matcher:
         norm = self._normalize(message)
         bare = strip_punctuation(norm)
         hits = tuple(self._keywords.find(bare))
-        loglik = dict(zip(self._ngrams.labels, self._ngrams.loglik(bare), strict=False))
-        # Only the two leading intents can be grounded or shown, so only they need their closest
-        # example; the order is the one decide() computes under this matcher's configuration.
-        logits = logits_for(loglik, hits, self.config)
-        leaders = heapq.nlargest(_EXPLAINED, (i for i in logits if i != NONE_INTENT), key=logits.__getitem__)
-        nearest = self._similar.nearest(bare, self.tokenizer.tokens(norm), set(leaders))
+        loglik = self._ngrams.loglik(bare)
+        # Only the leading intents can be grounded or shown, so only they need their closest example;
+        # the order is the one decide() computes under this matcher's configuration.
+        logits = logits_for(loglik, self._index, hits, self.config)
+        leaders = [self.labels[i] for i in self._leading(logits, _EXPLAINED)]
+        nearest = self._similar.nearest(bare, self.tokenizer.tokens(norm), leaders)
         return Evidence(norm, bare, hits, loglik, nearest, logits)
 
     def decide(self, ev: Evidence, config: MatcherConfig | None = None) -> Match:
         """Apply the thresholds to measured evidence. Pure: scripts/tune.py calls it with other configs."""
         cfg = config or self.config
-        logits = ev.logits if cfg is self.config else logits_for(ev.loglik, ev.hits, cfg)
-        top = max(logits.values())
-        weights = {intent: math.exp(v - top) for intent, v in logits.items()}
-        z = sum(weights.values())
+        logits = ev.logits if cfg is self.config else logits_for(ev.loglik, self._index, ev.hits, cfg)
+        if not len(logits):
+            return decide(ev.normalized, [], cfg)
+        weights = np.exp(logits - logits.max())
+        shares = weights / weights.sum()
         hits_by: dict[str, list[KeywordHit]] = defaultdict(list)
         for h in ev.hits:
             hits_by[h.keyword.intent].append(h)
+        # The decision reads the leading intents and the share of "no intent"; intents the message names a
+        # keyword of stay too, so a denied keyword ("没破") is still shown as considered.
+        ranked = set(self._leading(logits, _RANKED))
+        ranked.update(self._index[i] for i in hits_by if i in self._index)
+        if NONE_INTENT in self._index:
+            ranked.add(self._index[NONE_INTENT])
         ranking = []
-        for intent in sorted(logits, key=lambda i: (-logits[i], i)):
+        for at in sorted(ranked, key=lambda i: (-logits[i], self.labels[i])):
+            intent = self.labels[at]
             sim, example = ev.nearest.get(intent, (0.0, None))
-            ranking.append(IntentScore(intent, self._names[intent], weights[intent] / z, logits[intent],
+            ranking.append(IntentScore(intent, self._names[intent], float(shares[at]), float(logits[at]),
                                        tuple(hits_by.get(intent, ())), example, sim))
         return decide(ev.normalized, ranking, cfg)
+
+    def _leading(self, logits: np.ndarray, n: int) -> list[int]:
+        """Indexes of the n public intents with the highest logits, best first (ties: by name, as decide())."""
+        public = np.flatnonzero(self._public)
+        if len(public) > n:
+            values = logits[public]
+            public = public[values >= np.partition(values, -n)[-n]]  # ties at the cut all stay
+        return sorted(public.tolist(), key=lambda i: (-logits[i], self.labels[i]))[:n]

@@ -11,7 +11,14 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 
+import ahocorasick
+import numpy as np
+
 NGRAM_SIZES = (1, 2, 3)
+# Up to this many (n-gram, class) cells the table is one dense matrix (16 MB at most): one gather per
+# message. Beyond it (hundreds of intents) the ~99 % of empty cells would cost hundreds of MB, so each
+# n-gram keeps only its non-empty cells (CSR) and a message costs a few more array operations.
+DENSE_CELLS = 2_000_000
 
 
 def grams(bare: str) -> set[str]:
@@ -19,28 +26,51 @@ def grams(bare: str) -> set[str]:
 
 
 class NgramModel:
-    def __init__(self, labelled: Iterable[tuple[str, str]], alpha: float) -> None:
+    def __init__(self, labelled: Iterable[tuple[str, str]], alpha: float, dense_cells: int = DENSE_CELLS) -> None:
         counts: dict[str, Counter[str]] = {}
         for label, bare in labelled:
             counts.setdefault(label, Counter()).update(grams(bare))
         self.labels: tuple[str, ...] = tuple(counts)
-        vocab = set().union(*counts.values()) if counts else set()
+        vocab = sorted(set().union(*counts.values())) if counts else []
         totals = [sum(counts[label].values()) for label in self.labels]
         # Score = n·default + Σ (log p − default) over the n-grams a class has seen: the unseen ones
-        # all cost `default`, so only the few (n-gram, class) pairs with counts are visited per message.
-        self._default = [math.log(alpha / (t + alpha * len(vocab))) for t in totals]
-        delta: dict[str, list[tuple[int, float]]] = {}
+        # all cost `default`, so only the (n-gram, class) pairs with counts carry a value.
+        self._default = np.array([math.log(alpha / max(t + alpha * len(vocab), alpha)) for t in totals])
+        row = {g: i for i, g in enumerate(vocab)}
+        # All the message's known n-grams in one C pass, instead of slicing every 1–3-gram and looking
+        # each one up in a dict.
+        self._automaton = ahocorasick.Automaton()
+        for gram, i in row.items():
+            self._automaton.add_word(gram, i)
+        self._known = bool(vocab)
+        if vocab:
+            self._automaton.make_automaton()
+        rows, classes, deltas = [], [], []
         for ci, label in enumerate(self.labels):
             for gram, n in counts[label].items():
-                logp = math.log((n + alpha) / (totals[ci] + alpha * len(vocab)))
-                delta.setdefault(gram, []).append((ci, logp - self._default[ci]))
-        self._delta = {g: tuple(v) for g, v in delta.items()}
+                rows.append(row[gram])
+                classes.append(ci)
+                deltas.append(math.log((n + alpha) / (totals[ci] + alpha * len(vocab))) - self._default[ci])
+        self._dense: np.ndarray | None = None
+        if len(vocab) * len(self.labels) <= dense_cells:
+            self._dense = np.zeros((len(vocab), len(self.labels)))
+            self._dense[rows, classes] = deltas
+            return
+        order = np.argsort(np.array(rows, dtype=np.int64), kind="stable")
+        self._classes = np.array(classes, dtype=np.int64)[order]
+        self._deltas = np.array(deltas)[order]
+        self._indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=len(vocab))))).astype(np.int64)
 
-    def loglik(self, bare: str) -> list[float]:
+    def loglik(self, bare: str) -> np.ndarray:
         """Log-likelihood of the message's known n-grams under each label, in ``self.labels`` order."""
-        known = [g for g in grams(bare) if g in self._delta]
-        scores = [len(known) * d for d in self._default]
-        for g in known:
-            for ci, dv in self._delta[g]:
-                scores[ci] += dv
-        return scores
+        rows = list({i for _, i in self._automaton.iter(bare)}) if bare and self._known else []
+        scores = len(rows) * self._default
+        if not rows:
+            return scores
+        if self._dense is not None:
+            return scores + self._dense[rows].sum(axis=0)
+        ids = np.array(rows, dtype=np.int64)
+        starts, lengths = self._indptr[ids], self._indptr[ids + 1] - self._indptr[ids]
+        # Every position of every selected row, without a Python loop: a run of aranges in one go.
+        offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        return scores + np.bincount(self._classes[offsets], weights=self._deltas[offsets], minlength=len(self.labels))

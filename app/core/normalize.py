@@ -36,6 +36,7 @@ class Normalizer:
     """
 
     def __init__(self, converter: _Converter | None = None) -> None:
+        self.standard = converter is None  # normalises the same in every process: what it produced may be cached
         if converter is None:
             import opencc  # heavy-ish: loaded when a Normalizer is built, not when this module is imported
 

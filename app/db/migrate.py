@@ -1,15 +1,33 @@
-"""Apply the Alembic migrations programmatically (``make run`` does this before serving)."""
+"""Apply the Alembic migrations programmatically (``python -m app`` does this before serving).
+
+Every start migrates, and nearly every start finds the database at head already: that is checked first by
+reading alembic_version, without loading Alembic and the migration scripts (a tenth of a second of a start).
+Anything short of a certain "at head" goes through Alembic; on PostgreSQL under a lock, so that instances
+started together on a new database migrate it once.
+"""
 
 from __future__ import annotations
 
-from alembic import command
-from alembic.config import Config
+import ast
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from app.db.base import database_url
+from sqlalchemy import make_url, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.db.base import database_url, make_engine
 from app.settings import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+VERSIONS = PROJECT_ROOT / "alembic" / "versions"
+MIGRATION_LOCK = 0x73686F75686F75  # "shouhou": the PostgreSQL advisory lock held while migrating
 
 
 def config(url: str | None = None) -> Config:
+    from alembic.config import Config
+
     cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
     cfg.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
     # configparser interpolates "%": a URL-encoded password must be escaped.
@@ -19,4 +37,67 @@ def config(url: str | None = None) -> Config:
 
 
 def upgrade(url: str | None = None) -> None:
-    command.upgrade(config(url), "head")
+    if at_head(url):
+        return
+    from alembic import command
+
+    cfg = config(url)
+    if make_url(url or database_url()).get_backend_name() != "postgresql":
+        command.upgrade(cfg, "head")
+        return
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            # Instances started together on a new database would both create the tables and one would fail;
+            # the lock lasts until the migrations commit, and whoever waited for it finds nothing left to do.
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    finally:
+        engine.dispose()
+
+
+def at_head(url: str | None = None) -> bool:
+    heads = script_heads()
+    if not heads:
+        return False
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            current = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
+    except SQLAlchemyError:  # no alembic_version table: a new database
+        return False
+    finally:
+        engine.dispose()
+    return current == heads
+
+
+def script_heads() -> set[str]:
+    """The revisions no other migration revises, read from the scripts' ``revision`` and ``down_revision``
+    literals; empty when a script does not spell them out plainly, so that Alembic decides."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in VERSIONS.glob("*.py"):
+        try:
+            names = _assignments(path)
+            revision = ast.literal_eval(names["revision"])
+            down = ast.literal_eval(names["down_revision"]) if "down_revision" in names else None
+            down = (down,) if isinstance(down, str) else tuple(down or ())
+        except (SyntaxError, KeyError, ValueError, TypeError):
+            return set()
+        if not isinstance(revision, str) or not all(isinstance(d, str) for d in down):
+            return set()
+        revisions.add(revision)
+        revised.update(down)
+    return revisions - revised
+
+
+def _assignments(path: Path) -> dict[str, ast.expr | None]:
+    """Module-level ``name = value`` and ``name: type = value`` of a script, unevaluated."""
+    found: dict[str, ast.expr | None] = {}
+    for node in ast.parse(path.read_bytes()).body:
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            found[node.target.id] = node.value
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            found[node.targets[0].id] = node.value
+    return found

@@ -137,3 +137,37 @@ def test_server_keeps_answering_after_bad_input(client):
     for _ in range(3):
         client.post("/v1/suggest", content=b"\x00\x01", headers={"content-type": "application/json"})
     assert suggest(client, message="快递到哪了").status_code == 200
+
+
+# /v1/suggest reads its body itself (app/api/body.py); these hold it to what FastAPI gave before.
+def test_empty_body_is_422_missing(client):
+    err = _assert_clean_error(client.post("/v1/suggest", content=b"", headers={"content-type": "application/json"}),
+                              422, "invalid_request")
+    assert [(f["field"], f["problem"]) for f in err.fields] == [("body", "missing")]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"])
+def test_a_body_that_is_not_json_by_its_type_is_422(client, content_type):
+    r = client.post("/v1/suggest", content=json.dumps({"message": "碎了"}), headers={"content-type": content_type})
+    err = _assert_clean_error(r, 422, "invalid_request")
+    assert [f["field"] for f in err.fields] == ["body"]
+
+
+@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "APPLICATION/JSON",
+                                          "application/problem+json", None])
+def test_json_by_any_name_or_no_type_at_all_is_read(client, content_type):
+    headers = {"content-type": content_type} if content_type else {}
+    r = client.post("/v1/suggest", content=json.dumps({"message": "杯子碎了"}).encode(), headers=headers)
+    assert r.status_code == 200 and r.json()["intents"][0]["id"] == "damaged"
+
+
+def test_idempotency_key_over_200_characters_is_422(client):
+    r = client.post("/v1/suggest", json={"message": "碎了"}, headers={"Idempotency-Key": "k" * 201})
+    err = _assert_clean_error(r, 422, "invalid_request")
+    assert [f["field"] for f in err.fields] == ["header.Idempotency-Key"]
+
+
+def test_errors_inside_the_body_name_the_nested_field(client):
+    r = suggest(client, message="碎了", order={"status": "signed", "items": [{"price": "-1", "quantity": 1}]})
+    err = _assert_clean_error(r, 422, "invalid_request")
+    assert any(f["field"].startswith("body.order.items.0") for f in err.fields)

@@ -12,3 +12,17 @@ def test_content_keywords_stay_whole_and_stopwords_go(engine, tmp_path):
 def test_cache_lives_in_the_given_folder(tmp_path):
     Tokenizer(["拦截一下"], cache_dir=tmp_path)
     assert (tmp_path / "jieba.cache").is_file()
+
+
+def test_cut_is_exactly_jiebas_own(engine):
+    """Tokenizer.cut re-implements jieba's cut(HMM=False) for speed; it must never differ from it."""
+    import random
+
+    tokenizer = engine.matcher.tokenizer
+    texts = [e.text for i in engine.catalog.intents.values() for e in (*i.examples, *i.tests)]
+    texts += [engine.normalizer(t) for t in texts]
+    rnd = random.Random(7)
+    alphabet = "的了我你快递碎少件发货退款七天无理由abcXYZ019 \t\r\n,.!?-_#&%+。,!?😭収"
+    texts += ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 40))) for _ in range(3000)]
+    for text in texts:
+        assert list(tokenizer.cut(text)) == tokenizer._jieba.lcut(text, HMM=False), text

@@ -12,7 +12,9 @@ from typing import Any
 
 from ruamel.yaml import YAML, events
 from ruamel.yaml.constructor import DuplicateKeyError
-from ruamel.yaml.error import MarkedYAMLError
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.parser import RoundTripParser
+from ruamel.yaml.reader import ReaderError
 
 from app.core.content.errors import ContentError
 
@@ -56,18 +58,53 @@ def _load(text: bytes, file: str) -> Loaded:
         decoded = text.decode("utf-8")
     except UnicodeDecodeError as exc:
         return _fail(file, 0, 0, f"不是 UTF-8 编码 not UTF-8: {exc.reason} at byte {exc.start}")
+    try:
+        return Loaded(_yaml(_Checked).load(decoded), None)
+    except (YAMLError, _Refused):
+        pass
+    # A broken file (rare) is read again the way that says what is wrong with it: the event scan first, then
+    # the plain parse, so that the error, line and column are the same as they always were.
     problem = _prescan(decoded, file)
     if problem is not None:
         return Loaded(None, problem)
-    yaml = YAML(typ="rt", pure=True)
-    yaml.allow_duplicate_keys = False
     try:
-        return Loaded(yaml.load(decoded), None)
+        return Loaded(_yaml(RoundTripParser).load(decoded), None)
     except DuplicateKeyError as exc:
         mark = exc.problem_mark
         return _fail(file, mark.line + 1, mark.column + 1, f"重复的键 duplicate key: {exc.problem}")
     except MarkedYAMLError as exc:
         return _marked(file, exc)
+
+
+def _yaml(parser: type) -> YAML:
+    yaml = YAML(typ="rt", pure=True)
+    yaml.Parser = parser
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+class _Refused(Exception):
+    pass
+
+
+class _Checked(RoundTripParser):
+    """The round-trip parser, refusing what the event scan refuses as each event reaches the composer.
+
+    The composer builds nodes only from events it has taken, so nothing is built from a refused construct
+    (no alias is expanded, no nesting recursed into), and a valid file, nearly every file, is parsed once.
+    """
+
+    def reset_parser(self) -> None:
+        super().reset_parser()
+        self._depth = self._nodes = 0
+
+    def get_event(self) -> Any:
+        event = super().get_event()
+        if _refusal(event, self._nodes, self._depth) is not None:
+            raise _Refused
+        self._nodes += isinstance(event, events.NodeEvent)
+        self._depth += _nesting(event)
+        return event
 
 
 def _prescan(text: str, file: str) -> ContentError | None:
@@ -76,27 +113,42 @@ def _prescan(text: str, file: str) -> ContentError | None:
     depth = nodes = 0
     try:
         for event in yaml.parse(text):
-            mark = event.start_mark
-            if isinstance(event, events.AliasEvent):
-                return ContentError(file, mark.line + 1, mark.column + 1, "不允许使用别名 aliases (*name) are not allowed")
-            if isinstance(event, events.NodeEvent):
-                nodes += 1
-                if event.anchor is not None:
-                    return ContentError(file, mark.line + 1, mark.column + 1, "不允许使用锚点 anchors (&name) are not allowed")
-                tag = getattr(event, "tag", None)
-                if tag not in _STANDARD_TAGS:
-                    return ContentError(file, mark.line + 1, mark.column + 1, f"不允许自定义标签 custom tag not allowed: {tag}")
-                if nodes > MAX_NODES:
-                    return ContentError(file, mark.line + 1, mark.column + 1, f"节点过多 more than {MAX_NODES} nodes")
-            if isinstance(event, events.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    return ContentError(file, mark.line + 1, mark.column + 1, f"嵌套过深 nesting deeper than {MAX_DEPTH}")
-            elif isinstance(event, events.CollectionEndEvent):
-                depth -= 1
+            refusal = _refusal(event, nodes, depth)
+            if refusal is not None:
+                mark = event.start_mark
+                return ContentError(file, mark.line + 1, mark.column + 1, refusal)
+            nodes += isinstance(event, events.NodeEvent)
+            depth += _nesting(event)
     except MarkedYAMLError as exc:
         return _marked(file, exc).error
+    except ReaderError as exc:  # a control character, which YAML forbids; it carries a position, not a mark
+        line = text.count("\n", 0, exc.position) + 1
+        column = exc.position - text.rfind("\n", 0, exc.position)
+        return ContentError(file, line, column, f"不允许的控制字符 character not allowed in YAML: U+{exc.character:04X}")
     return None
+
+
+def _refusal(event: Any, nodes: int, depth: int) -> str | None:
+    """Why ``event`` is refused, given the nodes and the nesting before it."""
+    if isinstance(event, events.AliasEvent):
+        return "不允许使用别名 aliases (*name) are not allowed"
+    if isinstance(event, events.NodeEvent):
+        if event.anchor is not None:
+            return "不允许使用锚点 anchors (&name) are not allowed"
+        tag = getattr(event, "tag", None)
+        if tag not in _STANDARD_TAGS:
+            return f"不允许自定义标签 custom tag not allowed: {tag}"
+        if nodes + 1 > MAX_NODES:
+            return f"节点过多 more than {MAX_NODES} nodes"
+    if isinstance(event, events.CollectionStartEvent) and depth + 1 > MAX_DEPTH:
+        return f"嵌套过深 nesting deeper than {MAX_DEPTH}"
+    return None
+
+
+def _nesting(event: Any) -> int:
+    if isinstance(event, events.CollectionStartEvent):
+        return 1
+    return -1 if isinstance(event, events.CollectionEndEvent) else 0
 
 
 def _marked(file: str, exc: MarkedYAMLError) -> Loaded:

@@ -55,3 +55,21 @@ def test_syntax_error_names_line_and_column():
 @pytest.mark.parametrize("raw", [b"\xff\xfe\x00", "id: 😀\n".encode("utf-16")])
 def test_not_utf8_is_refused(raw):
     assert "UTF-8" in error_of(raw).message
+
+
+def test_a_control_character_is_an_error_with_its_position():
+    err = error_of("id: a\nname: 一\x00二\n")
+    assert (err.line, err.column) == (2, 8) and "U+0000" in err.message
+
+
+def test_a_valid_file_is_parsed_once(monkeypatch):
+    from app.core.content import yamlsafe
+
+    monkeypatch.setattr(yamlsafe, "_prescan", lambda *_: pytest.fail("a valid file was scanned twice"))
+    assert load_yaml("id: once\nexamples: [一, 二]\n", "intents/once.yaml").data["examples"] == ["一", "二"]
+
+
+def test_a_broken_file_reports_what_the_event_scan_reports():
+    # The round-trip scanner puts this error at column 1; editors have always been told column 3.
+    err = error_of("  - 外箱压坏了  # damaged\n  -少发了一件 要补发  # missing_item\n  - 鞋子偏大\n")
+    assert (err.line, err.column) == (3, 3) and "expected ':'" in err.message
