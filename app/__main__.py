@@ -58,8 +58,7 @@ def serve(settings: Settings) -> int:
     if settings.workers > 1:
         from app.workers import serve_workers
 
-        serve_workers(settings, app)
-        return 0
+        return serve_workers(settings, app)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
     return 0
 

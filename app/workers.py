@@ -10,6 +10,7 @@ its engine from the files like a spawned one, since the content may have changed
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import signal
 import socket
@@ -23,18 +24,50 @@ from uvicorn.supervisors import multiprocess
 
 from app.settings import Settings
 
+log = logging.getLogger("app")
 
-def serve_workers(settings: Settings, app: FastAPI) -> None:
-    """uvicorn.run(workers=N) shares a listening socket created without TCP_NODELAY, so every keep-alive
-    answer waited for the peer's delayed ACK (~44 ms: Nagle). Rewrapping the socket as IPPROTO_TCP lets
-    uvicorn set TCP_NODELAY on the accepted connections as it does for one worker."""
+
+def serve_workers(settings: Settings, app: FastAPI) -> int:
+    """Serve until stopped; the exit status (3, as uvicorn's, when the port is taken)."""
     config = uvicorn.Config(app, workers=settings.workers, host=settings.host, port=settings.port, log_config=None,
                             access_log=False)
-    bound = config.bind_socket()
-    sock = socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
+    # Bound alone first: any other server on this port, even one of ours sharing its port with its own
+    # workers, makes this fail here, at start. Then reserved, never listening, for the workers to share.
+    try:
+        _socket(config, listen=False, share=False).close()
+        reserved = _socket(config, listen=False)
+    except OSError as exc:
+        log.error("could not listen on %s:%d: %s", config.host, config.port, exc.strerror or exc)
+        return 3
     multiprocess.get_subprocess = _forked  # uvicorn has no option for this: what its supervisor calls per worker
     gc.freeze()  # the collector in a worker never touches what was built here, so those pages stay shared
-    _Supervisor(config, sockets=[sock], app=app).run()
+    _Supervisor(config, sockets=[reserved], app=app).run()
+    return 0
+
+
+def _socket(config: uvicorn.Config, *, listen: bool, share: bool = True) -> socket.socket:
+    """A TCP socket on HOST:PORT that every worker binds too (SO_REUSEPORT), each listening on its own.
+
+    With one listening socket shared by all workers, whichever worker wakes first accepts: under a load
+    balancer's or a client's long-lived keep-alive connections one worker often held them all while the
+    other idled (seen in the benchmark as 100 % instead of ~190 % CPU). Separate listeners let the kernel
+    spread new connections evenly. IPPROTO_TCP explicitly, so uvicorn sets TCP_NODELAY on accepted
+    connections (without it every keep-alive answer waited ~44 ms for the peer's delayed ACK).
+    """
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if share:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    try:
+        sock.bind((config.host, config.port))
+    except OSError:
+        sock.close()
+        raise
+    if listen:
+        sock.listen(config.backlog)
+    sock.set_inheritable(True)
+    return sock
 
 
 class _Supervisor(multiprocess.Multiprocess):
@@ -53,6 +86,8 @@ def _forked(config: uvicorn.Config, target: Callable[..., None], sockets: list[s
         # ignore a SIGTERM arriving before its server installs its own.
         for sig in multiprocess.SIGNALS:
             signal.signal(sig, signal.default_int_handler if sig == signal.SIGINT else signal.SIG_DFL)
-        subprocess_started(config, target, sockets, stdin_fileno=None)
+        for reserved in sockets:
+            reserved.close()
+        subprocess_started(config, target, [_socket(config, listen=True)], stdin_fileno=None)
 
     return multiprocessing.get_context("fork").Process(target=worker)

@@ -149,3 +149,43 @@ def test_two_workers_share_the_start_up_engine_and_replacements_read_the_files(c
         proc.terminate()
         assert proc.wait(timeout=20) == 0
     assert not any(Path(f"/proc/{pid}").exists() for pid in first)
+
+
+def cpu_ticks(pid: int) -> int:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def test_two_workers_each_take_a_share_of_the_connections_and_the_port_is_theirs_alone(tmp_path):
+    """Each worker listens on its own SO_REUSEPORT socket, so the kernel spreads connections over both; with
+    one shared socket a single worker could hold every keep-alive connection while the other idled. A second
+    server on the same port, with one worker or two, still fails to start."""
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "WORKERS": "2", "WATCH_CONTENT": "0",
+           "CACHE_DIR": str(PROJECT_ROOT / ".cache"), "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}",
+           "CONTENT_CHECK_SECONDS": "0", "LOG_LEVEL": "warning"}
+    proc, _ = start(env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_healthy(base, proc)
+        workers = workers_of(proc.pid)
+        before = {pid: cpu_ticks(pid) for pid in workers}
+        clients = [httpx.Client(base_url=base, timeout=5) for _ in range(64)]  # 64 connections, held open
+        try:
+            for _ in range(40):
+                for client in clients:
+                    assert client.get("/healthz").status_code == 200
+        finally:
+            for client in clients:
+                client.close()
+        gained = {pid: cpu_ticks(pid) - before[pid] for pid in workers}
+        total = sum(gained.values())
+        assert len(gained) == 2 and all(t >= 0.2 * total for t in gained.values()), gained
+        for second in ("1", "2"):
+            other = subprocess.run([sys.executable, "-m", "app"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                                   env={**env, "WORKERS": second,
+                                        "DATABASE_URL": f"sqlite:///{tmp_path / f'other{second}.db'}"}, timeout=60)
+            assert other.returncode == 3 and "in use" in other.stdout + other.stderr, (second, other.stderr[-500:])
+    finally:
+        proc.terminate()
+        assert proc.wait(timeout=20) == 0
