@@ -45,7 +45,8 @@ def serve(settings: Settings) -> int:
     from app.db.migrate import upgrade
 
     upgrade(settings.database_url or None)
-    base = f"http://{settings.host}:{settings.port}"
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host  # an IPv6 address in a URL
+    base = f"http://{host}:{settings.port}"
     admin = bootstrap_admin(settings.database_url or None)
     if admin is not None:
         print("首次启动:已创建管理员密钥,只显示这一次,请保存 First start: an admin key, shown this once. Store it:",
