@@ -45,14 +45,14 @@ def _engine(request: Request) -> Engine:
 
 @router.post("/v1/suggest", responses={200: {"model": SuggestResponse}, **_ERRORS}, tags=["suggest"],
              summary="为一条买家消息给出意图、话术、凭证与操作 Suggest for one buyer message",
-             openapi_extra=openapi.operation(SuggestRequest, headers={"Idempotency-Key": 200}))
+             openapi_extra=openapi.operation(SuggestRequest, headers={idempotency.HEADER: idempotency.MAX_LENGTH}))
 async def suggest(request: Request) -> Response:
     # Called for every buyer message, so it reads its key and body itself (see app/api/body.py) rather
     # than through FastAPI's dependencies, which cost more than the matching. Async: matching is CPU
     # only, cheaper on the event loop than a thread hop; the case-aware path goes to the thread pool.
     principal = admit(request, Permission.suggest, bearer_token(request))
     body = await json_body(request, SuggestRequest)
-    idempotency_key = header(request, "Idempotency-Key", 200)
+    idempotency_key = header(request, idempotency.HEADER, idempotency.MAX_LENGTH)
     engine = _engine(request)
     shop = shop_for(principal, body.shop_id)
     unknown = [i for i, e in enumerate(body.evidence_received) if e not in engine.catalog.vocabulary.evidence]

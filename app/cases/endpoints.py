@@ -48,7 +48,8 @@ Exporter = Annotated[Principal, Depends(require(Permission.export))]
 StatsReader = Annotated[Principal, Depends(require(Permission.stats))]
 PageSize = Annotated[int, Query(ge=1, le=100, description="at most 100 a page")]
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
-IdemKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200, description="retry-safe POSTs")]
+IdemKey = Annotated[str | None, Header(alias=idempotency.HEADER, max_length=idempotency.MAX_LENGTH,
+                                      description="retry-safe POSTs")]
 ShopQuery = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 DEFAULT_SHOP = "default"

@@ -19,6 +19,7 @@ from app.db.session import Database
 from app.errors import FieldError
 
 Handler = Callable[[Session], tuple[int, dict]]
+HEADER, MAX_LENGTH = "Idempotency-Key", 200  # the header every retry-safe POST reads, and its longest value
 
 
 def run(db: Database, scope: str, key: str | None, fingerprint: str, now: datetime, handler: Handler,
@@ -27,8 +28,8 @@ def run(db: Database, scope: str, key: str | None, fingerprint: str, now: dateti
     if key is None:
         with db.unit_of_work() as s:
             return handler(s)
-    if not 1 <= len(key) <= 200:
-        raise FieldError("header.Idempotency-Key", "Idempotency-Key 须为 1–200 个字符 must be 1–200 characters")
+    if not 1 <= len(key) <= MAX_LENGTH:
+        raise FieldError(f"header.{HEADER}", f"{HEADER} 须为 1–{MAX_LENGTH} 个字符 must be 1–{MAX_LENGTH} characters")
     record_key = f"{owner}:{scope}:{key}"
     if len(record_key) > 300:
         record_key = f"{owner}:{scope}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"

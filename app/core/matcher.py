@@ -49,7 +49,7 @@ class Matcher:
         for intent in catalog.intents.values():
             for ex in intent.examples:
                 norm = normalizer(ex.text)
-                entries.append(Entry(ex, strip_punctuation(norm), " ".join(tokenizer.tokens(norm))))
+                entries.append(Entry(ex, strip_punctuation(norm), tuple(tokenizer.tokens(norm))))
         self._similar = SimilarityIndex(entries)
         self._ngrams = NgramModel(((e.example.intent, e.bare) for e in entries), self.config.alpha)
         self.labels = self._ngrams.labels

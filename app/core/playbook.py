@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from jinja2 import Template
-
 from app.core.content.models import Branch, Catalog, Conditions, Flow
 from app.core.templates import compile_template, placeholders_of
 
@@ -45,13 +43,12 @@ def holds(when: Conditions, ctx: Context, normalized_message: str) -> bool:
 class Playbook:
     def __init__(self, catalog: Catalog) -> None:
         self._catalog = catalog
-        branches = {b for f in catalog.flows.values() for b in f.branches}
-        branches |= {b for shop in catalog.shop_flows.values() for f in shop.values() for b in f.branches}
-        # Compiled once per catalog: rendering is on the request path. Keyed by the branch object, not its
-        # script id, because a shop may word the same step differently; by identity, because hashing a
-        # Branch hashes every field, and the catalog keeps its branches alive as long as this playbook.
-        self._templates = {id(b): compile_template(b.text) for b in branches}
-        self._placeholders = {id(b): tuple(sorted(placeholders_of(b.text))) for b in branches}
+        branches = [b for f in catalog.all_flows() for b in f.branches]
+        # Compiled once per catalog: rendering is on the request path. Keyed by where the branch is written,
+        # not its script id, because a shop may word the same step differently (and hashing a whole Branch
+        # would hash every field on every request).
+        self._templates = {b.source: compile_template(b.text) for b in branches}
+        self._placeholders = {b.source: tuple(sorted(placeholders_of(b.text))) for b in branches}
 
     def flow(self, intent: str, shop_id: str | None = None) -> Flow | None:
         return self._catalog.flows_for(shop_id).get(intent)
@@ -66,16 +63,10 @@ class Playbook:
                 best = branch
         return best
 
-    def _compiled(self, branch: Branch) -> tuple[Template, tuple[str, ...]]:
-        template = self._templates.get(id(branch))
-        if template is None:  # an equal branch from another load of the content: correct, only slower
-            return compile_template(branch.text), tuple(sorted(placeholders_of(branch.text)))
-        return template, self._placeholders[id(branch)]
-
     def render(self, branch: Branch, values: Mapping[str, str]) -> Rendered:
         labels = self._catalog.vocabulary.placeholders
-        template, names = self._compiled(branch)
+        names = self._placeholders[branch.source]
         missing = tuple(n for n in names if not values.get(n))
         filled = {n: values[n] if values.get(n) else f"【{labels.get(n, n)}】" for n in names}
-        return Rendered(template.render(**filled), missing)
+        return Rendered(self._templates[branch.source].render(**filled), missing)
 

@@ -1,8 +1,8 @@
-"""Nearest examples of the leading intents, scored by rapidfuzz in one C-level pass per intent.
+"""Nearest examples of the leading intents, scored by rapidfuzz in one C-level pass per measure.
 
 This is what lets a result say *which* example it resembles (with file:line). The n-gram model and the
 keywords already shortlist the intents (two per message), so only those intents' examples are scored: a
-few hundred at ~0.05 µs each, whatever the size of the whole phrasebook.
+few hundred at ~0.1 µs each and measure, whatever the size of the whole phrasebook.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from app.core.content.models import Example
 class Entry:
     example: Example
     bare: str
-    tokens: str  # space-joined
+    tokens: tuple[str, ...]  # jieba's content tokens
 
 
 def sorted_tokens(tokens: list[str] | tuple[str, ...]) -> str:
@@ -34,7 +34,7 @@ class SimilarityIndex:
             by_intent.setdefault(entry.example.intent, []).append(entry)
         self._examples = {intent: tuple(e.example for e in group) for intent, group in by_intent.items()}
         self._bare = {intent: [e.bare for e in group] for intent, group in by_intent.items()}
-        self._sorted = {intent: [sorted_tokens(e.tokens.split()) for e in group] for intent, group in by_intent.items()}
+        self._sorted = {intent: [sorted_tokens(e.tokens) for e in group] for intent, group in by_intent.items()}
 
     def nearest(self, bare: str, tokens: list[str], intents: set[str] | list[str]) -> dict[str, tuple[float, Example]]:
         """Best (similarity 0–1, example) per intent: the closer of character and word-order-free token

@@ -64,17 +64,6 @@ def _checks(engine) -> Report:  # type: ignore[no-untyped-def]
     return _report(found)
 
 
-def _all_flows(catalog: Catalog) -> list:  # type: ignore[type-arg]
-    """Shared flows and each shop's merged flows (a shop's own branches are checked in context)."""
-    flows = list(catalog.flows.values())
-    seen = {b for f in flows for b in f.branches}
-    for shop in catalog.shop_flows.values():
-        for flow in shop.values():
-            if any(b not in seen for b in flow.branches):
-                flows.append(flow)
-    return flows
-
-
 def _report(found: list[ContentError]) -> Report:
     ordered = sorted(found, key=lambda e: (e.file, e.line, e.column))
     return Report(tuple(e for e in ordered if e.severity == "error"), tuple(e for e in ordered if e.severity != "error"))
@@ -88,7 +77,7 @@ def _unreachable(engine) -> list[ContentError]:  # type: ignore[no-untyped-def]
     from app.core.playbook import Context
 
     found = []
-    for flow in _all_flows(engine.catalog):
+    for flow in engine.catalog.all_flows():
         for branch in flow.branches:
             if branch.entry:
                 continue
@@ -111,7 +100,7 @@ def _renders(catalog: Catalog) -> list[ContentError]:
 
     samples = {name: f"<{label}>" for name, label in catalog.vocabulary.placeholders.items()}
     found = []
-    for flow in _all_flows(catalog):
+    for flow in catalog.all_flows():
         for branch in flow.branches:
             try:
                 render(branch.text, samples)
@@ -122,7 +111,7 @@ def _renders(catalog: Catalog) -> list[ContentError]:
 
 def _wording(catalog: Catalog) -> list[ContentError]:
     found = []
-    for flow in _all_flows(catalog):
+    for flow in catalog.all_flows():
         for branch in flow.branches:
             text = branch.text.lower()
             if len(branch.text) > LONG_SCRIPT:

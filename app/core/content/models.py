@@ -119,6 +119,17 @@ class Catalog:
     def freeze(mapping: dict) -> Mapping:
         return MappingProxyType(dict(mapping))
 
+    def all_flows(self) -> list[Flow]:
+        """The shared flows, and each shop's merged flows that hold a branch of the shop's own: every branch
+        appears in one of them, each in its context."""
+        flows = list(self.flows.values())
+        seen = {b for f in flows for b in f.branches}
+        for shop in self.shop_flows.values():
+            for flow in shop.values():
+                if any(b not in seen for b in flow.branches):
+                    flows.append(flow)
+        return flows
+
     def flows_for(self, shop_id: str | None) -> Mapping[str, Flow]:
         """The effective flows of a shop: its overrides, the shared flows for the rest."""
         overrides = self.shop_flows.get(shop_id or "")
