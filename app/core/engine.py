@@ -90,17 +90,13 @@ class Engine:
         self.policies = policies
         self.matcher = Matcher(catalog, normalizer, tokenizer, config)
         self.playbook = Playbook(catalog)
-        # What a chosen branch shows besides its text never changes with the message: built once here,
-        # by identity for the same reason as the playbook's templates.
-        flows = [*catalog.flows.values(), *(f for shop in catalog.shop_flows.values() for f in shop.values())]
+        # What a branch shows of itself never changes with the message: built once, keyed by where the branch
+        # is written, as the playbook's templates are. Its next steps are not: a shared step leads to the
+        # steps of the flow it is shown in, which a shop may have reworded.
         vocab = catalog.vocabulary
-        self._needs = {id(f): (_uses(f, "order_status"), _uses(f, "signed_by")) for f in flows}
-        self._shown = {
-            id(b): (tuple(Named(e, vocab.evidence.get(e, e)) for e in b.evidence),
-                    tuple(NextStep(n.script_id, n.name, describe_conditions(n))
-                          for n in (f.branch(t) for t in b.next) if n is not None))
-            for f in flows for b in f.branches
-        }
+        branches = [b for f in catalog.all_flows() for b in f.branches]
+        self._evidence = {b.source: tuple(Named(e, vocab.evidence.get(e, e)) for e in b.evidence) for b in branches}
+        self._conditions = {b.source: describe_conditions(b) for b in branches}
 
     @property
     def version(self) -> str:
@@ -136,8 +132,8 @@ class Engine:
             if flow is None:
                 continue
             state = known(intent) if known else CaseState()
-            needs_status, needs_signer = self._needs[id(flow)]
-            situation = assess(intent, order, now, policy, needs_status=needs_status, needs_signer=needs_signer,
+            situation = assess(intent, order, now, policy, needs_status=_uses(flow, "order_status"),
+                               needs_signer=_uses(flow, "signed_by"),
                                reported_at=state.opened_at.astimezone(SHOP_TZ) if state.opened_at else None)
             if intent == "address_change":
                 _check_address(match.normalized, entities, situation)
@@ -161,11 +157,12 @@ class Engine:
         actions = list(branch.actions)
         if approved is not None and approved.needed and "escalate_manager" not in actions:
             actions.append("escalate_manager")
-        evidence, steps = self._shown[id(branch)]
+        steps = tuple(NextStep(n.script_id, n.name, self._conditions[n.source])
+                      for n in (flow.branch(t) for t in branch.next) if n is not None)
         return ScriptSuggestion(
             intent=flow.intent, script_id=branch.script_id, name=branch.name, text=rendered.text,
             missing_placeholders=rendered.missing,
-            evidence=evidence,
+            evidence=self._evidence[branch.source],
             actions=tuple(Named(a, vocab.actions.get(a, a)) for a in actions),
             next=steps, source=str(branch.source), seed=branch.source_note,
             notes=tuple(situation.notes), asks=tuple(situation.asks),

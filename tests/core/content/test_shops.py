@@ -79,3 +79,24 @@ def test_effective_phrasebook_endpoint(client):
     assert by_id["damaged.box_intact_severe"]["overridden"] is False and "demo-shop" in body["shops"]
     shared = client.get("/v1/phrasebook").json()
     assert not any(s["overridden"] for s in shared["scripts"])
+
+
+def test_next_steps_are_named_as_the_shop_names_them(root, normalizer):
+    """A shared step leads to steps a shop may reword: each shop's suggestion shows its own wording of them."""
+    from app.core.engine import build_engine
+
+    shop_file(root, "s3", "damaged.yaml", """intent: damaged
+branches:
+  - id: box_damaged_severe
+    name: 本店:外箱压坏,我们找快递
+""")
+    engine = build_engine(root, normalizer=normalizer)
+
+    def next_names(shop: str | None) -> set[str]:
+        script = next(s for s in engine.suggest("杯子碎了", shop_id=shop).scripts if s.intent == "damaged")
+        assert script.script_id == "damaged.ask_evidence"
+        return {n.name for n in script.next}
+
+    assert "本店:外箱压坏,我们找快递" in next_names("s3")
+    assert "外包装严重破损:追究快递责任" in next_names(None)
+    assert "本店:外箱压坏,我们找快递" not in next_names(None)
