@@ -56,7 +56,7 @@ def test_sigterm_during_case_writes_loses_no_acknowledged_write(kind, tmp_path):
         with db.unit_of_work() as s:
             from app.cases import service
 
-            case, _ = service.open_or_find(s, shop_id="sig", intent="damaged", now=_now(), conversation_id="sig")
+            case, _ = service.open_or_find(s, shop_id="sig", scope=None, intent="damaged", now=_now(), conversation_id="sig")
             case_id = case.id
         port = free_port()
         env = {**os.environ, "PORT": str(port), "DATABASE_URL": url, "WATCH_CONTENT": "0",

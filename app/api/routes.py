@@ -23,7 +23,7 @@ from app.api.schemas import (
     SuggestResponse,
 )
 from app.api.serialize import intents_out, suggestion_out
-from app.auth.guard import admit, bearer_token, require, shop_for
+from app.auth.guard import admit, bearer_token, case_shop, require, shop_for
 from app.auth.principal import Principal
 from app.auth.roles import Permission
 from app.cases import idempotency
@@ -75,9 +75,13 @@ async def suggest(request: Request) -> Response:
     if not principal.can(Permission.cases_write):
         raise Forbidden(f"此密钥的角色({principal.role.value})不能记录案件 role '{principal.role.value}' may not "
                         "record on cases; leave out conversation_id and case_id")
+    # The cases' shop: a pinned case brings its own (its scope checked when it is read), else resolved here,
+    # so a key for several shops that names none never writes into the shared default shop.
+    cases_shop = None if body.case_id is not None else case_shop(principal, body.shop_id)
+
     def record(s):  # type: ignore[no-untyped-def]
         result, refs = suggest_in_case(
-            s, engine, body.message, now=now, shop_id=shop, shop_ids=principal.shop_scope, conversation_id=body.conversation_id,
+            s, engine, body.message, now=now, shop_id=cases_shop, shop_ids=principal.shop_scope, conversation_id=body.conversation_id,
             case_id=body.case_id, order=order, order_id=body.order.id if body.order else None,
             evidence_received=evidence, assessment=body.assessment, proposed_compensation=body.proposed_compensation)
         s.flush()

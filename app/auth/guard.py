@@ -21,7 +21,7 @@ from app.auth.principal import Principal
 from app.auth.ratelimit import RateLimiter
 from app.auth.roles import Permission
 from app.db.session import Database
-from app.errors import Forbidden, TooManyRequests, Unauthorized
+from app.errors import FieldError, Forbidden, TooManyRequests, Unauthorized
 from app.settings import Settings
 
 # Browsers keep URLs in history and proxies log them: a key there has leaked, so it is refused outright.
@@ -124,3 +124,12 @@ def shop_for(principal: Principal, requested: str | None) -> str | None:
     if not principal.may_act_for(requested):
         raise Forbidden("此密钥不能代表这个店铺 this key may not act for that shop", code="shop_forbidden")
     return requested
+
+
+def case_shop(principal: Principal, requested: str | None, field: str = "body.shop_id") -> str:
+    """The shop a request opens, finds or writes cases in; every case-writing route resolves it here."""
+    shop = principal.case_shop(shop_for(principal, requested))
+    if shop is None:
+        raise FieldError(field, "此密钥可代表多个店铺,请写明 shop_id this key acts for several shops: name one in "
+                                "shop_id", code="shop_required")
+    return shop

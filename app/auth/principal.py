@@ -8,6 +8,7 @@ from datetime import datetime
 from app.auth.roles import PERMISSIONS, Permission, Role
 
 ALL_SHOPS = "*"
+DEFAULT_SHOP = "default"  # the shop of case records made by requests that name none
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,14 @@ class Principal:
     def default_shop(self) -> str | None:
         """A key for exactly one shop acts for it when a request names none."""
         return next(iter(self.shops)) if len(self.shops) == 1 and not self.all_shops else None
+
+    def case_shop(self, requested: str | None) -> str | None:
+        """The shop whose cases a request works on: the one named (checked by the caller), else the key's only
+        shop, else the shared default shop when this key may act for it. None: the key must name its shop,
+        because writing to ``default`` would reach cases outside its scope."""
+        if requested is not None:
+            return requested
+        return self.default_shop() or (DEFAULT_SHOP if self.may_act_for(DEFAULT_SHOP) else None)
 
     @property
     def shop_scope(self) -> tuple[str, ...] | None:

@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 
 from app.api.fields import Moment
 from app.api.schemas import ErrorResponse
-from app.auth.guard import require, shop_for
+from app.auth.guard import case_shop, require, shop_for
 from app.auth.principal import Principal
 from app.auth.roles import Permission
 from app.cases import idempotency, service
@@ -52,7 +52,6 @@ IdemKey = Annotated[str | None, Header(alias=idempotency.HEADER, max_length=idem
                                       description="retry-safe POSTs")]
 ShopQuery = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-DEFAULT_SHOP = "default"
 NO_STORE = {"Cache-Control": "no-store"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -98,10 +97,10 @@ def open_case(body: CaseOpen, request: Request, principal: Writer, idempotency_k
     if body.order_id is None and body.conversation_id is None:
         raise FieldError("body.conversation_id", "需要订单号或会话号 give an order_id or a conversation_id")
     names = _names(request)
-    shop = shop_for(principal, body.shop_id) or DEFAULT_SHOP
+    shop = case_shop(principal, body.shop_id)
 
     def handler(s):  # type: ignore[no-untyped-def]
-        case, created = service.open_or_find(s, shop_id=shop, intent=body.intent, now=_now(),
+        case, created = service.open_or_find(s, shop_id=shop, scope=principal.shop_scope, intent=body.intent, now=_now(),
                                              order_id=body.order_id, conversation_id=body.conversation_id,
                                              buyer_ref=body.buyer_ref)
         return (201 if created else 200), case_out(service.get(s, case.id), names)

@@ -15,7 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.cases import repository as repo
 from app.cases.models import REMEDIES, Case, CaseEvent, EvidenceItem, FollowUp
-from app.errors import Conflict, FieldError, NotFound
+from app.errors import Conflict, FieldError, Forbidden, NotFound
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     "open": frozenset({"waiting_buyer", "waiting_courier", "waiting_approval", "resolved"}),
@@ -27,8 +27,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def open_or_find(s: Session, *, shop_id: str, intent: str, now: datetime, order_id: str | None = None,
-                 conversation_id: str | None = None, buyer_ref: str | None = None) -> tuple[Case, bool]:
+def open_or_find(s: Session, *, shop_id: str, scope: tuple[str, ...] | None, intent: str, now: datetime,
+                 order_id: str | None = None, conversation_id: str | None = None,
+                 buyer_ref: str | None = None) -> tuple[Case, bool]:
+    """The active case of the conversation or order for ``intent``, else a new one. ``scope`` is the shops the
+    caller may touch (None: every shop); every route that opens or finds a case by its keys comes here, so
+    this is where a shop outside the scope is refused."""
+    if scope is not None and shop_id not in scope:
+        raise Forbidden("此密钥不能代表这个店铺 this key may not act for that shop", code="shop_forbidden")
     found = repo.find_active(s, shop_id, intent, conversation_id, order_id)
     if found is not None:
         return found, False

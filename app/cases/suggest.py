@@ -17,8 +17,6 @@ from app.cases.models import Case
 from app.core.engine import CaseState, Engine, Suggestion
 from app.core.order import Order
 
-DEFAULT_SHOP = "default"
-
 
 @dataclass(frozen=True, slots=True)
 class CaseRef:
@@ -29,20 +27,25 @@ class CaseRef:
 def suggest_in_case(s: Session, engine: Engine, message: str, *, now: datetime, shop_id: str | None,
                     conversation_id: str | None, case_id: int | None, order: Order, order_id: str | None,
                     evidence_received: frozenset[str], assessment: str | None,
-                    proposed_compensation: Decimal | None, shop_ids: tuple[str, ...] | None = None
+                    proposed_compensation: Decimal | None, shop_ids: tuple[str, ...] | None
                     ) -> tuple[Suggestion, list[CaseRef]]:
-    shop = shop_id or DEFAULT_SHOP
+    """``shop_id`` is the shop the cases belong to (app.auth.guard.case_shop), or None with a ``case_id``,
+    whose own shop is used; ``shop_ids`` is the caller's scope, checked again wherever a case is opened."""
     pinned = service.get(s, case_id, shop_ids) if case_id is not None else None
     if pinned is not None:
         shop, conversation_id = pinned.shop_id, pinned.conversation_id or conversation_id
+    elif shop_id is not None:
+        shop = shop_id
+    else:
+        raise ValueError("a case-aware suggestion needs the shop of its cases or a case_id")
     cases: dict[str, CaseRef] = {}
 
     def known(intent: str) -> CaseState:
         if pinned is not None and pinned.intent == intent:
             cases[intent] = CaseRef(pinned, False)
         elif intent not in cases:
-            case, created = service.open_or_find(s, shop_id=shop, intent=intent, now=now, order_id=order_id,
-                                                 conversation_id=conversation_id)
+            case, created = service.open_or_find(s, shop_id=shop, scope=shop_ids, intent=intent, now=now,
+                                                 order_id=order_id, conversation_id=conversation_id)
             cases[intent] = CaseRef(case, created)
         case = cases[intent].case
         return CaseState(service.received_evidence(case), case.assessment, case.created_at)
@@ -52,7 +55,7 @@ def suggest_in_case(s: Session, engine: Engine, message: str, *, now: datetime, 
         active = repo.find_active(s, shop, None, conversation_id, order_id)
         fallback = active.intent if active is not None else None
     result = engine.suggest(message, order=order, evidence_received=evidence_received, assessment=assessment,
-                            shop_id=shop_id, proposed_compensation=proposed_compensation, now=now, known=known,
+                            shop_id=shop, proposed_compensation=proposed_compensation, now=now, known=known,
                             fallback_intent=fallback)
     for script in result.scripts:
         case = cases[script.intent].case

@@ -216,3 +216,62 @@ def test_admin_creates_lists_and_revokes_keys(client, server):
     assert bad.status_code == 422
     assert client.post("/v1/admin/keys", json={"role": "bot", "shops": ["a b"]}).status_code == 422
     assert client.post("/v1/admin/keys/0123456789ab/revoke").status_code == 404
+
+
+@pytest.fixture(scope="module")
+def default_shop_case(client):
+    """A case in the shared default shop (made by an all-shop key naming no shop), with a phone number in it."""
+    case = client.post("/v1/cases", json={"intent": "damaged", "conversation_id": "chatwoot-7001",
+                                          "order_id": "ORD-7001", "buyer_ref": "王女士 13812345678"}).json()
+    assert case["shop_id"] == "default"
+    return case
+
+
+@pytest.mark.parametrize("role", ["bot", "agent"])
+def test_a_key_for_several_shops_never_reaches_the_default_shop(server, database, default_shop_case, role):
+    # The hole: a key for shop-a and shop-b naming no shop was sent to shop "default", where its scope was
+    # never checked; it found (and wrote into) the cases there by their guessable conversation ids.
+    two = auth(make_key(database, role, ("shop-a", "shop-b")))
+    with httpx.Client(base_url=server, timeout=10, headers=two) as c:
+        for body in ({"intent": "damaged", "conversation_id": "chatwoot-7001"},
+                     {"intent": "damaged", "order_id": "ORD-7001"}):
+            r = c.post("/v1/cases", json=body)
+            assert r.status_code == 422 and r.json()["error"]["code"] == "shop_required", r.text
+            assert "13812345678" not in r.text and "chatwoot-7001" not in r.text
+        r = c.post("/v1/suggest", json={"message": "杯子碎了", "conversation_id": "chatwoot-7001"})
+        assert r.status_code == 422 and r.json()["error"]["code"] == "shop_required", r.text
+        r = c.post("/v1/suggest", json={"message": "杯子碎了", "order": {"id": "ORD-7001"}, "conversation_id": "x"})
+        assert r.status_code == 422, r.text
+        # Naming the default shop is naming another shop: refused, as any shop outside the key's scope.
+        assert c.post("/v1/cases", json={"shop_id": "default", "intent": "damaged",
+                                         "conversation_id": "chatwoot-7001"}).status_code == 403
+        assert c.post("/v1/suggest", json={"message": "杯子碎了", "shop_id": "default",
+                                           "conversation_id": "chatwoot-7001"}).status_code == 403
+        assert c.get(f"/v1/cases/{default_shop_case['id']}").status_code == 404
+        # A plain suggestion writes nothing and needs no shop; naming one of its shops works as before.
+        assert c.post("/v1/suggest", json={"message": "杯子碎了"}).status_code == 200
+        mine = c.post("/v1/cases", json={"shop_id": "shop-b", "intent": "damaged", "conversation_id": f"chatwoot-7001-{role}"})
+        assert mine.status_code == 201 and mine.json()["shop_id"] == "shop-b"
+        assert mine.json()["id"] != default_shop_case["id"]
+        # A case it may see, pinned by id, needs no shop named: the case brings its own.
+        r = c.post("/v1/suggest", json={"message": "照片发你了", "case_id": mine.json()["id"]})
+        assert r.status_code == 200 and [x["id"] for x in r.json()["cases"]] == [mine.json()["id"]]
+    admin = auth(make_key(database, "admin"))
+    timeline = httpx.get(f"{server}/v1/cases/{default_shop_case['id']}/timeline", headers=admin, timeout=10).json()
+    assert not [e for e in timeline if e["type"] == "message_received"], "a foreign key wrote into the case"
+
+
+def test_a_key_whose_shops_include_default_may_use_it(server, database, default_shop_case):
+    key = auth(make_key(database, "bot", ("default", "shop-a")))
+    r = httpx.post(f"{server}/v1/cases", json={"intent": "damaged", "conversation_id": "chatwoot-7001"},
+                   headers=key, timeout=10)
+    assert r.status_code == 200 and r.json()["id"] == default_shop_case["id"]
+
+
+def test_opening_a_case_outside_the_callers_scope_is_refused_in_the_service(database):
+    from app.cases import service
+    from app.errors import Forbidden
+
+    with database.unit_of_work() as s, pytest.raises(Forbidden):
+        service.open_or_find(s, shop_id="default", scope=("shop-a", "shop-b"), intent="damaged",
+                             now=datetime.now(UTC), conversation_id="chatwoot-7001")

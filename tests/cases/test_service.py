@@ -19,7 +19,7 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=SHOP_TZ)
 def new_case(db, intent="damaged", **kw):
     conversation = kw.pop("conversation_id", f"c-{uuid.uuid4().hex[:8]}")
     with db.unit_of_work() as s:
-        case, created = service.open_or_find(s, shop_id=kw.pop("shop_id", "shop-t"), intent=intent, now=NOW,
+        case, created = service.open_or_find(s, shop_id=kw.pop("shop_id", "shop-t"), scope=None, intent=intent, now=NOW,
                                              conversation_id=conversation, **kw)
         assert created
         return case.id, conversation
@@ -28,9 +28,9 @@ def new_case(db, intent="damaged", **kw):
 def test_open_or_find_returns_the_active_case(database):
     case_id, conversation = new_case(database)
     with database.unit_of_work() as s:
-        again, created = service.open_or_find(s, shop_id="shop-t", intent="damaged", now=NOW, conversation_id=conversation)
+        again, created = service.open_or_find(s, shop_id="shop-t", scope=None, intent="damaged", now=NOW, conversation_id=conversation)
         assert (again.id, created) == (case_id, False)
-        other, created = service.open_or_find(s, shop_id="shop-t", intent="missing_item", now=NOW,
+        other, created = service.open_or_find(s, shop_id="shop-t", scope=None, intent="missing_item", now=NOW,
                                               conversation_id=conversation)
         assert created and other.id != case_id  # a second problem in the same conversation is its own case
 
@@ -42,7 +42,7 @@ def test_a_closed_case_is_not_reopened_by_a_new_message(database):
         service.change_status(s, case, "resolved", 1, NOW, "agent")
         service.change_status(s, case, "closed", 2, NOW, "agent")
     with database.unit_of_work() as s:
-        fresh, created = service.open_or_find(s, shop_id="shop-t", intent="damaged", now=NOW, conversation_id=conversation)
+        fresh, created = service.open_or_find(s, shop_id="shop-t", scope=None, intent="damaged", now=NOW, conversation_id=conversation)
         assert created and fresh.id != case_id
 
 
@@ -153,7 +153,7 @@ def test_unknown_case_is_not_found(database):
 def test_times_come_back_as_the_same_instant_on_every_engine(database):
     shanghai_evening = datetime(2026, 9, 30, 23, 30, tzinfo=SHOP_TZ)  # already 1 October nowhere near UTC midnight
     with database.unit_of_work() as s:
-        case, _ = service.open_or_find(s, shop_id="shop-t", intent="lost_parcel", now=shanghai_evening,
+        case, _ = service.open_or_find(s, shop_id="shop-t", scope=None, intent="lost_parcel", now=shanghai_evening,
                                        conversation_id=f"c-{uuid.uuid4().hex[:8]}")
         case_id = case.id
     with database.unit_of_work() as s:
@@ -164,5 +164,5 @@ def test_times_come_back_as_the_same_instant_on_every_engine(database):
 
 def test_a_naive_time_is_refused(database):
     with pytest.raises(Exception, match="naive datetime"), database.unit_of_work() as s:
-        service.open_or_find(s, shop_id="shop-t", intent="damaged", now=datetime(2026, 11, 22, 12),
+        service.open_or_find(s, shop_id="shop-t", scope=None, intent="damaged", now=datetime(2026, 11, 22, 12),
                              conversation_id=f"c-{uuid.uuid4().hex[:8]}")
