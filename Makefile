@@ -20,6 +20,7 @@ run: $(DEPS)
 	HOST=$(HOST) PORT=$(PORT) $(PY) -m app
 
 test: $(DEPS)
+	$(PY) -m ruff format --check app scripts tests alembic
 	$(PY) -m ruff check app scripts tests alembic
 	$(PY) -m pytest $(PYTEST_ARGS)
 

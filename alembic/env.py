@@ -15,8 +15,12 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=config.get_main_option("sqlalchemy.url") or database_url(),
-                      target_metadata=Base.metadata, literal_binds=True, render_as_batch=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url") or database_url(),
+        target_metadata=Base.metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -41,8 +45,13 @@ def _render_item(type_, obj, autogen_context):  # type: ignore[no-untyped-def]
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     # Batch mode lets the same migrations alter tables on SQLite, which lacks most ALTER TABLE forms.
-    context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True,
-                      compare_type=True, render_item=_render_item)
+    context.configure(
+        connection=connection,
+        target_metadata=Base.metadata,
+        render_as_batch=True,
+        compare_type=True,
+        render_item=_render_item,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

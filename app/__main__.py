@@ -49,8 +49,10 @@ def serve(settings: Settings) -> int:
     base = f"http://{host}:{settings.port}"
     admin = bootstrap_admin(settings.database_url or None)
     if admin is not None:
-        print("首次启动:已创建管理员密钥,只显示这一次,请保存 First start: an admin key, shown this once. Store it:",
-              flush=True)
+        print(
+            "首次启动:已创建管理员密钥,只显示这一次,请保存 First start: an admin key, shown this once. Store it:",
+            flush=True,
+        )
         print(f"  {admin}", flush=True)
         print(f"  演示 demo: {base}/demo#key={admin}", flush=True)
     print(f"售后助手 serving on {base}  (docs: /docs)", flush=True)

@@ -8,8 +8,15 @@ class AppError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, status_code: int | None = None, code: str | None = None,
-                 fields: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        code: str | None = None,
+        fields: list[dict[str, str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields
@@ -36,8 +43,11 @@ class Unauthorized(AppError):
     status_code = 401
     code = "unauthorized"
 
-    def __init__(self, message: str = "需要有效的 API 密钥 a valid API key is required (Authorization: Bearer <key>)",
-                 **kwargs: object) -> None:
+    def __init__(
+        self,
+        message: str = "需要有效的 API 密钥 a valid API key is required (Authorization: Bearer <key>)",
+        **kwargs: object,
+    ) -> None:
         super().__init__(message, headers={"WWW-Authenticate": "Bearer"}, **kwargs)  # type: ignore[arg-type]
 
 

@@ -75,8 +75,13 @@ def settle(*, thaw: bool = False) -> None:
 class ContentHolder:
     """Owns the live engine; ``engine`` is read once per request."""
 
-    def __init__(self, root: Path, cache_dir: Path | None, engine: Engine,
-                 on_live: Callable[[Engine, Engine | None, str, list[str]], None] | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        cache_dir: Path | None,
+        engine: Engine,
+        on_live: Callable[[Engine, Engine | None, str, list[str]], None] | None = None,
+    ) -> None:
         self.root, self.cache_dir = root, cache_dir
         self.engine = engine
         self.live_since = datetime.now(SHOP_TZ)
@@ -98,8 +103,9 @@ class ContentHolder:
             if engine is None:
                 self._pending += touched  # a broken edit's files belong to the next version that goes live
                 self.rejected = Rejected(content_digest(self.root), datetime.now(SHOP_TZ), list(report.errors))
-                log.warning("content rejected (%s): %d errors; %s stays live", trigger, len(report.errors),
-                            self.engine.version)
+                log.warning(
+                    "content rejected (%s): %d errors; %s stays live", trigger, len(report.errors), self.engine.version
+                )
                 return Outcome(False, self.engine.version, False, list(report.errors), list(report.warnings))
             previous = self.engine
             changed = engine.version != previous.version
@@ -149,9 +155,12 @@ class ContentHolder:
                     if version != self.engine.version:
                         outcome = self.reload("version check")
                         if outcome.live_version != version:
-                            log.warning("version %s went live on another instance, but this instance's content "
-                                        "files build %s: are the content folders shared?", version,
-                                        outcome.live_version)
+                            log.warning(
+                                "version %s went live on another instance, but this instance's content "
+                                "files build %s: are the content folders shared?",
+                                version,
+                                outcome.live_version,
+                            )
                 except Exception:  # noqa: BLE001 - a database hiccup must not stop the follower
                     log.exception("phrasebook version check failed; will retry")
 
@@ -163,4 +172,3 @@ class ContentHolder:
         for thread in (self._thread, self._follower):
             if thread is not None:
                 thread.join(timeout=5)
-

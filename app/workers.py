@@ -29,8 +29,9 @@ log = logging.getLogger("app")
 
 def serve_workers(settings: Settings, app: FastAPI) -> int:
     """Serve until stopped; the exit status (3, as uvicorn's, when the port is taken)."""
-    config = uvicorn.Config(app, workers=settings.workers, host=settings.host, port=settings.port, log_config=None,
-                            access_log=False)
+    config = uvicorn.Config(
+        app, workers=settings.workers, host=settings.host, port=settings.port, log_config=None, access_log=False
+    )
     # Bound alone first: any other server on this port, even one of ours sharing its port with its own
     # workers, makes this fail here, at start. Then reserved, never listening, for the workers to share.
     try:

@@ -86,8 +86,10 @@ def run_baseline(engine: Engine, rows: list[tuple[str, str]]) -> Report | None:
         for ex in intent.examples:
             texts.append(engine.normalizer(ex.text))
             labels.append(NONE if intent.id == NONE_INTENT else intent.id)
-    model = make_pipeline(TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True),
-                          LogisticRegression(max_iter=2000, C=10.0))
+    model = make_pipeline(
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True),
+        LogisticRegression(max_iter=2000, C=10.0),
+    )
     model.fit(texts, labels)
     pred = list(model.predict([engine.normalizer(m) for _, m in rows]))
     return Report("baseline tf-idf+logreg", [g for g, _ in rows], pred, [""] * len(rows))
@@ -97,8 +99,10 @@ def print_report(r: Report, labels: list[str], show_misses: bool, rows: list[tup
     print(f"\n=== {r.name} ===")
     print(f"top-1 accuracy, eight contract intents: {r.core_accuracy():.1%}")
     print(f"top-1 accuracy, all lines:              {r.overall_accuracy():.1%}")
-    print(f"out-of-scope lines given one of the eight: {r.oos_false_positive():.1%}"
-          f"   (given any intent: {r.oos_false_positive(core_only=False):.1%})")
+    print(
+        f"out-of-scope lines given one of the eight: {r.oos_false_positive():.1%}"
+        f"   (given any intent: {r.oos_false_positive(core_only=False):.1%})"
+    )
     per: dict[str, Counter] = defaultdict(Counter)
     for g, p in zip(r.gold, r.pred, strict=False):
         per[g]["n"] += 1
@@ -124,7 +128,9 @@ def print_report(r: Report, labels: list[str], show_misses: bool, rows: list[tup
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("tsv", type=Path)
-    parser.add_argument("--content", type=Path, default=Settings().content_dir, help="folder with intents/ and phrasebook/")
+    parser.add_argument(
+        "--content", type=Path, default=Settings().content_dir, help="folder with intents/ and phrasebook/"
+    )
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--no-misses", action="store_true")
     args = parser.parse_args(argv)
@@ -138,14 +144,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.tsv}: {len(rows)} messages, phrasebook {engine.version}")
     print_report(report, labels, not args.no_misses, rows)
     times.sort()
-    print(f"\nmatching latency: mean {sum(times) / len(times) * 1e6:.0f} µs, "
-          f"p50 {times[len(times) // 2] * 1e6:.0f} µs, p99 {times[int(len(times) * 0.99)] * 1e6:.0f} µs")
+    print(
+        f"\nmatching latency: mean {sum(times) / len(times) * 1e6:.0f} µs, "
+        f"p50 {times[len(times) // 2] * 1e6:.0f} µs, p99 {times[int(len(times) * 0.99)] * 1e6:.0f} µs"
+    )
     if not args.no_baseline:
         baseline = run_baseline(engine, rows)
         if baseline:
             print_report(baseline, labels, False, rows)
-            print(f"\nmatcher vs baseline (eight intents): {report.core_accuracy():.1%} vs {baseline.core_accuracy():.1%};"
-                  f" out-of-scope → one of the eight: {report.oos_false_positive():.1%} vs {baseline.oos_false_positive():.1%}")
+            print(
+                f"\nmatcher vs baseline (eight intents): {report.core_accuracy():.1%} vs {baseline.core_accuracy():.1%};"
+                f" out-of-scope → one of the eight: {report.oos_false_positive():.1%} vs {baseline.oos_false_positive():.1%}"
+            )
     return 0
 
 

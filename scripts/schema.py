@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Write the content files' JSON Schemas into schema/ (run after changing the format or the vocabulary).
 
-    .venv/bin/python scripts/schema.py          # write
-    .venv/bin/python scripts/schema.py --check  # exit 1 if schema/ is out of date
+.venv/bin/python scripts/schema.py          # write
+.venv/bin/python scripts/schema.py --check  # exit 1 if schema/ is out of date
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ OUT = PROJECT_ROOT / "schema"
 
 def rendered() -> dict[str, str]:
     vocab = load_catalog(PROJECT_ROOT, Normalizer()).vocabulary
-    return {name: json.dumps(s, ensure_ascii=False, indent=2, sort_keys=True) + "\n" for name, s in schemas(vocab).items()}
+    return {
+        name: json.dumps(s, ensure_ascii=False, indent=2, sort_keys=True) + "\n" for name, s in schemas(vocab).items()
+    }
 
 
 def main() -> int:

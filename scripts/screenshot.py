@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Take the README's screenshot of /demo in headless Chromium: a buyer message, the sidebar's answer.
 
-    .venv/bin/python scripts/screenshot.py http://127.0.0.1:8000 docs/demo.png
+.venv/bin/python scripts/screenshot.py http://127.0.0.1:8000 docs/demo.png
 """
 
 from __future__ import annotations
@@ -10,8 +10,15 @@ import sys
 
 from playwright.sync_api import expect, sync_playwright
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def main(base: str, out: str) -> int:

@@ -39,8 +39,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("tsv", type=Path, nargs="*", default=[Path("tests/data/dev.tsv"), Path("tests/data/dev2.tsv")])
     parser.add_argument("--top", type=int, default=10)
-    parser.add_argument("--oos-budget", type=float, default=OOS_BUDGET,
-                        help="out-of-scope share given one of the eight tolerated before the objective pays")
+    parser.add_argument(
+        "--oos-budget",
+        type=float,
+        default=OOS_BUDGET,
+        help="out-of-scope share given one of the eight tolerated before the objective pays",
+    )
     args = parser.parse_args()
     if any("heldout" in path.name for path in args.tsv):
         raise SystemExit("refusing to tune on the held-out set: its figures must stay honest")
@@ -65,9 +69,13 @@ def main() -> int:
                 oos_bad += pred in CONTRACT_INTENTS
         fp = oos_bad / max(oos, 1)
         objective = ok / len(measured) - 3 * max(0.0, fp - args.oos_budget)
-        results.append((objective, core_ok / max(core, 1), fp, ok / len(measured), dict(zip(keys, values, strict=False))))
+        results.append(
+            (objective, core_ok / max(core, 1), fp, ok / len(measured), dict(zip(keys, values, strict=False)))
+        )
     results.sort(key=lambda r: -r[0])
-    print(f"{len(results)} configurations on {', '.join(map(str, args.tsv))} ({len(rows)} lines); current: {matcher.config}")
+    print(
+        f"{len(results)} configurations on {', '.join(map(str, args.tsv))} ({len(rows)} lines); current: {matcher.config}"
+    )
     for objective, core, fp, overall, cfg in results[: args.top]:
         print(f"objective {objective:.3f}  core {core:.1%}  oos→core {fp:.1%}  all {overall:.1%}  {cfg}")
     return 0

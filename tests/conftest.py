@@ -164,13 +164,16 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # ty
 
     fuzz = sys.modules.get("tests.api.test_fuzz")
     if fuzz is not None and fuzz.RUN:
-        terminalreporter.write_line(f"schemathesis: {sum(fuzz.RUN.values())} generated requests over "
-                                    f"{len(fuzz.RUN)} operations (both database engines)")
+        terminalreporter.write_line(
+            f"schemathesis: {sum(fuzz.RUN.values())} generated requests over "
+            f"{len(fuzz.RUN)} operations (both database engines)"
+        )
     report = getattr(config, "_pii_report", None)
     if report is None:
         return
     scanned, leaks = report
-    terminalreporter.write_line(f"personal data in logs: {scanned} log lines scanned ({_LOG_FILE}), "
-                                f"{len(leaks)} unmasked phone numbers")
+    terminalreporter.write_line(
+        f"personal data in logs: {scanned} log lines scanned ({_LOG_FILE}), {len(leaks)} unmasked phone numbers"
+    )
     for n, found in leaks[:20]:
         terminalreporter.write_line(f"  line {n}: {found}", red=True)

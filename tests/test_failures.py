@@ -35,7 +35,9 @@ def test_an_unexpected_error_is_a_generic_500_and_the_next_request_works(engine,
                     conn.execute(text("DROP TABLE case_events"))
                 r = c.post("/v1/suggest", json={"message": f"杯子碎了 电话{PHONE}", "conversation_id": "boom"})
                 assert r.status_code == 500
-                assert r.json() == {"error": {"code": "internal_error", "message": "服务内部错误,请稍后重试 internal error"}}
+                assert r.json() == {
+                    "error": {"code": "internal_error", "message": "服务内部错误,请稍后重试 internal error"}
+                }
                 for leak in ("Traceback", "case_events", "INSERT", "sqlite", PHONE):
                     assert leak not in r.text
                 # The next request is served as usual.
@@ -56,13 +58,27 @@ def test_sigterm_during_case_writes_loses_no_acknowledged_write(kind, tmp_path):
         with db.unit_of_work() as s:
             from app.cases import service
 
-            case, _ = service.open_or_find(s, shop_id="sig", scope=None, intent="damaged", now=_now(), conversation_id="sig")
+            case, _ = service.open_or_find(
+                s, shop_id="sig", scope=None, intent="damaged", now=_now(), conversation_id="sig"
+            )
             case_id = case.id
         port = free_port()
-        env = {**os.environ, "PORT": str(port), "DATABASE_URL": url, "WATCH_CONTENT": "0",
-               "RATE_LIMIT_PER_MINUTE": "0", "LOG_LEVEL": "warning"}
-        proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True)
+        env = {
+            **os.environ,
+            "PORT": str(port),
+            "DATABASE_URL": url,
+            "WATCH_CONTENT": "0",
+            "RATE_LIMIT_PER_MINUTE": "0",
+            "LOG_LEVEL": "warning",
+        }
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app"],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         base = f"http://127.0.0.1:{port}"
         acknowledged: list[int] = []
         lock = threading.Lock()
@@ -100,7 +116,9 @@ def test_sigterm_during_case_writes_loses_no_acknowledged_write(kind, tmp_path):
                 proc.kill()
         stored = create_engine(url)
         with stored.connect() as conn:
-            ids = {row[0] for row in conn.execute(text("SELECT id FROM case_events WHERE case_id = :c"), {"c": case_id})}
+            ids = {
+                row[0] for row in conn.execute(text("SELECT id FROM case_events WHERE case_id = :c"), {"c": case_id})
+            }
         stored.dispose()
         db.dispose()
         assert len(acknowledged) >= 150
@@ -111,4 +129,3 @@ def _now():  # type: ignore[no-untyped-def]
     from datetime import UTC, datetime
 
     return datetime.now(UTC)
-

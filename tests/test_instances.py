@@ -33,11 +33,27 @@ def cluster(content_root: Path, tmp_path: Path) -> Iterator[tuple[list[str], Dat
         procs, bases = [], []
         for _ in range(2):
             port = free_port()
-            env = {**os.environ, "PORT": str(port), "DATABASE_URL": url, "CONTENT_DIR": str(content_root),
-                   "CACHE_DIR": str(PROJECT_ROOT / ".cache"), "WATCH_CONTENT": "0", "CONTENT_CHECK_SECONDS": "1",
-                   "RATE_LIMIT_PER_MINUTE": "60", "LOG_LEVEL": "warning"}
-            procs.append(subprocess.Popen([sys.executable, "-m", "app"], cwd=PROJECT_ROOT, env=env,
-                                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True))
+            env = {
+                **os.environ,
+                "PORT": str(port),
+                "DATABASE_URL": url,
+                "CONTENT_DIR": str(content_root),
+                "CACHE_DIR": str(PROJECT_ROOT / ".cache"),
+                "WATCH_CONTENT": "0",
+                "CONTENT_CHECK_SECONDS": "1",
+                "RATE_LIMIT_PER_MINUTE": "60",
+                "LOG_LEVEL": "warning",
+            }
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "app"],
+                    cwd=PROJECT_ROOT,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            )
             bases.append(f"http://127.0.0.1:{port}")
         try:
             for base, proc in zip(bases, procs, strict=True):
@@ -54,7 +70,10 @@ def cluster(content_root: Path, tmp_path: Path) -> Iterator[tuple[list[str], Dat
 def test_two_instances_share_versions_limits_idempotency_and_content(cluster):
     (a, b), db, content = cluster
     admin = auth(make_key(db))
-    with httpx.Client(base_url=a, headers=admin, timeout=10) as ca, httpx.Client(base_url=b, headers=admin, timeout=10) as cb:
+    with (
+        httpx.Client(base_url=a, headers=admin, timeout=10) as ca,
+        httpx.Client(base_url=b, headers=admin, timeout=10) as cb,
+    ):
         # 1. Optimistic locking across instances: both hold version 1; one wins, the other gets 409.
         case = ca.post("/v1/cases", json={"shop_id": "s", "intent": "damaged", "conversation_id": "two-1"}).json()
         assert cb.get(f"/v1/cases/{case['id']}").json()["version"] == case["version"]
@@ -63,8 +82,9 @@ def test_two_instances_share_versions_limits_idempotency_and_content(cluster):
 
         def patch(name: str, client: httpx.Client) -> None:
             barrier.wait()
-            results[name] = client.patch(f"/v1/cases/{case['id']}", json={"version": case["version"],
-                                                                          "assignee": name}).status_code
+            results[name] = client.patch(
+                f"/v1/cases/{case['id']}", json={"version": case["version"], "assignee": name}
+            ).status_code
 
         threads = [threading.Thread(target=patch, args=(n, c)) for n, c in (("a", ca), ("b", cb))]
         for t in threads:
@@ -81,8 +101,11 @@ def test_two_instances_share_versions_limits_idempotency_and_content(cluster):
 
         def post(client: httpx.Client) -> None:
             barrier.wait()
-            r = client.post(f"/v1/cases/{case['id']}/events", json={"type": "note", "data": {"text": "只记一次"}},
-                            headers={"Idempotency-Key": "two-instances-1"})
+            r = client.post(
+                f"/v1/cases/{case['id']}/events",
+                json={"type": "note", "data": {"text": "只记一次"}},
+                headers={"Idempotency-Key": "two-instances-1"},
+            )
             answers.append({"status": r.status_code, "body": r.json()})
 
         threads = [threading.Thread(target=post, args=(c,)) for c in (ca, cb)]
@@ -96,24 +119,29 @@ def test_two_instances_share_versions_limits_idempotency_and_content(cluster):
 
         # 3. A phrasebook change made live on A (no file watchers here) reaches B within 10 s.
         flow = content / "phrasebook" / "damaged.yaml"
-        flow.write_text(flow.read_text(encoding="utf-8").replace(SCRIPT, "亲,两个实例都能看到这句新话术吗?", 1),
-                        encoding="utf-8")
+        flow.write_text(
+            flow.read_text(encoding="utf-8").replace(SCRIPT, "亲,两个实例都能看到这句新话术吗?", 1), encoding="utf-8"
+        )
         assert ca.post("/v1/admin/reload").json()["changed"] is True
         went_live = time.monotonic()
         while "两个实例" not in cb.post("/v1/suggest", json={"message": "杯子碎了"}).json()["suggestions"][0]["text"]:
             assert time.monotonic() - went_live < 10, "instance B did not pick up the new phrasebook in 10 s"
             time.sleep(0.5)  # the admin key's budget (60 a minute) is shared with everything above
         print(f"phrasebook change reached instance B in {time.monotonic() - went_live:.2f} s")
-        assert ca.get("/v1/phrasebook/status").json()["live"]["version"] == \
-            cb.get("/v1/phrasebook/status").json()["live"]["version"]
+        assert (
+            ca.get("/v1/phrasebook/status").json()["live"]["version"]
+            == cb.get("/v1/phrasebook/status").json()["live"]["version"]
+        )
 
     # 4. One key's budget (60 a minute) is shared: 40 requests to each instance admit at most 60 in all.
     bot = auth(make_key(db, "bot", ("s",)))
     codes: list[int] = []
-    with httpx.Client(base_url=a, headers=bot, timeout=10) as ca, httpx.Client(base_url=b, headers=bot, timeout=10) as cb:
+    with (
+        httpx.Client(base_url=a, headers=bot, timeout=10) as ca,
+        httpx.Client(base_url=b, headers=bot, timeout=10) as cb,
+    ):
         for _ in range(40):
             codes += [ca.get("/v1/intents").status_code, cb.get("/v1/intents").status_code]
     assert set(codes) == {200, 429}
     # Never more than the limit; at most one unspent lease slice (3) per instance goes unused.
     assert 54 <= codes.count(200) <= 60, codes.count(200)
-

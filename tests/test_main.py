@@ -30,8 +30,14 @@ def test_settings_from_env(monkeypatch, tmp_path):
 
 def start(env: dict[str, str]) -> tuple[subprocess.Popen, list[str]]:
     """Start ``python -m app`` and read its output up to the "serving" line."""
-    proc = subprocess.Popen([sys.executable, "-m", "app"], cwd=PROJECT_ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "app"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     lines: list[str] = []
     assert proc.stdout is not None
     for line in proc.stdout:
@@ -43,15 +49,28 @@ def start(env: dict[str, str]) -> tuple[subprocess.Popen, list[str]]:
 
 
 def keys_cli(env: dict[str, str], *args: str) -> list[str]:
-    out = subprocess.run([sys.executable, "-m", "app", "keys", *args], cwd=PROJECT_ROOT, env=env,
-                         capture_output=True, text=True, timeout=60, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "app", "keys", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     return out.stdout.strip().splitlines()
 
 
 def test_python_m_app_serves_suggestions_with_its_first_admin_key(tmp_path):
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "CACHE_DIR": str(tmp_path / "cache"),
-           "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}", "AUTH_CACHE_SECONDS": "0"}
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "CACHE_DIR": str(tmp_path / "cache"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}",
+        "AUTH_CACHE_SECONDS": "0",
+    }
     proc, lines = start(env)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -65,8 +84,9 @@ def test_python_m_app_serves_suggestions_with_its_first_admin_key(tmp_path):
         assert r.status_code == 200 and r.json()["intents"][0]["id"] == "delivery_chase"
         assert (tmp_path / "cache").is_dir()  # jieba's cache lives where the settings say, not in /tmp
         # make run migrates the database before serving: a case-aware suggestion can be recorded at once
-        r = httpx.post(f"{base}/v1/suggest", json={"message": "杯子碎了", "conversation_id": "c1"}, headers=headers,
-                       timeout=5)
+        r = httpx.post(
+            f"{base}/v1/suggest", json={"message": "杯子碎了", "conversation_id": "c1"}, headers=headers, timeout=5
+        )
         assert r.status_code == 200 and r.json()["cases"][0]["created"] is True
 
         # The CLI: the new key is the last line; list shows it without its secret; revoke ends it.
@@ -96,10 +116,16 @@ def test_python_m_app_serves_suggestions_with_its_first_admin_key(tmp_path):
 def test_broken_content_refuses_to_start_with_file_and_line(content_root, workers):
     flow = content_root / "phrasebook" / "damaged.yaml"
     flow.write_text(flow.read_text(encoding="utf-8").replace("actions: [note]", "actions: [nope]", 1), encoding="utf-8")
-    env = {**os.environ, "CONTENT_DIR": str(content_root), "PORT": str(free_port()), "CACHE_DIR": str(content_root / "c"),
-           "WORKERS": workers}
-    result = subprocess.run([sys.executable, "-m", "app"], cwd=PROJECT_ROOT, env=env, capture_output=True,
-                            text=True, timeout=60)
+    env = {
+        **os.environ,
+        "CONTENT_DIR": str(content_root),
+        "PORT": str(free_port()),
+        "CACHE_DIR": str(content_root / "c"),
+        "WORKERS": workers,
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "app"], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 2
     assert "phrasebook/damaged.yaml:" in result.stderr and "nope" in result.stderr
 
@@ -112,8 +138,9 @@ def workers_of(pid: int) -> set[int]:
 
 
 def script_for(base: str, key: str, message: str = "杯子碎了") -> str:
-    r = httpx.post(f"{base}/v1/suggest", json={"message": message}, headers={"Authorization": f"Bearer {key}"},
-                   timeout=5)
+    r = httpx.post(
+        f"{base}/v1/suggest", json={"message": message}, headers={"Authorization": f"Bearer {key}"}, timeout=5
+    )
     assert r.status_code == 200, r.text
     return r.json()["suggestions"][0]["text"]
 
@@ -122,9 +149,18 @@ def test_two_workers_share_the_start_up_engine_and_replacements_read_the_files(c
     """WORKERS=2 forks both workers from the process that built the engine; a worker uvicorn starts later
     (one died) builds its own from the files as they are then, not from the engine of the start-up."""
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "WORKERS": "2", "CONTENT_DIR": str(content_root),
-           "CACHE_DIR": str(PROJECT_ROOT / ".cache"), "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}",
-           "WATCH_CONTENT": "0", "CONTENT_CHECK_SECONDS": "0", "LOG_LEVEL": "warning"}
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "WORKERS": "2",
+        "CONTENT_DIR": str(content_root),
+        "CACHE_DIR": str(PROJECT_ROOT / ".cache"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}",
+        "WATCH_CONTENT": "0",
+        "CONTENT_CHECK_SECONDS": "0",
+        "LOG_LEVEL": "warning",
+    }
     proc, lines = start(env)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -161,9 +197,17 @@ def test_two_workers_each_take_a_share_of_the_connections_and_the_port_is_theirs
     one shared socket a single worker could hold every keep-alive connection while the other idled. A second
     server on the same port, with one worker or two, still fails to start."""
     port = free_port()
-    env = {**os.environ, "PORT": str(port), "HOST": "127.0.0.1", "WORKERS": "2", "WATCH_CONTENT": "0",
-           "CACHE_DIR": str(PROJECT_ROOT / ".cache"), "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}",
-           "CONTENT_CHECK_SECONDS": "0", "LOG_LEVEL": "warning"}
+    env = {
+        **os.environ,
+        "PORT": str(port),
+        "HOST": "127.0.0.1",
+        "WORKERS": "2",
+        "WATCH_CONTENT": "0",
+        "CACHE_DIR": str(PROJECT_ROOT / ".cache"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}",
+        "CONTENT_CHECK_SECONDS": "0",
+        "LOG_LEVEL": "warning",
+    }
     proc, _ = start(env)
     try:
         base = f"http://127.0.0.1:{port}"
@@ -182,9 +226,14 @@ def test_two_workers_each_take_a_share_of_the_connections_and_the_port_is_theirs
         total = sum(gained.values())
         assert len(gained) == 2 and all(t >= 0.2 * total for t in gained.values()), gained
         for second in ("1", "2"):
-            other = subprocess.run([sys.executable, "-m", "app"], cwd=PROJECT_ROOT, capture_output=True, text=True,
-                                   env={**env, "WORKERS": second,
-                                        "DATABASE_URL": f"sqlite:///{tmp_path / f'other{second}.db'}"}, timeout=60)
+            other = subprocess.run(
+                [sys.executable, "-m", "app"],
+                cwd=PROJECT_ROOT,
+                capture_output=True,
+                text=True,
+                env={**env, "WORKERS": second, "DATABASE_URL": f"sqlite:///{tmp_path / f'other{second}.db'}"},
+                timeout=60,
+            )
             assert other.returncode == 3 and "in use" in other.stdout + other.stderr, (second, other.stderr[-500:])
     finally:
         proc.terminate()

@@ -10,7 +10,9 @@ def test_empty_form(client):
 
 
 def test_preview_explains_the_match(client):
-    r = client.get("/editor/preview", params={"message": "快递显示签收了 我根本没收到", "status": "signed", "signed_by": "locker"})
+    r = client.get(
+        "/editor/preview", params={"message": "快递显示签收了 我根本没收到", "status": "signed", "signed_by": "locker"}
+    )
     assert r.status_code == 200
     assert "丢件" in r.text and "lost_parcel.signed_proxy_not_received" in r.text
     assert "intents/lost_parcel.yaml:" in r.text and "phrasebook/lost_parcel.yaml:" in r.text

@@ -34,8 +34,12 @@ def serve(content, engine, tmp_path):
 
     def start(watch: bool) -> str:
         port = free_port()
-        settings = Settings(port=port, content_dir=content, database_url=f"sqlite:///{tmp_path / 'reload.db'}",
-                            **{**TEST_SETTINGS, "watch_content": watch})
+        settings = Settings(
+            port=port,
+            content_dir=content,
+            database_url=f"sqlite:///{tmp_path / 'reload.db'}",
+            **{**TEST_SETTINGS, "watch_content": watch},
+        )
         upgrade(settings.database_url)
         db = Database(settings.database_url)
         HEADERS.update(auth(make_key(db)))
@@ -104,8 +108,11 @@ def test_hundred_reloads_alternating_good_and_broken_under_load(serve, content):
     base = serve(watch=False)
     original = (content / FLOW).read_text(encoding="utf-8")
     good = [original.replace(SCRIPT, "亲,版本甲。", 1), original.replace(SCRIPT, "亲,版本乙。", 1)]
-    broken = [original.replace("actions: [note]", "actions: [nope]", 1), original + "\n  - id: [unclosed\n",
-              original.replace("{{ amount }}元的小额补偿", "{{ amout }}元的小额补偿", 1)]
+    broken = [
+        original.replace("actions: [note]", "actions: [nope]", 1),
+        original + "\n  - id: [unclosed\n",
+        original.replace("{{ amount }}元的小额补偿", "{{ amout }}元的小额补偿", 1),
+    ]
     statuses: Counter[int] = Counter()
     versions: set[str] = set()
     stop = threading.Event()
@@ -158,7 +165,9 @@ def test_malicious_files_are_rejected_and_the_service_lives(serve, content, text
         v0, _ = damaged_text(client)
         (content / "intents" / "evil.yaml").write_text(text, encoding="utf-8")
         r = client.post("/v1/admin/reload").json()
-        assert not r["accepted"] and any(expected in e["message"] and e["file"] == "intents/evil.yaml" for e in r["errors"])
+        assert not r["accepted"] and any(
+            expected in e["message"] and e["file"] == "intents/evil.yaml" for e in r["errors"]
+        )
         assert damaged_text(client)[0] == v0 and client.get("/healthz").status_code == 200
 
 

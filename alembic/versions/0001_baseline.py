@@ -4,6 +4,7 @@ Revision ID: 0001_baseline
 Revises:
 Create Date: 2026-11-23
 """
+
 from __future__ import annotations
 
 revision = "0001_baseline"

@@ -24,21 +24,36 @@ def _is_json(content_type: str) -> bool:
 async def json_body(request: Request, model: type[M]) -> M:
     content_type = request.headers.get("content-type")
     if content_type is not None and not _is_json(content_type):
-        raise RequestValidationError([{"type": "content_type", "loc": ("body",),
-                                       "msg": "请求体须为 JSON body must be sent as Content-Type: application/json"}])
+        raise RequestValidationError(
+            [
+                {
+                    "type": "content_type",
+                    "loc": ("body",),
+                    "msg": "请求体须为 JSON body must be sent as Content-Type: application/json",
+                }
+            ]
+        )
     raw = await request.body()
     if not raw:  # as FastAPI: no body at all is a missing field, not malformed JSON
         raise RequestValidationError([{"type": "missing", "loc": ("body",), "msg": "Field required"}])
     try:
         return model.model_validate_json(raw)
     except ValidationError as exc:
-        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])}
-                                      for e in exc.errors(include_url=False, include_input=False)]) from None
+        raise RequestValidationError(
+            [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False, include_input=False)]
+        ) from None
 
 
 def header(request: Request, name: str, max_length: int) -> str | None:
     value = request.headers.get(name)
     if value is not None and len(value) > max_length:
-        raise RequestValidationError([{"type": "string_too_long", "loc": ("header", name),
-                                       "msg": f"String should have at most {max_length} characters"}])
+        raise RequestValidationError(
+            [
+                {
+                    "type": "string_too_long",
+                    "loc": ("header", name),
+                    "msg": f"String should have at most {max_length} characters",
+                }
+            ]
+        )
     return value

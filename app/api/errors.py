@@ -26,8 +26,13 @@ def error_body(code: str, message: str, fields: list[dict] | None = None) -> dic
 async def send_error(send: Send, status: int, code: str, message: str) -> None:
     """The error shape from ASGI middleware, which answers before any route (and its handlers) runs."""
     body = json.dumps(error_body(code, message), ensure_ascii=False).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -52,8 +57,11 @@ async def _app_error(_: Request, exc: AppError) -> JSONResponse:
 
 async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
     codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
-    return JSONResponse(error_body(codes.get(exc.status_code, "http_error"), str(exc.detail)), exc.status_code,
-                        headers=getattr(exc, "headers", None))
+    return JSONResponse(
+        error_body(codes.get(exc.status_code, "http_error"), str(exc.detail)),
+        exc.status_code,
+        headers=getattr(exc, "headers", None),
+    )
 
 
 INTERNAL = error_body("internal_error", "服务内部错误,请稍后重试 internal error")

@@ -43,7 +43,9 @@ class BodyLimit:
         await self.app(scope, _replay([body], receive), send)
 
     async def _reject(self, send: Send) -> None:
-        await send_error(send, 413, "payload_too_large", f"请求体超过 {self.max_bytes} 字节 body over {self.max_bytes} bytes")
+        await send_error(
+            send, 413, "payload_too_large", f"请求体超过 {self.max_bytes} 字节 body over {self.max_bytes} bytes"
+        )
 
 
 def _replay(messages: list[Message], receive: Receive) -> Receive:

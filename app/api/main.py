@@ -33,8 +33,9 @@ from app.web.routes import router as web_router
 log = logging.getLogger("app")
 
 
-def create_app(settings: Settings | None = None, engine: Engine | None = None,
-               database: Database | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, engine: Engine | None = None, database: Database | None = None
+) -> FastAPI:
     settings = settings or Settings.from_env()
 
     @asynccontextmanager
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
         if settings.watch_content:
             app.state.content.watch()
         if settings.content_check_seconds > 0:
+
             def newest() -> tuple[int, str] | None:
                 with database.unit_of_work() as s:
                     return latest(s)
@@ -74,7 +76,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
         title="售后助手 After-sales assistant",
         version=__version__,
         description="为客服的每条买家消息给出意图、店铺话术、需要的凭证和要记录的操作。"
-                    " For each buyer message: the intent, the shop's script, the evidence to ask for and the case actions.",
+        " For each buyer message: the intent, the shop's script, the evidence to ask for and the case actions.",
         lifespan=lifespan,
     )
     app.state.initial_engine = engine
@@ -91,9 +93,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None,
     app.add_middleware(OriginCheck, allowed=settings.sidebar_origins + settings.cors_origins)
     if settings.cors_origins:
         # Keys travel in the Authorization header, never in cookies: no credentials, and never "*".
-        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=False,
-                           allow_methods=["GET", "POST", "PATCH"], allow_headers=["Authorization", "Content-Type",
-                                                                                  "Idempotency-Key"], max_age=600)
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_credentials=False,
+            allow_methods=["GET", "POST", "PATCH"],
+            allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
+            max_age=600,
+        )
     app.add_middleware(errors.CatchAll)  # covers the middlewares above too
     app.add_middleware(SecurityHeaders)  # outermost: every answer gets the headers, a 500 too
     openapi.include_models(app, SuggestRequest)  # /v1/suggest reads its body itself (app/api/body.py)

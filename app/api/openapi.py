@@ -21,14 +21,20 @@ _REF = "#/components/schemas/{model}"
 def operation(body: type[BaseModel], *, headers: dict[str, int] | None = None) -> dict[str, Any]:
     """``openapi_extra`` for a route: a required JSON ``body``, optional ``headers`` (name: max length), a key."""
     extra: dict[str, Any] = {
-        "requestBody": {"content": {"application/json": {"schema": {"$ref": _REF.format(model=body.__name__)}}},
-                        "required": True},
+        "requestBody": {
+            "content": {"application/json": {"schema": {"$ref": _REF.format(model=body.__name__)}}},
+            "required": True,
+        },
         "security": [{"ApiKey": []}],
     }
     if headers:
         extra["parameters"] = [
-            {"in": "header", "name": name, "required": False,
-             "schema": {"anyOf": [{"type": "string", "maxLength": limit}, {"type": "null"}], "title": name}}
+            {
+                "in": "header",
+                "name": name,
+                "required": False,
+                "schema": {"anyOf": [{"type": "string", "maxLength": limit}, {"type": "null"}], "title": name},
+            }
             for name, limit in headers.items()
         ]
     return extra

@@ -43,9 +43,13 @@ def _engine(request: Request) -> Engine:
     return request.app.state.content.engine  # read once per request: a reload swaps it between requests
 
 
-@router.post("/v1/suggest", responses={200: {"model": SuggestResponse}, **_ERRORS}, tags=["suggest"],
-             summary="为一条买家消息给出意图、话术、凭证与操作 Suggest for one buyer message",
-             openapi_extra=openapi.operation(SuggestRequest, headers={idempotency.HEADER: idempotency.MAX_LENGTH}))
+@router.post(
+    "/v1/suggest",
+    responses={200: {"model": SuggestResponse}, **_ERRORS},
+    tags=["suggest"],
+    summary="为一条买家消息给出意图、话术、凭证与操作 Suggest for one buyer message",
+    openapi_extra=openapi.operation(SuggestRequest, headers={idempotency.HEADER: idempotency.MAX_LENGTH}),
+)
 async def suggest(request: Request) -> Response:
     # Called for every buyer message, so it reads its key and body itself (see app/api/body.py) rather
     # than through FastAPI's dependencies, which cost more than the matching. Async: matching is CPU
@@ -57,8 +61,10 @@ async def suggest(request: Request) -> Response:
     shop = shop_for(principal, body.shop_id)
     unknown = [i for i, e in enumerate(body.evidence_received) if e not in engine.catalog.vocabulary.evidence]
     if unknown:  # named by position: an error never echoes what the client sent (it may be personal data)
-        raise FieldError.many([(f"body.evidence_received.{i}", "未知的凭证 unknown evidence id; see GET /v1/intents")
-                               for i in unknown], code="unknown_evidence")
+        raise FieldError.many(
+            [(f"body.evidence_received.{i}", "未知的凭证 unknown evidence id; see GET /v1/intents") for i in unknown],
+            code="unknown_evidence",
+        )
     now = (body.now or datetime.now(SHOP_TZ)).astimezone(SHOP_TZ)
     order = _order(body)
     problems = inconsistencies(order, now)
@@ -66,34 +72,81 @@ async def suggest(request: Request) -> Response:
         raise FieldError.many([(f"body.{p.field}", p.message) for p in problems], code="impossible_order")
     evidence = frozenset(body.evidence_received)
     if body.conversation_id is None and body.case_id is None:
-        result = engine.suggest(body.message, order=order, evidence_received=evidence, assessment=body.assessment,
-                                shop_id=shop, proposed_compensation=body.proposed_compensation, now=now)
+        result = engine.suggest(
+            body.message,
+            order=order,
+            evidence_received=evidence,
+            assessment=body.assessment,
+            shop_id=shop,
+            proposed_compensation=body.proposed_compensation,
+            now=now,
+        )
         if log.isEnabledFor(logging.DEBUG):  # buyer text in a log line: masked by the formatter like every line
-            log.debug("suggest key=%s shop=%s message=%r -> %s", principal.key_id, shop, body.message,
-                      result.match.status.value)
+            log.debug(
+                "suggest key=%s shop=%s message=%r -> %s",
+                principal.key_id,
+                shop,
+                body.message,
+                result.match.status.value,
+            )
         return Response(orjson.dumps(suggestion_out(result)), media_type="application/json")
     if not principal.can(Permission.cases_write):
-        raise Forbidden(f"此密钥的角色({principal.role.value})不能记录案件 role '{principal.role.value}' may not "
-                        "record on cases; leave out conversation_id and case_id")
+        raise Forbidden(
+            f"此密钥的角色({principal.role.value})不能记录案件 role '{principal.role.value}' may not "
+            "record on cases; leave out conversation_id and case_id"
+        )
     # The cases' shop: a pinned case brings its own (its scope checked when it is read), else resolved here,
     # so a key for several shops that names none never writes into the shared default shop.
     cases_shop = None if body.case_id is not None else case_shop(principal, body.shop_id)
 
     def record(s):  # type: ignore[no-untyped-def]
         result, refs = suggest_in_case(
-            s, engine, body.message, now=now, shop_id=cases_shop, shop_ids=principal.shop_scope, conversation_id=body.conversation_id,
-            case_id=body.case_id, order=order, order_id=body.order.id if body.order else None,
-            evidence_received=evidence, assessment=body.assessment, proposed_compensation=body.proposed_compensation)
+            s,
+            engine,
+            body.message,
+            now=now,
+            shop_id=cases_shop,
+            shop_ids=principal.shop_scope,
+            conversation_id=body.conversation_id,
+            case_id=body.case_id,
+            order=order,
+            order_id=body.order.id if body.order else None,
+            evidence_received=evidence,
+            assessment=body.assessment,
+            proposed_compensation=body.proposed_compensation,
+        )
         s.flush()
-        log.debug("suggest in case key=%s conversation=%s message=%r -> %s", principal.key_id, body.conversation_id,
-                  body.message, [r.case.id for r in refs])
-        cases = [{"id": r.case.id, "intent": r.case.intent, "status": r.case.status, "branch": r.case.branch,
-                  "version": r.case.version, "created": r.created} for r in refs]
+        log.debug(
+            "suggest in case key=%s conversation=%s message=%r -> %s",
+            principal.key_id,
+            body.conversation_id,
+            body.message,
+            [r.case.id for r in refs],
+        )
+        cases = [
+            {
+                "id": r.case.id,
+                "intent": r.case.intent,
+                "status": r.case.status,
+                "branch": r.case.branch,
+                "version": r.case.version,
+                "created": r.created,
+            }
+            for r in refs
+        ]
         return 200, suggestion_out(result, cases)
 
     # A retried request (same Idempotency-Key and body) must not record the message on the case twice.
-    status, payload = await run_in_threadpool(idempotency.run, request.app.state.database, "suggest",
-                                              idempotency_key, body.model_dump_json(), now, record, principal.key_id)
+    status, payload = await run_in_threadpool(
+        idempotency.run,
+        request.app.state.database,
+        "suggest",
+        idempotency_key,
+        body.model_dump_json(),
+        now,
+        record,
+        principal.key_id,
+    )
     return JSONResponse(payload, status)
 
 
@@ -102,25 +155,44 @@ def _order(body: SuggestRequest) -> Order:
     if o is None:
         return Order()
     return Order(
-        status=o.status, paid_at=o.paid_at, shipped_at=o.shipped_at, last_tracking_at=o.last_tracking_at,
-        signed_at=o.signed_at, signed_by=o.signed_by, shipping_insurance=o.shipping_insurance, amount=o.amount,
-        items=tuple(Item(i.price, i.quantity, i.id, i.name) for i in o.items), coupons=tuple(o.coupons),
+        status=o.status,
+        paid_at=o.paid_at,
+        shipped_at=o.shipped_at,
+        last_tracking_at=o.last_tracking_at,
+        signed_at=o.signed_at,
+        signed_by=o.signed_by,
+        shipping_insurance=o.shipping_insurance,
+        amount=o.amount,
+        items=tuple(Item(i.price, i.quantity, i.id, i.name) for i in o.items),
+        coupons=tuple(o.coupons),
     )
 
 
-@router.post("/v1/refund-quote", responses={200: {"model": RefundQuoteResponse}, **_ERRORS}, tags=["suggest"],
-             summary="部分退款最大可退金额 Maximum refund for part of an order")
+@router.post(
+    "/v1/refund-quote",
+    responses={200: {"model": RefundQuoteResponse}, **_ERRORS},
+    tags=["suggest"],
+    summary="部分退款最大可退金额 Maximum refund for part of an order",
+)
 async def refund_quote(body: RefundQuoteRequest, _: Suggester) -> JSONResponse:
     try:
-        q = quote([QuoteItem(i.id, i.price, i.quantity) for i in body.items], body.postage,
-                  [Discount(d.type, d.amount) for d in body.discounts], body.refund_items)
+        q = quote(
+            [QuoteItem(i.id, i.price, i.quantity) for i in body.items],
+            body.postage,
+            [Discount(d.type, d.amount) for d in body.discounts],
+            body.refund_items,
+        )
     except NotCovered as exc:
         raise FieldError(f"body.{exc.field}", str(exc), code="not_covered") from exc
     return JSONResponse({"max_refund": f"{q.max_refund:.2f}", "rule": q.rule, "explanation": q.explanation})
 
 
-@router.get("/v1/intents", response_model=IntentsResponse, tags=["content"],
-            summary="全部意图及其话术分支 Intents with their flow branches")
+@router.get(
+    "/v1/intents",
+    response_model=IntentsResponse,
+    tags=["content"],
+    summary="全部意图及其话术分支 Intents with their flow branches",
+)
 async def intents(request: Request, _: Suggester) -> JSONResponse:
     return JSONResponse(intents_out(_engine(request)))
 
@@ -128,4 +200,3 @@ async def intents(request: Request, _: Suggester) -> JSONResponse:
 @router.get("/healthz", response_model=Health, tags=["ops"], summary="存活检查 Liveness")
 async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "phrasebook_version": _engine(request).version})
-

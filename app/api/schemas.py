@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field, field_validator
 
 from app.api.fields import Moment, Strict
 
-OrderStatus = Literal["unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery", "signed",
-                      "rejected", "returning"]
+OrderStatus = Literal[
+    "unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery", "signed", "rejected", "returning"
+]
 MAX_MESSAGE_CHARS = 2000
 
 
@@ -19,8 +20,12 @@ class _Strict(Strict):
     pass
 
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2,
-                                 description="金额(元),建议用字符串 yuan, preferably a string: \"30.00\"")]
+Money = Annotated[
+    Decimal,
+    Field(
+        ge=0, max_digits=12, decimal_places=2, description='金额(元),建议用字符串 yuan, preferably a string: "30.00"'
+    ),
+]
 
 
 class OrderItem(_Strict):
@@ -37,10 +42,13 @@ class OrderContext(_Strict):
     shipped_at: Moment | None = None
     last_tracking_at: Moment | None = Field(None, description="最后一条物流更新的时间 last tracking update")
     signed_at: Moment | date | None = Field(
-        None, description="签收时间;只知道日期时给日期 sign-in time, or only its date (the 168 h window then starts "
-                          "at 00:00 of the next day)")
+        None,
+        description="签收时间;只知道日期时给日期 sign-in time, or only its date (the 168 h window then starts "
+        "at 00:00 of the next day)",
+    )
     signed_by: Literal["self", "proxy", "locker"] | None = Field(
-        None, description="签收人:本人 / 代签(门卫、家人)/ 快递柜 who signed for the parcel")
+        None, description="签收人:本人 / 代签(门卫、家人)/ 快递柜 who signed for the parcel"
+    )
     shipping_insurance: bool | None = Field(None, description="是否有运费险 return-shipping insurance")
     amount: Money | None = Field(None, description="成交金额 amount paid")
     items: Annotated[list[OrderItem], Field(max_length=100)] = Field(default_factory=list)
@@ -48,19 +56,25 @@ class OrderContext(_Strict):
 
 
 class SuggestRequest(_Strict):
-    message: Annotated[str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS,
-                                  description="买家消息 the buyer's message, as received")]
+    message: Annotated[
+        str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="买家消息 the buyer's message, as received")
+    ]
     shop_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")] | None = None
     conversation_id: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
-        None, description="会话号:给出时消息和建议记入该会话的案件,建议接着案件的下一步 records on the conversation's cases")
+        None,
+        description="会话号:给出时消息和建议记入该会话的案件,建议接着案件的下一步 records on the conversation's cases",
+    )
     case_id: int | None = Field(None, ge=1, description="案件号:接着这个案件 continue this case")
     order: OrderContext | None = None
     evidence_received: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=50)] = Field(
-        default_factory=list, description="已收到的凭证 ids of evidence the buyer already sent")
+        default_factory=list, description="已收到的凭证 ids of evidence the buyer already sent"
+    )
     assessment: Annotated[str, Field(max_length=64, pattern=r"^[a-z][a-z0-9_]*$")] | None = Field(
-        None, description="客服的判断 the agent's assessment that selects an outcome branch, e.g. box_damaged_severe")
+        None, description="客服的判断 the agent's assessment that selects an outcome branch, e.g. box_damaged_severe"
+    )
     proposed_compensation: Money | None = Field(
-        None, description="客服打算给的补偿金额;超出权限时 needs_approval 为 true an amount the agent means to offer")
+        None, description="客服打算给的补偿金额;超出权限时 needs_approval 为 true an amount the agent means to offer"
+    )
     now: Moment | None = Field(None, description="当前时间(可选,用于复现)reference time, ISO 8601 with zone")
 
     @field_validator("message")
@@ -181,7 +195,9 @@ class SuggestResponse(BaseModel):
     eligibility: dict[str, EligibilityOut] = Field(description='e.g. {"seven_day_return": {...}}')
     needs_approval: bool = Field(description="true when the amount offered or asked exceeds the agent's range")
     approval: ApprovalOut | None = Field(description="who approves and by when; null when no amount is known")
-    cases: list[CaseRefOut] = Field(description="the cases this suggestion was recorded on (with conversation_id/case_id)")
+    cases: list[CaseRefOut] = Field(
+        description="the cases this suggestion was recorded on (with conversation_id/case_id)"
+    )
     phrasebook_version: str
 
 

@@ -14,10 +14,14 @@ _ENTITY_KINDS = tuple(f.name for f in fields(Entities))
 
 def intent_out(s: IntentScore) -> dict:
     return {
-        "id": s.intent, "name": s.name, "score": round(s.score, 4), "similarity": round(s.similarity, 3),
+        "id": s.intent,
+        "name": s.name,
+        "score": round(s.score, 4),
+        "similarity": round(s.similarity, 3),
         "keyword_evidence": s.keyword_evidence,
         "keywords": [h.keyword.text for h in s.keywords if not h.negated],
-        "example": s.example.text if s.example else None, "rule": s.rule,
+        "example": s.example.text if s.example else None,
+        "rule": s.rule,
     }
 
 
@@ -29,20 +33,29 @@ def suggestion_out(s: Suggestion, cases: list[dict] | None = None) -> dict:
         "runner_up": intent_out(m.runner_up) if m.runner_up else None,
         "suggestions": [
             {
-                "intent": x.intent, "script_id": x.script_id, "name": x.name, "text": x.text,
+                "intent": x.intent,
+                "script_id": x.script_id,
+                "name": x.name,
+                "text": x.text,
                 "missing_placeholders": list(x.missing_placeholders),
                 "evidence": [{"id": e.id, "name": e.name} for e in x.evidence],
                 "actions": [{"id": a.id, "name": a.name} for a in x.actions],
                 "next": [{"script_id": n.script_id, "name": n.name, "when": n.when} for n in x.next],
-                "source": x.source, "seed": x.seed, "notes": list(x.notes), "asks": list(x.asks),
+                "source": x.source,
+                "seed": x.seed,
+                "notes": list(x.notes),
+                "asks": list(x.asks),
             }
             for x in s.scripts
         ],
         "entities": {name: getattr(s.entities, name) for name in _ENTITY_KINDS},  # lists of plain dicts already
-        "deadlines": [{"kind": d.kind, "due_at": d.due_at.isoformat(), "why": d.why, "intent": d.intent}
-                      for d in s.deadlines],
-        "eligibility": {k: {"eligible": e.eligible, "until": e.until.isoformat() if e.until else None, "why": e.why}
-                        for k, e in s.eligibility.items()},
+        "deadlines": [
+            {"kind": d.kind, "due_at": d.due_at.isoformat(), "why": d.why, "intent": d.intent} for d in s.deadlines
+        ],
+        "eligibility": {
+            k: {"eligible": e.eligible, "until": e.until.isoformat() if e.until else None, "why": e.why}
+            for k, e in s.eligibility.items()
+        },
         "needs_approval": bool(s.approval and s.approval.needed),
         "approval": _approval(s.approval),
         "cases": cases or [],
@@ -53,8 +66,14 @@ def suggestion_out(s: Suggestion, cases: list[dict] | None = None) -> dict:
 def _approval(a: Approval | None) -> dict | None:
     if a is None:
         return None
-    return {"needed": a.needed, "amount": f"{a.amount:.2f}", "agent_limit": f"{a.agent_limit:.2f}",
-            "approver": a.approver, "why": a.why, "answer_by": a.answer_by.isoformat() if a.answer_by else None}
+    return {
+        "needed": a.needed,
+        "amount": f"{a.amount:.2f}",
+        "agent_limit": f"{a.agent_limit:.2f}",
+        "approver": a.approver,
+        "why": a.why,
+        "answer_by": a.answer_by.isoformat() if a.answer_by else None,
+    }
 
 
 def intents_out(engine: Engine) -> dict:
@@ -62,10 +81,15 @@ def intents_out(engine: Engine) -> dict:
     return {
         "intents": [
             {
-                "id": i.id, "name": i.name, "description": i.description,
+                "id": i.id,
+                "name": i.name,
+                "description": i.description,
                 "branches": [
                     {
-                        "script_id": b.script_id, "name": b.name, "entry": b.entry, "when": describe_conditions(b),
+                        "script_id": b.script_id,
+                        "name": b.name,
+                        "entry": b.entry,
+                        "when": describe_conditions(b),
                         "evidence": [{"id": e, "name": vocab.evidence[e]} for e in b.evidence],
                         "actions": [{"id": a, "name": vocab.actions[a]} for a in b.actions],
                         "next": [f"{b.intent}.{n}" for n in b.next],

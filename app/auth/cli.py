@@ -15,10 +15,17 @@ from app.errors import AppError
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("keys", help="API 密钥 manage API keys")
     actions = parser.add_subparsers(dest="action", required=True)
-    create = actions.add_parser("create", help="新建密钥(最后一行是密钥,只显示一次)create a key; printed once, last line")
+    create = actions.add_parser(
+        "create", help="新建密钥(最后一行是密钥,只显示一次)create a key; printed once, last line"
+    )
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
-    create.add_argument("--shop", action="append", required=True, metavar="SHOP",
-                        help="店铺编号,可重复;'*' 表示全部 shop id, repeatable; '*' for every shop")
+    create.add_argument(
+        "--shop",
+        action="append",
+        required=True,
+        metavar="SHOP",
+        help="店铺编号,可重复;'*' 表示全部 shop id, repeatable; '*' for every shop",
+    )
     create.add_argument("--label", help="用途说明 what the key is for")
     create.add_argument("--days", type=float, help="有效天数 expires after this many days")
     actions.add_parser("list", help="列出密钥 list keys (never their secrets)")
@@ -37,13 +44,17 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
             if args.action == "create":
                 expires = now + timedelta(days=args.days) if args.days else None
                 new = keys.create(s, Role(args.role), args.shop, now, label=args.label, expires_at=expires)
-                print(f"created key {new.key.id}: role={new.key.role} shops={','.join(new.key.shops)}"
-                      + (f" expires={expires.isoformat()}" if expires else ""))
+                print(
+                    f"created key {new.key.id}: role={new.key.role} shops={','.join(new.key.shops)}"
+                    + (f" expires={expires.isoformat()}" if expires else "")
+                )
                 print("这个密钥只显示这一次,请妥善保存 Shown once; store it now:")
                 print(new.secret)
             elif args.action == "list":
                 for k in keys.list_keys(s):
-                    state = "revoked" if k.revoked_at else ("expired" if k.expires_at and k.expires_at <= now else "active")
+                    state = (
+                        "revoked" if k.revoked_at else ("expired" if k.expires_at and k.expires_at <= now else "active")
+                    )
                     print(f"{k.id}  {k.role:6}  {state:7}  {','.join(k.shops)}  {k.label or ''}")
             else:
                 row = keys.revoke(s, args.key_id, now)

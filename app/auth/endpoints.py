@@ -52,8 +52,15 @@ def key_out(row: ApiKey) -> dict:
     def t(v: datetime | None) -> str | None:
         return v.isoformat() if v is not None else None
 
-    return {"id": row.id, "role": row.role, "shops": row.shops, "label": row.label, "created_at": t(row.created_at),
-            "expires_at": t(row.expires_at), "revoked_at": t(row.revoked_at)}
+    return {
+        "id": row.id,
+        "role": row.role,
+        "shops": row.shops,
+        "label": row.label,
+        "created_at": t(row.created_at),
+        "expires_at": t(row.expires_at),
+        "revoked_at": t(row.revoked_at),
+    }
 
 
 @router.get("", response_model=KeyList, summary="全部密钥(不含密文)All keys, without secrets")

@@ -28,8 +28,11 @@ from app.settings import Settings
 QUERY_NAMES = frozenset({"key", "api_key", "apikey", "api-key", "token", "access_token", "auth", "authorization"})
 _TOO_MANY_FAILURES = "密钥错误次数过多,请稍后再试 too many failed attempts; retry later"
 COOKIE = "shouhou_key"  # first-party pages only (the editors' preview); never for /v1 routes
-bearer = HTTPBearer(auto_error=False, scheme_name="ApiKey",
-                    description="API 密钥 `Authorization: Bearer shk_…`(`python -m app keys create`)")
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="ApiKey",
+    description="API 密钥 `Authorization: Bearer shk_…`(`python -m app keys create`)",
+)
 
 
 class Guard:
@@ -75,8 +78,9 @@ def require(permission: Permission, *, cookie: bool = False) -> Callable[..., Aw
     hop; the database is touched only on a cache miss or a rate-limit lease.
     """
 
-    async def dependency(request: Request,
-                         credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]) -> Principal:
+    async def dependency(
+        request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+    ) -> Principal:
         token = credentials.credentials if credentials else (request.cookies.get(COOKIE) if cookie else None)
         return admit(request, permission, token)
 
@@ -93,8 +97,11 @@ def admit(request: Request, permission: Permission, token: str | None) -> Princi
     """Admit ``token`` for ``permission`` or raise 401/403/429; the principal is also left on request.state."""
     guard: Guard = request.app.state.guard
     if request.scope.get("query_string") and QUERY_NAMES.intersection(k.lower() for k in request.query_params):
-        raise Unauthorized("密钥不能放在网址里,请用 Authorization 头 a key in the URL is refused; "
-                           "send it as Authorization: Bearer <key>", code="key_in_query")
+        raise Unauthorized(
+            "密钥不能放在网址里,请用 Authorization 头 a key in the URL is refused; "
+            "send it as Authorization: Bearer <key>",
+            code="key_in_query",
+        )
     if not token:
         raise Unauthorized()
     source = f"fail:{request.client.host if request.client else '-'}"
@@ -111,8 +118,10 @@ def admit(request: Request, permission: Permission, token: str | None) -> Princi
     if retry is not None:
         raise TooManyRequests("请求过于频繁 rate limit for this key reached", retry)
     if not principal.can(permission):
-        raise Forbidden(f"此密钥的角色({principal.role.value})不能执行此操作 role '{principal.role.value}' "
-                        f"may not do this ({permission.value})")
+        raise Forbidden(
+            f"此密钥的角色({principal.role.value})不能执行此操作 role '{principal.role.value}' "
+            f"may not do this ({permission.value})"
+        )
     request.state.principal = principal
     return principal
 
@@ -130,6 +139,9 @@ def case_shop(principal: Principal, requested: str | None, field: str = "body.sh
     """The shop a request opens, finds or writes cases in; every case-writing route resolves it here."""
     shop = principal.case_shop(shop_for(principal, requested))
     if shop is None:
-        raise FieldError(field, "此密钥可代表多个店铺,请写明 shop_id this key acts for several shops: name one in "
-                                "shop_id", code="shop_required")
+        raise FieldError(
+            field,
+            "此密钥可代表多个店铺,请写明 shop_id this key acts for several shops: name one in shop_id",
+            code="shop_required",
+        )
     return shop

@@ -47,13 +47,27 @@ def check_shops(shops: list[str] | tuple[str, ...]) -> list[str]:
     return sorted(set(shops))
 
 
-def create(s: Session, role: Role, shops: list[str] | tuple[str, ...], now: datetime, *, label: str | None = None,
-           expires_at: datetime | None = None) -> NewKey:
+def create(
+    s: Session,
+    role: Role,
+    shops: list[str] | tuple[str, ...],
+    now: datetime,
+    *,
+    label: str | None = None,
+    expires_at: datetime | None = None,
+) -> NewKey:
     if expires_at is not None and expires_at <= now:
         raise FieldError("body.expires_at", "过期时间须在将来 expiry must be in the future")
     key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
-    row = ApiKey(id=key_id, secret_hash=_hash(secret), role=role.value, shops=check_shops(shops), label=label,
-                 created_at=now, expires_at=expires_at)
+    row = ApiKey(
+        id=key_id,
+        secret_hash=_hash(secret),
+        role=role.value,
+        shops=check_shops(shops),
+        label=label,
+        created_at=now,
+        expires_at=expires_at,
+    )
     s.add(row)
     return NewKey(row, f"{PREFIX}_{key_id}_{secret}")
 

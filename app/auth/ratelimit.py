@@ -31,8 +31,14 @@ class _Local:
 
 
 class RateLimiter:
-    def __init__(self, db: Database, limit: int, window_seconds: int = 60, max_slice: int = 200,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        db: Database,
+        limit: int,
+        window_seconds: int = 60,
+        max_slice: int = 200,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.db, self.limit, self.window_seconds = db, limit, window_seconds
         self.slice = max(1, min(limit // 20, max_slice))
         self.clock = clock
@@ -75,8 +81,9 @@ class RateLimiter:
     def _lease(self, subject: str, window: int, wanted: int) -> int:
         with self.db.unit_of_work() as s:
             _ensure_row(s, subject, window)
-            row = s.scalars(select(RateWindow).where(RateWindow.subject == subject, RateWindow.window == window)
-                            .with_for_update()).one()
+            row = s.scalars(
+                select(RateWindow).where(RateWindow.subject == subject, RateWindow.window == window).with_for_update()
+            ).one()
             granted = max(0, min(wanted, self.limit - row.used))
             row.used += granted
             # Old windows of this subject are of no further use.

@@ -26,11 +26,29 @@ class Permission(StrEnum):
 
 _ALL = frozenset(Permission)
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
-    Role.bot: frozenset({Permission.suggest, Permission.cases_read, Permission.cases_write, Permission.phrasebook_read}),
-    Role.agent: frozenset({Permission.suggest, Permission.cases_read, Permission.cases_write, Permission.export,
-                           Permission.stats, Permission.personal_data, Permission.phrasebook_read}),
+    Role.bot: frozenset(
+        {Permission.suggest, Permission.cases_read, Permission.cases_write, Permission.phrasebook_read}
+    ),
+    Role.agent: frozenset(
+        {
+            Permission.suggest,
+            Permission.cases_read,
+            Permission.cases_write,
+            Permission.export,
+            Permission.stats,
+            Permission.personal_data,
+            Permission.phrasebook_read,
+        }
+    ),
     # Supervisors export the 登记表格 for their reports, with buyers' personal data masked.
-    Role.editor: frozenset({Permission.suggest, Permission.export, Permission.stats, Permission.phrasebook_read,
-                            Permission.phrasebook_write}),
+    Role.editor: frozenset(
+        {
+            Permission.suggest,
+            Permission.export,
+            Permission.stats,
+            Permission.phrasebook_read,
+            Permission.phrasebook_write,
+        }
+    ),
     Role.admin: _ALL,
 }

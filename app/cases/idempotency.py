@@ -22,8 +22,9 @@ Handler = Callable[[Session], tuple[int, dict]]
 HEADER, MAX_LENGTH = "Idempotency-Key", 200  # the header every retry-safe POST reads, and its longest value
 
 
-def run(db: Database, scope: str, key: str | None, fingerprint: str, now: datetime, handler: Handler,
-        owner: str = "-") -> tuple[int, dict]:
+def run(
+    db: Database, scope: str, key: str | None, fingerprint: str, now: datetime, handler: Handler, owner: str = "-"
+) -> tuple[int, dict]:
     """``owner`` is the calling API key: two callers that happen to pick the same key never share answers."""
     if key is None:
         with db.unit_of_work() as s:
@@ -40,14 +41,25 @@ def run(db: Database, scope: str, key: str | None, fingerprint: str, now: dateti
                 found = s.get(IdempotencyRecord, record_key)
                 if found is not None:
                     if found.request_hash != digest:
-                        raise FieldError("header.Idempotency-Key", "同一个 Idempotency-Key 用于了不同的请求体 "
-                                         "this key was used with a different body", code="idempotency_mismatch")
+                        raise FieldError(
+                            "header.Idempotency-Key",
+                            "同一个 Idempotency-Key 用于了不同的请求体 this key was used with a different body",
+                            code="idempotency_mismatch",
+                        )
                     return found.status_code, json.loads(found.body)
                 status, body = handler(s)
-                s.add(IdempotencyRecord(key=record_key, request_hash=digest, status_code=status,
-                                        body=json.dumps(body, ensure_ascii=False, default=str), created_at=now))
+                s.add(
+                    IdempotencyRecord(
+                        key=record_key,
+                        request_hash=digest,
+                        status_code=status,
+                        body=json.dumps(body, ensure_ascii=False, default=str),
+                        created_at=now,
+                    )
+                )
                 return status, body
         except IntegrityError:
             continue  # a concurrent request with the same key committed first: replay its answer
-    raise FieldError("header.Idempotency-Key", "请求冲突,请重试 concurrent requests with this key; retry",
-                     code="idempotency_busy")
+    raise FieldError(
+        "header.Idempotency-Key", "请求冲突,请重试 concurrent requests with this key; retry", code="idempotency_busy"
+    )

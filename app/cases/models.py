@@ -14,9 +14,22 @@ from app.db.base import Base, UTCDateTime
 STATUSES = ("open", "waiting_buyer", "waiting_courier", "waiting_approval", "resolved", "closed")
 REMEDIES = ("resend", "refund", "partial_refund", "exchange", "compensate", "return_refund")
 EVENT_TYPES = (
-    "message_received", "suggestion_shown", "script_used", "script_edited", "script_rejected", "note",
-    "registered", "evidence_requested", "evidence_received", "action_done", "follow_up_set", "follow_up_done",
-    "status_changed", "approval_asked", "approval_given", "assessment",
+    "message_received",
+    "suggestion_shown",
+    "script_used",
+    "script_edited",
+    "script_rejected",
+    "note",
+    "registered",
+    "evidence_requested",
+    "evidence_received",
+    "action_done",
+    "follow_up_set",
+    "follow_up_done",
+    "status_changed",
+    "approval_asked",
+    "approval_given",
+    "assessment",
 )
 
 

@@ -29,8 +29,9 @@ def get_case(s: Session, case_id: int, shop_ids: tuple[str, ...] | None = None) 
     return s.scalars(query).first()
 
 
-def find_active(s: Session, shop_id: str, intent: str | None, conversation_id: str | None,
-                order_id: str | None) -> Case | None:
+def find_active(
+    s: Session, shop_id: str, intent: str | None, conversation_id: str | None, order_id: str | None
+) -> Case | None:
     """The latest case still being handled for this conversation (or order), for this intent."""
     query = select(Case).where(Case.shop_id == shop_id, Case.status.in_(ACTIVE))
     if intent is not None:
@@ -60,18 +61,30 @@ def _filtered(query: Select, f: CaseFilter) -> Select:
 
 def list_cases(s: Session, f: CaseFilter, page: int, size: int) -> tuple[list[Case], int]:
     total = s.scalar(_filtered(select(func.count(Case.id)), f)) or 0
-    rows = s.scalars(_filtered(select(Case), f).order_by(Case.updated_at.desc(), Case.id.desc())
-                     .offset((page - 1) * size).limit(size)).all()
+    rows = s.scalars(
+        _filtered(select(Case), f)
+        .order_by(Case.updated_at.desc(), Case.id.desc())
+        .offset((page - 1) * size)
+        .limit(size)
+    ).all()
     return list(rows), total
 
 
-def overdue_follow_ups(s: Session, f: CaseFilter, now: datetime, due_before: datetime | None, page: int,
-                       size: int) -> tuple[list[tuple[FollowUp, Case]], int]:
+def overdue_follow_ups(
+    s: Session, f: CaseFilter, now: datetime, due_before: datetime | None, page: int, size: int
+) -> tuple[list[tuple[FollowUp, Case]], int]:
     limit = min(now, due_before) if due_before else now
     base = _filtered(select(FollowUp, Case).join(Case, FollowUp.case_id == Case.id), f).where(
-        FollowUp.done_at.is_(None), FollowUp.due_at < limit)
-    total = s.scalar(_filtered(select(func.count(FollowUp.id)).join(Case, FollowUp.case_id == Case.id), f).where(
-        FollowUp.done_at.is_(None), FollowUp.due_at < limit)) or 0
+        FollowUp.done_at.is_(None), FollowUp.due_at < limit
+    )
+    total = (
+        s.scalar(
+            _filtered(select(func.count(FollowUp.id)).join(Case, FollowUp.case_id == Case.id), f).where(
+                FollowUp.done_at.is_(None), FollowUp.due_at < limit
+            )
+        )
+        or 0
+    )
     rows = s.execute(base.order_by(FollowUp.due_at).offset((page - 1) * size).limit(size)).all()
     return [(fu, case) for fu, case in rows], total
 
@@ -89,17 +102,24 @@ def count_events(s: Session, case_id: int) -> int:
 
 
 def cases_created_between(s: Session, shop_ids: tuple[str, ...] | None, start: datetime, end: datetime) -> list[Case]:
-    query = (select(Case).where(Case.created_at >= start, Case.created_at < end)
-             .options(selectinload(Case.evidence), selectinload(Case.follow_ups)))
+    query = (
+        select(Case)
+        .where(Case.created_at >= start, Case.created_at < end)
+        .options(selectinload(Case.evidence), selectinload(Case.follow_ups))
+    )
     if shop_ids is not None:
         query = query.where(Case.shop_id.in_(shop_ids))
     return list(s.scalars(query.order_by(Case.created_at, Case.id)))
 
 
-def events_between(s: Session, shop_ids: tuple[str, ...] | None, start: datetime, end: datetime,
-                   types: tuple[str, ...]) -> list[tuple[CaseEvent, Case]]:
-    query = (select(CaseEvent, Case).join(Case, CaseEvent.case_id == Case.id)
-             .where(CaseEvent.at >= start, CaseEvent.at < end, CaseEvent.type.in_(types)))
+def events_between(
+    s: Session, shop_ids: tuple[str, ...] | None, start: datetime, end: datetime, types: tuple[str, ...]
+) -> list[tuple[CaseEvent, Case]]:
+    query = (
+        select(CaseEvent, Case)
+        .join(Case, CaseEvent.case_id == Case.id)
+        .where(CaseEvent.at >= start, CaseEvent.at < end, CaseEvent.type.in_(types))
+    )
     if shop_ids is not None:
         query = query.where(Case.shop_id.in_(shop_ids))
     return [(e, c) for e, c in s.execute(query.order_by(CaseEvent.at, CaseEvent.id)).all()]
@@ -108,6 +128,9 @@ def events_between(s: Session, shop_ids: tuple[str, ...] | None, start: datetime
 def latest_events(s: Session, case_ids: list[int], type_: str) -> dict[int, CaseEvent]:
     if not case_ids:
         return {}
-    rows = s.scalars(select(CaseEvent).where(CaseEvent.case_id.in_(case_ids), CaseEvent.type == type_)
-                     .order_by(CaseEvent.at, CaseEvent.id))
+    rows = s.scalars(
+        select(CaseEvent)
+        .where(CaseEvent.case_id.in_(case_ids), CaseEvent.type == type_)
+        .order_by(CaseEvent.at, CaseEvent.id)
+    )
     return {e.case_id: e for e in rows}  # later rows overwrite earlier: the latest per case

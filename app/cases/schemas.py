@@ -17,8 +17,11 @@ EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Actor = Annotated[str, Field(min_length=1, max_length=64)]
 # Events with their own endpoint keep their invariants there (a checklist, a transition, a due date).
-MANUAL_EVENTS = tuple(t for t in EVENT_TYPES if t not in
-                      ("status_changed", "evidence_received", "follow_up_set", "follow_up_done", "assessment"))
+MANUAL_EVENTS = tuple(
+    t
+    for t in EVENT_TYPES
+    if t not in ("status_changed", "evidence_received", "follow_up_set", "follow_up_done", "assessment")
+)
 
 
 class _Strict(Strict):
@@ -37,7 +40,7 @@ class EventIn(_Strict):
     type: Literal[MANUAL_EVENTS]  # type: ignore[valid-type]
     actor: Actor | None = None
     script_id: Annotated[str, Field(max_length=128)] | None = None
-    data: dict[str, Any] = Field(default_factory=dict, description="备注内容等 e.g. {\"text\": \"已补发\"}")
+    data: dict[str, Any] = Field(default_factory=dict, description='备注内容等 e.g. {"text": "已补发"}')
 
 
 class EvidenceReceivedIn(_Strict):

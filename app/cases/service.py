@@ -27,9 +27,17 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-def open_or_find(s: Session, *, shop_id: str, scope: tuple[str, ...] | None, intent: str, now: datetime,
-                 order_id: str | None = None, conversation_id: str | None = None,
-                 buyer_ref: str | None = None) -> tuple[Case, bool]:
+def open_or_find(
+    s: Session,
+    *,
+    shop_id: str,
+    scope: tuple[str, ...] | None,
+    intent: str,
+    now: datetime,
+    order_id: str | None = None,
+    conversation_id: str | None = None,
+    buyer_ref: str | None = None,
+) -> tuple[Case, bool]:
     """The active case of the conversation or order for ``intent``, else a new one. ``scope`` is the shops the
     caller may touch (None: every shop); every route that opens or finds a case by its keys comes here, so
     this is where a shop outside the scope is refused."""
@@ -38,8 +46,16 @@ def open_or_find(s: Session, *, shop_id: str, scope: tuple[str, ...] | None, int
     found = repo.find_active(s, shop_id, intent, conversation_id, order_id)
     if found is not None:
         return found, False
-    case = Case(shop_id=shop_id, intent=intent, order_id=order_id, conversation_id=conversation_id,
-                buyer_ref=buyer_ref, status="open", created_at=now, updated_at=now)
+    case = Case(
+        shop_id=shop_id,
+        intent=intent,
+        order_id=order_id,
+        conversation_id=conversation_id,
+        buyer_ref=buyer_ref,
+        status="open",
+        created_at=now,
+        updated_at=now,
+    )
     s.add(case)
     s.flush()
     return case, True
@@ -52,8 +68,16 @@ def get(s: Session, case_id: int, shop_ids: tuple[str, ...] | None = None) -> Ca
     return case
 
 
-def add_event(s: Session, case: Case, type_: str, now: datetime, *, actor: str | None = None,
-              script_id: str | None = None, data: dict[str, Any] | None = None) -> CaseEvent:
+def add_event(
+    s: Session,
+    case: Case,
+    type_: str,
+    now: datetime,
+    *,
+    actor: str | None = None,
+    script_id: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> CaseEvent:
     event = CaseEvent(case_id=case.id, type=type_, at=now, actor=actor, script_id=script_id, data=data or {})
     s.add(event)
     return event
@@ -87,19 +111,27 @@ def set_follow_up(s: Session, case: Case, what: str, due_at: datetime, now: date
     follow_up = FollowUp(what=what, due_at=due_at)
     case.follow_ups.append(follow_up)
     s.flush()
-    add_event(s, case, "follow_up_set", now, actor=actor,
-              data={"follow_up_id": follow_up.id, "what": what, "due_at": due_at.isoformat()})
+    add_event(
+        s,
+        case,
+        "follow_up_set",
+        now,
+        actor=actor,
+        data={"follow_up_id": follow_up.id, "what": what, "due_at": due_at.isoformat()},
+    )
     return follow_up
 
 
-def complete_follow_up(s: Session, follow_up_id: int, now: datetime, by: str | None,
-                       shop_ids: tuple[str, ...] | None = None) -> FollowUp:
+def complete_follow_up(
+    s: Session, follow_up_id: int, now: datetime, by: str | None, shop_ids: tuple[str, ...] | None = None
+) -> FollowUp:
     follow_up = repo.get_follow_up(s, follow_up_id)
     if follow_up is None or (shop_ids is not None and follow_up.case.shop_id not in shop_ids):
         raise NotFound(f"没有这个跟进 follow-up {follow_up_id} not found")
     if follow_up.done_at is not None:
-        raise Conflict(f"跟进已完成 follow-up {follow_up_id} was done at {follow_up.done_at.isoformat()}",
-                       code="already_done")
+        raise Conflict(
+            f"跟进已完成 follow-up {follow_up_id} was done at {follow_up.done_at.isoformat()}", code="already_done"
+        )
     follow_up.done_at, follow_up.done_by = now, by
     add_event(s, follow_up.case, "follow_up_done", now, actor=by, data={"follow_up_id": follow_up.id})
     return follow_up
@@ -107,25 +139,31 @@ def complete_follow_up(s: Session, follow_up_id: int, now: datetime, by: str | N
 
 def _check_version(case: Case, expected: int) -> None:
     if case.version != expected:
-        raise Conflict(f"案件已被他人修改 case was changed by someone else: version {case.version}, you had {expected}",
-                       code="stale_version")
+        raise Conflict(
+            f"案件已被他人修改 case was changed by someone else: version {case.version}, you had {expected}",
+            code="stale_version",
+        )
 
 
-def change_status(s: Session, case: Case, new: str, expected_version: int, now: datetime, actor: str | None,
-                  reason: str | None = None) -> Case:
+def change_status(
+    s: Session, case: Case, new: str, expected_version: int, now: datetime, actor: str | None, reason: str | None = None
+) -> Case:
     _check_version(case, expected_version)
     if new not in TRANSITIONS[case.status]:
         allowed = ", ".join(sorted(TRANSITIONS[case.status])) or "none"
-        raise Conflict(f"不能从 {case.status} 改为 {new} cannot go from '{case.status}' to '{new}' (allowed: {allowed})",
-                       code="illegal_transition")
+        raise Conflict(
+            f"不能从 {case.status} 改为 {new} cannot go from '{case.status}' to '{new}' (allowed: {allowed})",
+            code="illegal_transition",
+        )
     old = case.status
     case.status, case.updated_at = new, now
     add_event(s, case, "status_changed", now, actor=actor, data={"from": old, "to": new, "reason": reason})
     return _flush(s, case)
 
 
-def update(s: Session, case: Case, expected_version: int, now: datetime, actor: str | None, *,
-           fields: dict[str, Any]) -> Case:
+def update(
+    s: Session, case: Case, expected_version: int, now: datetime, actor: str | None, *, fields: dict[str, Any]
+) -> Case:
     """Change remedy, amount, assignee or the agent's assessment; each change is also a timeline event."""
     _check_version(case, expected_version)
     if fields.get("remedy") is not None and fields["remedy"] not in REMEDIES:
@@ -150,6 +188,7 @@ def _flush(s: Session, case: Case) -> Case:
     try:
         s.flush()
     except StaleDataError as exc:  # another writer committed between our read and our write
-        raise Conflict("案件已被他人修改 case was changed by someone else; reload and retry",
-                       code="stale_version") from exc
+        raise Conflict(
+            "案件已被他人修改 case was changed by someone else; reload and retry", code="stale_version"
+        ) from exc
     return case

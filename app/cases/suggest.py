@@ -24,11 +24,22 @@ class CaseRef:
     created: bool
 
 
-def suggest_in_case(s: Session, engine: Engine, message: str, *, now: datetime, shop_id: str | None,
-                    conversation_id: str | None, case_id: int | None, order: Order, order_id: str | None,
-                    evidence_received: frozenset[str], assessment: str | None,
-                    proposed_compensation: Decimal | None, shop_ids: tuple[str, ...] | None
-                    ) -> tuple[Suggestion, list[CaseRef]]:
+def suggest_in_case(
+    s: Session,
+    engine: Engine,
+    message: str,
+    *,
+    now: datetime,
+    shop_id: str | None,
+    conversation_id: str | None,
+    case_id: int | None,
+    order: Order,
+    order_id: str | None,
+    evidence_received: frozenset[str],
+    assessment: str | None,
+    proposed_compensation: Decimal | None,
+    shop_ids: tuple[str, ...] | None,
+) -> tuple[Suggestion, list[CaseRef]]:
     """``shop_id`` is the shop the cases belong to (app.auth.guard.case_shop), or None with a ``case_id``,
     whose own shop is used; ``shop_ids`` is the caller's scope, checked again wherever a case is opened."""
     pinned = service.get(s, case_id, shop_ids) if case_id is not None else None
@@ -44,8 +55,15 @@ def suggest_in_case(s: Session, engine: Engine, message: str, *, now: datetime, 
         if pinned is not None and pinned.intent == intent:
             cases[intent] = CaseRef(pinned, False)
         elif intent not in cases:
-            case, created = service.open_or_find(s, shop_id=shop, scope=shop_ids, intent=intent, now=now,
-                                                 order_id=order_id, conversation_id=conversation_id)
+            case, created = service.open_or_find(
+                s,
+                shop_id=shop,
+                scope=shop_ids,
+                intent=intent,
+                now=now,
+                order_id=order_id,
+                conversation_id=conversation_id,
+            )
             cases[intent] = CaseRef(case, created)
         case = cases[intent].case
         return CaseState(service.received_evidence(case), case.assessment, case.created_at)
@@ -54,18 +72,36 @@ def suggest_in_case(s: Session, engine: Engine, message: str, *, now: datetime, 
     if fallback is None:
         active = repo.find_active(s, shop, None, conversation_id, order_id)
         fallback = active.intent if active is not None else None
-    result = engine.suggest(message, order=order, evidence_received=evidence_received, assessment=assessment,
-                            shop_id=shop, proposed_compensation=proposed_compensation, now=now, known=known,
-                            fallback_intent=fallback)
+    result = engine.suggest(
+        message,
+        order=order,
+        evidence_received=evidence_received,
+        assessment=assessment,
+        shop_id=shop,
+        proposed_compensation=proposed_compensation,
+        now=now,
+        known=known,
+        fallback_intent=fallback,
+    )
     for script in result.scripts:
         case = cases[script.intent].case
         service.add_event(s, case, "message_received", now, data={"message": message})
-        service.add_event(s, case, "suggestion_shown", now, script_id=script.script_id,
-                          data={"text": script.text, "phrasebook_version": result.phrasebook_version})
+        service.add_event(
+            s,
+            case,
+            "suggestion_shown",
+            now,
+            script_id=script.script_id,
+            data={"text": script.text, "phrasebook_version": result.phrasebook_version},
+        )
         service.request_evidence(s, case, [e.id for e in script.evidence], now)
         # A plain UPDATE: the buyer's message must not invalidate the version an agent is holding.
-        s.execute(update(Case).where(Case.id == case.id).values(branch=script.script_id, updated_at=now)
-                  .execution_options(synchronize_session=False))
+        s.execute(
+            update(Case)
+            .where(Case.id == case.id)
+            .values(branch=script.script_id, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
         set_committed_value(case, "branch", script.script_id)
         set_committed_value(case, "updated_at", now)
     return result, [cases[x.intent] for x in result.scripts]

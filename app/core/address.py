@@ -30,8 +30,8 @@ def check(normalized: str, entities: Entities) -> AddressCheck | None:
         "电话": bool(entities.phones),
         "完整地址": bool(_ADMIN.search(normalized)) and bool(_STREET.search(normalized)),
         "邮编": bool(_POSTCODE.search(normalized)),
-        "名字": bool(_NAMED.search(normalized)) or any(
-            not m.group(1).endswith(_NOT_NAMES) for m in _NAME_BEFORE_PHONE.finditer(normalized)),
+        "名字": bool(_NAMED.search(normalized))
+        or any(not m.group(1).endswith(_NOT_NAMES) for m in _NAME_BEFORE_PHONE.finditer(normalized)),
     }
     if not (parts["电话"] or parts["完整地址"] or parts["邮编"]):
         return None

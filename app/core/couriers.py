@@ -23,8 +23,10 @@ JT = Courier("JT", "极兔速递")
 DB = Courier("DBL", "德邦快递")
 
 # Prefixed numbers identify the courier outright.
-LETTERED = re.compile(r"(?<![a-z0-9])(sf\d{12,13}|yt\d{13,16}|jt\d{13}|jd[a-z0-9]{11,15}|dpk\d{12}|"
-                      r"[a-z]{2}\d{9}cn)(?![a-z0-9])")
+LETTERED = re.compile(
+    r"(?<![a-z0-9])(sf\d{12,13}|yt\d{13,16}|jt\d{13}|jd[a-z0-9]{11,15}|dpk\d{12}|"
+    r"[a-z]{2}\d{9}cn)(?![a-z0-9])"
+)
 _LETTER_PREFIX = {"sf": SF, "yt": YT, "jt": JT, "jd": JD, "dp": DB}
 
 # All-digit numbers: prefix and length rules as published by the couriers; several may fit one number.

@@ -80,8 +80,9 @@ class Match:
         return self.intents[0] if self.intents else None
 
 
-def logits_for(loglik: np.ndarray, labels: dict[str, int], hits: tuple[KeywordHit, ...],
-               cfg: MatcherConfig) -> np.ndarray:
+def logits_for(
+    loglik: np.ndarray, labels: dict[str, int], hits: tuple[KeywordHit, ...], cfg: MatcherConfig
+) -> np.ndarray:
     """Log-odds per intent (in ``labels`` order): tempered n-gram likelihood plus the keywords' boosts."""
     logits = cfg.ngram_weight * loglik
     strong: dict[int, int] = defaultdict(int)
@@ -118,9 +119,10 @@ def decide(norm: str, ranking: list[IntentScore], cfg: MatcherConfig) -> Match:
     if second is not None and first.logit - second.logit <= cfg.multi_gap and _separate_problems(first, second):
         # Two problems named at two places ("碎了一个还少了一件") split the evidence between them; each
         # one's confidence is its share once the other is set aside, since the buyer asserts both.
-        both = tuple(replace(s, score=1.0 / sum(math.exp(o.logit - s.logit) for o in ranking
-                                                 if o.intent != other.intent))
-                     for s, other in ((first, second), (second, first)))
+        both = tuple(
+            replace(s, score=1.0 / sum(math.exp(o.logit - s.logit) for o in ranking if o.intent != other.intent))
+            for s, other in ((first, second), (second, first))
+        )
         return Match(Status.MATCHED, both, public[2] if len(public) > 2 else None, norm, rank)
     in_scope = max(1.0 - p_none, 1e-9)
     share_first = first.score / in_scope

@@ -24,9 +24,13 @@ from app.core.tokenize import Tokenizer
 SHOP_TZ = ZoneInfo("Asia/Shanghai")  # the shops' calendar: "昨天" and working days are China's
 # The deadline a script's {{ deadline }} means, per intent.
 _PRIMARY_DEADLINE = {
-    "lost_parcel": "lost_parcel_verification", "seven_day_return": "seven_day_return_window",
-    "delivery_chase": "pickup_timeout", "shipping_eta": "ship_by", "refund_progress": "refund_first_response",
-    "missing_item": "warehouse_feedback", "wrong_item": "warehouse_feedback",
+    "lost_parcel": "lost_parcel_verification",
+    "seven_day_return": "seven_day_return_window",
+    "delivery_chase": "pickup_timeout",
+    "shipping_eta": "ship_by",
+    "refund_progress": "refund_first_response",
+    "missing_item": "warehouse_feedback",
+    "wrong_item": "warehouse_feedback",
 }
 _COMPENSATION_WORDS = ("赔", "补偿", "补贴", "返现", "红包", "补我", "退我")
 
@@ -83,8 +87,14 @@ class Suggestion:
 class Engine:
     """Immutable once built; a reload builds a new Engine beside the old one and swaps the reference."""
 
-    def __init__(self, catalog: Catalog, normalizer: Normalizer, tokenizer: Tokenizer, policies: Policies,
-                 config: MatcherConfig | None = None) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        normalizer: Normalizer,
+        tokenizer: Tokenizer,
+        policies: Policies,
+        config: MatcherConfig | None = None,
+    ) -> None:
         self.catalog = catalog
         self.normalizer = normalizer
         self.policies = policies
@@ -105,11 +115,19 @@ class Engine:
     def match(self, message: str) -> Match:
         return self.matcher.match(message)
 
-    def suggest(self, message: str, *, order: Order | None = None, evidence_received: frozenset[str] = frozenset(),
-                assessment: str | None = None, shop_id: str | None = None,
-                proposed_compensation: Decimal | None = None, now: datetime | None = None,
-                known: Callable[[str], CaseState] | None = None,
-                fallback_intent: str | None = None) -> Suggestion:
+    def suggest(
+        self,
+        message: str,
+        *,
+        order: Order | None = None,
+        evidence_received: frozenset[str] = frozenset(),
+        assessment: str | None = None,
+        shop_id: str | None = None,
+        proposed_compensation: Decimal | None = None,
+        now: datetime | None = None,
+        known: Callable[[str], CaseState] | None = None,
+        fallback_intent: str | None = None,
+    ) -> Suggestion:
         """``known(intent)`` supplies what a case already holds for that intent (evidence received, the agent's
         assessment, when it was opened); ``fallback_intent`` continues an open case when the message names no
         problem itself."""
@@ -118,12 +136,17 @@ class Engine:
         policy = self.policies.for_shop(shop_id)
         match = self.matcher.match(message)
         entities = extract(match.normalized, now.date())
-        amount = proposed_compensation if proposed_compensation is not None else _asked_amount(match.normalized, entities)
+        amount = (
+            proposed_compensation if proposed_compensation is not None else _asked_amount(match.normalized, entities)
+        )
         approved = approval(amount, policy, now)
         scripts, deadlines, eligibility = [], [], {}
         intents = [s.intent for s in match.intents]
-        if fallback_intent and fallback_intent not in intents and (
-                not intents or not any(not h.negated for h in match.intents[0].keywords)):
+        if (
+            fallback_intent
+            and fallback_intent not in intents
+            and (not intents or not any(not h.negated for h in match.intents[0].keywords))
+        ):
             # Mid-conversation, only a keyword is evidence of a new problem; a message that merely resembles
             # an example ("照片发你了") continues the case already open.
             intents = [fallback_intent]
@@ -132,13 +155,24 @@ class Engine:
             if flow is None:
                 continue
             state = known(intent) if known else CaseState()
-            situation = assess(intent, order, now, policy, needs_status=_uses(flow, "order_status"),
-                               needs_signer=_uses(flow, "signed_by"),
-                               reported_at=state.opened_at.astimezone(SHOP_TZ) if state.opened_at else None)
+            situation = assess(
+                intent,
+                order,
+                now,
+                policy,
+                needs_status=_uses(flow, "order_status"),
+                needs_signer=_uses(flow, "signed_by"),
+                reported_at=state.opened_at.astimezone(SHOP_TZ) if state.opened_at else None,
+            )
             if intent == "address_change":
                 _check_address(match.normalized, entities, situation)
-            ctx = Context(order.status, order.signed_by, state.evidence_received | evidence_received,
-                          assessment or state.assessment, frozenset(situation.facts))
+            ctx = Context(
+                order.status,
+                order.signed_by,
+                state.evidence_received | evidence_received,
+                assessment or state.assessment,
+                frozenset(situation.facts),
+            )
             branch = self.playbook.select(flow, ctx, match.normalized)
             values = {**_values_from(entities), **_values_for(intent, situation, amount, approved)}
             scripts.append(self._script(flow, branch, values, situation, approved))
@@ -147,25 +181,36 @@ class Engine:
         if approved is not None and approved.needed and approved.answer_by is not None:
             deadlines.append(Deadline("supervisor_approval", approved.answer_by, f"{approved.approver}批复时限"))
         deadlines.sort(key=lambda d: d.due_at)
-        return Suggestion(match, tuple(scripts), entities, self.catalog.version, tuple(deadlines), eligibility,
-                          approved)
+        return Suggestion(
+            match, tuple(scripts), entities, self.catalog.version, tuple(deadlines), eligibility, approved
+        )
 
-    def _script(self, flow: Flow, branch: Branch, values: dict[str, str], situation: Situation,
-                approved: Approval | None) -> ScriptSuggestion:
+    def _script(
+        self, flow: Flow, branch: Branch, values: dict[str, str], situation: Situation, approved: Approval | None
+    ) -> ScriptSuggestion:
         vocab = self.catalog.vocabulary
         rendered = self.playbook.render(branch, values)
         actions = list(branch.actions)
         if approved is not None and approved.needed and "escalate_manager" not in actions:
             actions.append("escalate_manager")
-        steps = tuple(NextStep(n.script_id, n.name, self._conditions[n.source])
-                      for n in (flow.branch(t) for t in branch.next) if n is not None)
+        steps = tuple(
+            NextStep(n.script_id, n.name, self._conditions[n.source])
+            for n in (flow.branch(t) for t in branch.next)
+            if n is not None
+        )
         return ScriptSuggestion(
-            intent=flow.intent, script_id=branch.script_id, name=branch.name, text=rendered.text,
+            intent=flow.intent,
+            script_id=branch.script_id,
+            name=branch.name,
+            text=rendered.text,
             missing_placeholders=rendered.missing,
             evidence=self._evidence[branch.source],
             actions=tuple(Named(a, vocab.actions.get(a, a)) for a in actions),
-            next=steps, source=str(branch.source), seed=branch.source_note,
-            notes=tuple(situation.notes), asks=tuple(situation.asks),
+            next=steps,
+            source=str(branch.source),
+            seed=branch.source_note,
+            notes=tuple(situation.notes),
+            asks=tuple(situation.asks),
         )
 
 
@@ -207,8 +252,7 @@ def _asked_amount(normalized: str, entities: Entities) -> Decimal | None:
     return max(Decimal(a["value"]) for a in entities.amounts)
 
 
-def _values_for(intent: str, situation: Situation, amount: Decimal | None,
-                approved: Approval | None) -> dict[str, str]:
+def _values_for(intent: str, situation: Situation, amount: Decimal | None, approved: Approval | None) -> dict[str, str]:
     values: dict[str, str] = {}
     kind = _PRIMARY_DEADLINE.get(intent)
     due = next((d.due_at for d in situation.deadlines if d.kind == kind), None)
@@ -235,8 +279,13 @@ def _values_from(entities: Entities) -> dict[str, str]:
     return values
 
 
-def build_engine(content_root: Path, cache_dir: Path | None = None, config: MatcherConfig | None = None,
-                 normalizer: Normalizer | None = None, reuse: Engine | None = None) -> Engine:
+def build_engine(
+    content_root: Path,
+    cache_dir: Path | None = None,
+    config: MatcherConfig | None = None,
+    normalizer: Normalizer | None = None,
+    reuse: Engine | None = None,
+) -> Engine:
     """Load and validate the content and policy, then build the tokenizer and indexes. Raises ContentInvalid."""
     normalizer = normalizer or (reuse.normalizer if reuse is not None else Normalizer())
     catalog, policies = load_content(content_root, normalizer, cache_dir)

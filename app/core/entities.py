@@ -65,14 +65,20 @@ def extract(norm: str, today: date) -> Entities:
     for m in _LANDLINE.finditer(norm):
         if free(m):
             digits = m.group(1) + m.group(2)
-            found.phones.append({"value": f"{m.group(1)}-{m.group(2)}", "masked": mask_phone(digits), "kind": "landline",
-                                     "_at": m.start()})
+            found.phones.append(
+                {
+                    "value": f"{m.group(1)}-{m.group(2)}",
+                    "masked": mask_phone(digits),
+                    "kind": "landline",
+                    "_at": m.start(),
+                }
+            )
             taken.append(m.span())
     for m in _DIGITS.finditer(norm):
         if not free(m):
             continue
         taken.append(m.span())
-        number, before = m.group(), norm[max(0, m.start() - 8): m.start()]
+        number, before = m.group(), norm[max(0, m.start() - 8) : m.start()]
         if _TRACKING_CTX.search(before) and not _ORDER_CTX.search(before):
             found.tracking_numbers.append({**_tracking(number, couriers.guess(number)), "_at": m.start()})
         elif _ORDER_CTX.search(before) or "-" in number or len(number) >= 16:
@@ -97,8 +103,13 @@ def extract(norm: str, today: date) -> Entities:
             taken.append(m.span())
     for m in _RELATIVE_WORDS.finditer(norm):
         if free(m):
-            found.dates.append({"value": (today + timedelta(days=_RELATIVE[m.group()])).isoformat(), "text": m.group(),
-                                "_at": m.start()})
+            found.dates.append(
+                {
+                    "value": (today + timedelta(days=_RELATIVE[m.group()])).isoformat(),
+                    "text": m.group(),
+                    "_at": m.start(),
+                }
+            )
             taken.append(m.span())
     for m in _WEEKDAY.finditer(norm):
         monday = today - timedelta(days=today.weekday()) + timedelta(weeks=_WEEK_SHIFT[m[1]])

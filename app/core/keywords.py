@@ -38,13 +38,16 @@ class KeywordIndex:
         if self._empty:
             return []
         # iter_long: at each position the longest keyword ("碎成渣" over "碎"), never overlapping.
-        return [KeywordHit(k, end + 1 - len(k.text), end + 1, _negated(bare, end + 1 - len(k.text)))
-                for end, k in self._automaton.iter_long(bare)]
+        return [
+            KeywordHit(k, end + 1 - len(k.text), end + 1, _negated(bare, end + 1 - len(k.text)))
+            for end, k in self._automaton.iter_long(bare)
+        ]
+
 
 def _negated(bare: str, start: int) -> bool:
     for neg in _NEGATORS:
         if bare.endswith(neg, 0, start):
             at = start - len(neg)
-            asking = at >= 1 and bare[at - 1] == (neg[1] if len(neg) == 2 else bare[start: start + 1])
+            asking = at >= 1 and bare[at - 1] == (neg[1] if len(neg) == 2 else bare[start : start + 1])
             return not asking
     return False

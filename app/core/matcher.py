@@ -38,8 +38,9 @@ class Evidence:
 class Matcher:
     """Built once per catalog (at start-up or reload); ``match`` is pure and thread-safe."""
 
-    def __init__(self, catalog: Catalog, normalizer: Normalizer, tokenizer: Tokenizer,
-                 config: MatcherConfig | None = None) -> None:
+    def __init__(
+        self, catalog: Catalog, normalizer: Normalizer, tokenizer: Tokenizer, config: MatcherConfig | None = None
+    ) -> None:
         self.catalog = catalog
         self.config = config or MatcherConfig()
         self._normalize = normalizer
@@ -93,8 +94,17 @@ class Matcher:
         for at in sorted(ranked, key=lambda i: (-logits[i], self.labels[i])):
             intent = self.labels[at]
             sim, example = ev.nearest.get(intent, (0.0, None))
-            ranking.append(IntentScore(intent, self._names[intent], float(shares[at]), float(logits[at]),
-                                       tuple(hits_by.get(intent, ())), example, sim))
+            ranking.append(
+                IntentScore(
+                    intent,
+                    self._names[intent],
+                    float(shares[at]),
+                    float(logits[at]),
+                    tuple(hits_by.get(intent, ())),
+                    example,
+                    sim,
+                )
+            )
         return decide(ev.normalized, ranking, cfg)
 
     def _leading(self, logits: np.ndarray, n: int) -> list[int]:

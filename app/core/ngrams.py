@@ -22,7 +22,7 @@ DENSE_CELLS = 2_000_000
 
 
 def grams(bare: str) -> set[str]:
-    return {bare[i: i + n] for n in NGRAM_SIZES for i in range(len(bare) - n + 1)}
+    return {bare[i : i + n] for n in NGRAM_SIZES for i in range(len(bare) - n + 1)}
 
 
 class NgramModel:

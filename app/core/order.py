@@ -68,8 +68,12 @@ def inconsistencies(order: Order, now: datetime) -> list[Inconsistency]:
         else:
             wrong = _day(later, tz) < _day(earlier, tz)
         if wrong:
-            found.append(Inconsistency(f"order.{later_field}",
-                                       f"{later_field} 早于 {earlier_field} ({later_field} is before {earlier_field})"))
+            found.append(
+                Inconsistency(
+                    f"order.{later_field}",
+                    f"{later_field} 早于 {earlier_field} ({later_field} is before {earlier_field})",
+                )
+            )
 
     before("shipped_at", order.shipped_at, "paid_at", order.paid_at)
     before("last_tracking_at", order.last_tracking_at, "shipped_at", order.shipped_at)
@@ -77,16 +81,27 @@ def inconsistencies(order: Order, now: datetime) -> list[Inconsistency]:
     before("signed_at", order.signed_at, "paid_at", order.paid_at)
     for name in ("paid_at", "shipped_at", "last_tracking_at", "signed_at"):
         value = getattr(order, name)
-        if isinstance(value, datetime) and value > now + CLOCK_SKEW or isinstance(value, date) and not isinstance(
-                value, datetime) and value > now.date():
+        if (
+            isinstance(value, datetime)
+            and value > now + CLOCK_SKEW
+            or isinstance(value, date)
+            and not isinstance(value, datetime)
+            and value > now.date()
+        ):
             found.append(Inconsistency(f"order.{name}", f"{name} 在将来 ({name} is in the future)"))
     status = order.status
     if status == "unpaid" and order.paid_at is not None:
         found.append(Inconsistency("order.paid_at", "未付款订单不应有付款时间 (an unpaid order has no payment time)"))
     if status in BEFORE_SHIPPING and order.shipped_at is not None:
-        found.append(Inconsistency("order.shipped_at", f"订单状态 {status} 不应有发货时间 (a {status} order has not shipped)"))
+        found.append(
+            Inconsistency("order.shipped_at", f"订单状态 {status} 不应有发货时间 (a {status} order has not shipped)")
+        )
     if status in BEFORE_SIGNING and order.signed_at is not None:
-        found.append(Inconsistency("order.signed_at", f"订单状态 {status} 不应有签收时间 (a {status} order is not signed)"))
+        found.append(
+            Inconsistency("order.signed_at", f"订单状态 {status} 不应有签收时间 (a {status} order is not signed)")
+        )
     if status in BEFORE_SIGNING and order.signed_by is not None:
-        found.append(Inconsistency("order.signed_by", f"订单状态 {status} 不应有签收人 (a {status} order is not signed)"))
+        found.append(
+            Inconsistency("order.signed_by", f"订单状态 {status} 不应有签收人 (a {status} order is not signed)")
+        )
     return found

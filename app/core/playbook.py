@@ -69,4 +69,3 @@ class Playbook:
         missing = tuple(n for n in names if not values.get(n))
         filled = {n: values[n] if values.get(n) else f"【{labels.get(n, n)}】" for n in names}
         return Rendered(self._templates[branch.source].render(**filled), missing)
-

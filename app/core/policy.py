@@ -117,7 +117,9 @@ def load_policies(root: Path) -> Policies:
         if policy is not None:
             shops[path.parent.name] = policy
     if errors or default is None:
-        raise ContentInvalid(errors or [ContentError("policy/default.yaml", 0, 0, "缺少默认政策 default policy missing")])
+        raise ContentInvalid(
+            errors or [ContentError("policy/default.yaml", 0, 0, "缺少默认政策 default policy missing")]
+        )
     return Policies(default, shops)
 
 
@@ -152,7 +154,13 @@ def _locate(node: Any, loc: tuple) -> tuple[int, int]:
     """The deepest position along ``loc`` that the file itself has (an override may lack the rest)."""
     best = at(node)
     for key in loc:
-        if isinstance(node, dict) and key in node or isinstance(node, list) and isinstance(key, int) and key < len(node):
+        if (
+            isinstance(node, dict)
+            and key in node
+            or isinstance(node, list)
+            and isinstance(key, int)
+            and key < len(node)
+        ):
             best = at(node, key)
             node = node[key]
         else:

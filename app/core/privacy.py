@@ -14,7 +14,8 @@ _D = "[0-9０-９]"
 _SEP = r"[ \t\u3000\-－]"  # \u3000: the space an IME types in full-width mode, with full-width digits
 # Mobile: 1[3-9]x xxxx xxxx, optionally +86/86 in front; never part of a longer digit run.
 _PHONE = re.compile(
-    rf"(?<![0-9０-９])((?:[+＋]?[8８][6６]{_SEP}?)?)([1１][3-9３-９]{_D}){_SEP}?{_D}{{4}}{_SEP}?({_D}{{4}})(?![0-9０-９])")
+    rf"(?<![0-9０-９])((?:[+＋]?[8８][6６]{_SEP}?)?)([1１][3-9３-９]{_D}){_SEP}?{_D}{{4}}{_SEP}?({_D}{{4}})(?![0-9０-９])"
+)
 # Second-generation ID: 6-digit region, YYYYMMDD, 3-digit sequence, check digit (0-9 or X).
 _ID18 = re.compile(rf"(?<![0-9０-９])({_D}{{4}})({_D}{{13}}[0-9０-９XxＸｘ])(?![0-9０-９A-Za-z])")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ＸＸｘ", "0123456789XXx")
@@ -38,7 +39,8 @@ _DETAIL = rf"(?:[{_CJK}]|(?!{_RUN}*?[0-9０-９]{{9}}){_RUN}{{1,30}}(?!{_RUN}))"
 # found after them is not found after fewer or shorter parts either.
 _ADDRESS = re.compile(
     rf"((?>(?:(?:(?!{_DETAIL_MARK})[{_CJK}]){{1,8}}?{_ADMIN}){{1,4}}))"
-    rf"({_DETAIL}{{0,30}}?{_DETAIL_MARK}{_DETAIL}{{0,30}})")
+    rf"({_DETAIL}{{0,30}}?{_DETAIL_MARK}{_DETAIL}{{0,30}})"
+)
 _NAME = re.compile(rf"((?:收货人|收件人|姓名|联系人|寄件人)\s*[:：]?\s*)([{_CJK}]{{2,4}})")
 
 

@@ -57,8 +57,11 @@ def quote(items: list[QuoteItem], postage: Decimal, discounts: list[Discount], r
     if not discounts:
         return Quote(refunded.quantize(FEN), "no_discount", f"无优惠:按原价退 {refunded.quantize(FEN)} 元")
     if len(discounts) > 1:
-        raise NotCovered("discounts", "种子文档的公式只适用于订单仅有一种优惠(一张店铺优惠券或一个满减);"
-                                      "多种优惠叠加无法计算 the seed's formulas cover one discount only")
+        raise NotCovered(
+            "discounts",
+            "种子文档的公式只适用于订单仅有一种优惠(一张店铺优惠券或一个满减);"
+            "多种优惠叠加无法计算 the seed's formulas cover one discount only",
+        )
     discount = discounts[0]
     if order_items <= 0:
         raise NotCovered("items", "订单商品总价为 0,无法按比例分摊 the items total is zero")
@@ -68,12 +71,16 @@ def quote(items: list[QuoteItem], postage: Decimal, discounts: list[Discount], r
     # A maximum must never be exceeded: the fen is rounded down.
     result = (refunded - share).quantize(FEN, ROUND_DOWN)
     if discount.type == "coupon":
-        text = (f"店铺优惠券:{_m(refunded)} − {_m(discount.amount)} × {_m(refunded)} / {_m(order_items)}"
-                f" = {_m(result)} 元(最大可退金额 = 退款商品原价 − 优惠金额 × 退款商品原价 / 订单原价)")
+        text = (
+            f"店铺优惠券:{_m(refunded)} − {_m(discount.amount)} × {_m(refunded)} / {_m(order_items)}"
+            f" = {_m(result)} 元(最大可退金额 = 退款商品原价 − 优惠金额 × 退款商品原价 / 订单原价)"
+        )
     else:
         order_price = order_items + postage
-        text = (f"满减:{_m(refunded)} − {_m(discount.amount)} / ({_m(order_price)} − {_m(postage)}) × {_m(refunded)}"
-                f" = {_m(result)} 元(最大可退金额 = 退款商品原价 − 满减总额 / (订单原价 − 邮费) × 退款商品原价)")
+        text = (
+            f"满减:{_m(refunded)} − {_m(discount.amount)} / ({_m(order_price)} − {_m(postage)}) × {_m(refunded)}"
+            f" = {_m(result)} 元(最大可退金额 = 退款商品原价 − 满减总额 / (订单原价 − 邮费) × 退款商品原价)"
+        )
     return Quote(result, discount.type, text)
 
 

@@ -48,8 +48,9 @@ class SimilarityIndex:
         bares = [b for i in groups for b in self._bare[i]]
         scores = process.cdist([bare], bares, scorer=fuzz.ratio, dtype="float32")[0]
         if query:
-            words = process.cdist([query], [t for i in groups for t in self._sorted[i]], scorer=fuzz.ratio,
-                                  dtype="float32")[0]
+            words = process.cdist(
+                [query], [t for i in groups for t in self._sorted[i]], scorer=fuzz.ratio, dtype="float32"
+            )[0]
             scores = np.maximum(scores, words)
         best: dict[str, tuple[float, Example]] = {}
         start = 0

@@ -50,8 +50,16 @@ def seven_day_window_end(signed_at: datetime | date, policy: Policy, tz) -> date
     return datetime.combine(signed_at + timedelta(days=1), time(0, 0), tzinfo=tz) + hours
 
 
-def assess(intent: str, order: Order, now: datetime, policy: Policy, *, needs_status: bool,
-           needs_signer: bool, reported_at: datetime | None = None) -> Situation:
+def assess(
+    intent: str,
+    order: Order,
+    now: datetime,
+    policy: Policy,
+    *,
+    needs_status: bool,
+    needs_signer: bool,
+    reported_at: datetime | None = None,
+) -> Situation:
     """``reported_at``: when the problem was first reported (the case opened); deadlines that run from
     the report count from it, so they do not move with every new message."""
     s = Situation()
@@ -96,11 +104,15 @@ def _late_shipment(order: Order, now: datetime, policy: Policy, s: Situation) ->
     s.facts.add(f"over_{rule.hours}h")
     if order.amount is not None:
         penalty = min(order.amount * rule.penalty_rate, rule.penalty_cap).quantize(FEN, ROUND_HALF_UP)
-        s.notes.append(f"付款已超过 {rule.hours} 小时未发货:买家可申请延迟发货赔付,违约金为成交金额的 "
-                       f"{rule.penalty_rate:.0%}、最高 {rule.penalty_cap} 元(本单 {penalty} 元),请谨慎处理,优先尽快发出")
+        s.notes.append(
+            f"付款已超过 {rule.hours} 小时未发货:买家可申请延迟发货赔付,违约金为成交金额的 "
+            f"{rule.penalty_rate:.0%}、最高 {rule.penalty_cap} 元(本单 {penalty} 元),请谨慎处理,优先尽快发出"
+        )
     else:
-        s.notes.append(f"付款已超过 {rule.hours} 小时未发货:平台违约金为成交金额的 {rule.penalty_rate:.0%}、"
-                       f"最高 {rule.penalty_cap} 元,请谨慎处理")
+        s.notes.append(
+            f"付款已超过 {rule.hours} 小时未发货:平台违约金为成交金额的 {rule.penalty_rate:.0%}、"
+            f"最高 {rule.penalty_cap} 元,请谨慎处理"
+        )
 
 
 def _seven_day(order: Order, now: datetime, policy: Policy, s: Situation, since: datetime) -> None:
@@ -113,11 +125,15 @@ def _seven_day(order: Order, now: datetime, policy: Policy, s: Situation, since:
             s.asks.append("核实签收时间(七天无理由自签收起算 168 小时)")
         return
     until = seven_day_window_end(order.signed_at, policy, now.tzinfo)
-    basis = (f"签收时间后 {hours} 小时" if isinstance(order.signed_at, datetime)
-             else f"仅有签收日期,自次日零时起算 {hours} 小时")
+    basis = (
+        f"签收时间后 {hours} 小时"
+        if isinstance(order.signed_at, datetime)
+        else f"仅有签收日期,自次日零时起算 {hours} 小时"
+    )
     if now < until:
         s.eligibility["seven_day_return"] = Eligibility(
-            True, until, f"在七天无理由期限内({basis});商品需未使用、包装完好、不影响二次销售")
+            True, until, f"在七天无理由期限内({basis});商品需未使用、包装完好、不影响二次销售"
+        )
         s.deadlines.append(Deadline("seven_day_return_window", until, f"七天无理由截止({basis})"))
     else:
         s.facts.add("over_7_days")
@@ -137,8 +153,13 @@ def _delivery(order: Order, now: datetime, policy: Policy, s: Situation, since: 
     lg = policy.logistics
     if order.status not in ON_THE_WAY:
         return
-    s.deadlines.append(Deadline("courier_feedback", now + timedelta(minutes=policy.response_minutes.courier_feedback),
-                                "通知快递核实后,物流接口人应在此前反馈"))
+    s.deadlines.append(
+        Deadline(
+            "courier_feedback",
+            now + timedelta(minutes=policy.response_minutes.courier_feedback),
+            "通知快递核实后,物流接口人应在此前反馈",
+        )
+    )
     if order.last_tracking_at is None and order.shipped_at is not None:
         pickup_due = order.shipped_at + timedelta(hours=lg.pickup_timeout_hours)
         if now >= pickup_due:
@@ -146,8 +167,9 @@ def _delivery(order: Order, now: datetime, policy: Policy, s: Situation, since: 
             s.notes.append(f"发货已超过 {lg.pickup_timeout_hours} 小时仍无物流信息:可补发或退款")
         else:
             s.facts.add("pickup_timeout")
-            s.deadlines.append(Deadline("pickup_timeout", pickup_due,
-                                        f"发货后 {lg.pickup_timeout_hours} 小时内无物流信息则补发或退款"))
+            s.deadlines.append(
+                Deadline("pickup_timeout", pickup_due, f"发货后 {lg.pickup_timeout_hours} 小时内无物流信息则补发或退款")
+            )
         return
     if order.last_tracking_at is None:
         return
@@ -159,12 +181,18 @@ def _delivery(order: Order, now: datetime, policy: Policy, s: Situation, since: 
     elif now - order.last_tracking_at >= timedelta(days=lg.stalled_days):
         s.facts.add("stalled")
     if now >= claim:
-        s.notes.append(f"物流超过 {lg.abnormal_days} 天无更新、已给快递 {lg.claim_after_days} 天核实:可上报理赔,补发或退款")
+        s.notes.append(
+            f"物流超过 {lg.abnormal_days} 天无更新、已给快递 {lg.claim_after_days} 天核实:可上报理赔,补发或退款"
+        )
     elif now >= abnormal:
         s.notes.append(f"物流超过 {lg.abnormal_days} 天无更新,属于非正常物流:给快递 {lg.claim_after_days} 天核实")
-        s.deadlines.append(Deadline("courier_claim", claim, f"快递 {lg.claim_after_days} 天内无有效回复或仍无更新,上报理赔"))
+        s.deadlines.append(
+            Deadline("courier_claim", claim, f"快递 {lg.claim_after_days} 天内无有效回复或仍无更新,上报理赔")
+        )
     else:
-        s.deadlines.append(Deadline("abnormal_logistics", abnormal, f"超过 {lg.abnormal_days} 天无物流更新即属非正常物流"))
+        s.deadlines.append(
+            Deadline("abnormal_logistics", abnormal, f"超过 {lg.abnormal_days} 天无物流更新即属非正常物流")
+        )
 
 
 def _lost(order: Order, now: datetime, policy: Policy, s: Situation, since: datetime) -> None:
@@ -180,8 +208,13 @@ def _lost(order: Order, now: datetime, policy: Policy, s: Situation, since: date
 
 def _proxy_signed(order: Order, now: datetime, policy: Policy, s: Situation, since: datetime) -> None:
     minutes = policy.response_minutes.courier_feedback
-    s.deadlines.append(Deadline("warehouse_feedback", since + timedelta(minutes=minutes),
-                                f"仓库/物流接口人 {minutes // 60} 小时内反馈核实结果(001 对接标准)"))
+    s.deadlines.append(
+        Deadline(
+            "warehouse_feedback",
+            since + timedelta(minutes=minutes),
+            f"仓库/物流接口人 {minutes // 60} 小时内反馈核实结果(001 对接标准)",
+        )
+    )
     if order.signed_by in ("proxy", "locker"):
         s.notes.append("第三方代签:若快递未联系买家并取得同意,签收不视为本人签收,破损/短少由商家向快递追责处理")
     elif order.signed_by == "self":
@@ -190,8 +223,13 @@ def _proxy_signed(order: Order, now: datetime, policy: Policy, s: Situation, sin
 
 def _refund_response(order: Order, now: datetime, policy: Policy, s: Situation, since: datetime) -> None:
     minutes = policy.response_minutes.refund_first_response
-    s.deadlines.append(Deadline("refund_first_response", since + timedelta(minutes=minutes),
-                                f"退款申请 {minutes} 分钟内首次响应(买家多半仍在线)"))
+    s.deadlines.append(
+        Deadline(
+            "refund_first_response",
+            since + timedelta(minutes=minutes),
+            f"退款申请 {minutes} 分钟内首次响应(买家多半仍在线)",
+        )
+    )
 
 
 _RULES = {
@@ -223,8 +261,19 @@ def approval(amount: Decimal | None, policy: Policy, now: datetime) -> Approval 
     c = policy.compensation
     if amount > c.agent_max:
         minutes = policy.response_minutes.supervisor_approval
-        return Approval(True, amount, c.agent_max, c.approver,
-                        f"{amount} 元超过客服可自行补偿的 {c.agent_min}-{c.agent_max} 元,须请示{c.approver}",
-                        now + timedelta(minutes=minutes))
-    return Approval(False, amount, c.agent_max, c.approver,
-                    f"{amount} 元在客服可自行补偿的 {c.agent_min}-{c.agent_max} 元以内", None)
+        return Approval(
+            True,
+            amount,
+            c.agent_max,
+            c.approver,
+            f"{amount} 元超过客服可自行补偿的 {c.agent_min}-{c.agent_max} 元,须请示{c.approver}",
+            now + timedelta(minutes=minutes),
+        )
+    return Approval(
+        False,
+        amount,
+        c.agent_max,
+        c.approver,
+        f"{amount} 元在客服可自行补偿的 {c.agent_min}-{c.agent_max} 元以内",
+        None,
+    )

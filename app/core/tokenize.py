@@ -23,7 +23,7 @@ STOPWORDS = frozenset(
 
 # jieba 0.42.1's own patterns (jieba/__init__.py): blocks it segments, separators it keeps, and the
 # single letters and digits it glues back together.
-_HAN = re.compile("([\u4E00-\u9FD5a-zA-Z0-9+#&\\._%\\-]+)")
+_HAN = re.compile("([\u4e00-\u9fd5a-zA-Z0-9+#&\\._%\\-]+)")
 _SKIP = re.compile(r"(\r\n|\s)")
 _ENG = re.compile("[a-zA-Z0-9]")
 
@@ -101,7 +101,7 @@ class Tokenizer:
                 i += 1
                 if i >= n:
                     break
-                frag = block[k: i + 1]
+                frag = block[k : i + 1]
             route[k] = best if best is not None else (log(freq.get(block[k]) or 1) - logtotal + route[k + 1][0], k)
         words, glued, x = [], "", 0
         while x < n:

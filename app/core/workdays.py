@@ -11,9 +11,16 @@ from datetime import date, datetime, time, timedelta
 
 import chinese_calendar
 
-HOLIDAY_NAMES = {"New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节",
-                 "Labour Day": "劳动节", "Dragon Boat Festival": "端午节", "National Day": "国庆节",
-                 "Mid-autumn Festival": "中秋节", "Anti-Fascist 70th Day": "抗战胜利纪念日"}
+HOLIDAY_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "National Day": "国庆节",
+    "Mid-autumn Festival": "中秋节",
+    "Anti-Fascist 70th Day": "抗战胜利纪念日",
+}
 
 
 @dataclass(frozen=True, slots=True)

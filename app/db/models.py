@@ -4,5 +4,13 @@ from app.auth.models import ApiKey, RateWindow
 from app.cases.models import Case, CaseEvent, EvidenceItem, FollowUp, IdempotencyRecord
 from app.phrasebook.models import PhrasebookVersion
 
-__all__ = ["ApiKey", "Case", "CaseEvent", "EvidenceItem", "FollowUp", "IdempotencyRecord", "PhrasebookVersion",
-           "RateWindow"]
+__all__ = [
+    "ApiKey",
+    "Case",
+    "CaseEvent",
+    "EvidenceItem",
+    "FollowUp",
+    "IdempotencyRecord",
+    "PhrasebookVersion",
+    "RateWindow",
+]

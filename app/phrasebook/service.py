@@ -28,13 +28,20 @@ def diff(new: Engine, old: Engine | None) -> list[dict[str, str | None]]:
     return changes
 
 
-def record_live(s: Session, new: Engine, old: Engine | None, trigger: str, now: datetime,
-                files: list[str] | None = None) -> PhrasebookVersion:
+def record_live(
+    s: Session, new: Engine, old: Engine | None, trigger: str, now: datetime, files: list[str] | None = None
+) -> PhrasebookVersion:
     last = s.scalars(select(PhrasebookVersion).order_by(PhrasebookVersion.id.desc()).limit(1)).first()
     if last is not None and last.version == new.version and old is None:
         return last  # a restart with the same content is not a new version
-    row = PhrasebookVersion(version=new.version, previous=old.version if old else (last.version if last else None),
-                            went_live_at=now, trigger=trigger, files=sorted(set(files or [])), changes=diff(new, old))
+    row = PhrasebookVersion(
+        version=new.version,
+        previous=old.version if old else (last.version if last else None),
+        went_live_at=now,
+        trigger=trigger,
+        files=sorted(set(files or [])),
+        changes=diff(new, old),
+    )
     s.add(row)
     s.flush()
     return row
@@ -46,6 +53,7 @@ def history(s: Session, limit: int) -> list[PhrasebookVersion]:
 
 def latest(s: Session) -> tuple[int, str] | None:
     """The newest version any instance made live, as (row id, version)."""
-    row = s.execute(select(PhrasebookVersion.id, PhrasebookVersion.version)
-                    .order_by(PhrasebookVersion.id.desc()).limit(1)).first()
+    row = s.execute(
+        select(PhrasebookVersion.id, PhrasebookVersion.version).order_by(PhrasebookVersion.id.desc()).limit(1)
+    ).first()
     return (row[0], row[1]) if row is not None else None

@@ -24,8 +24,12 @@ from app.errors import AppError, Unauthorized
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 _MISSING = re.compile(r"【[^】]{1,12}】")
-PAGE_HEADERS = {"Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
-                "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+PAGE_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
 
 
 def highlight(text: str) -> Markup:
@@ -42,23 +46,33 @@ def _origin(request: Request) -> str:
 
 
 @router.get("/sidebar", response_class=HTMLResponse)
-def sidebar(request: Request,
-            conversation_id: Annotated[str, Query(max_length=128)] = "",
-            shop_id: Annotated[str, Query(max_length=64)] = "",
-            message: Annotated[str, Query(max_length=2000)] = "",
-            host_origin: Annotated[str, Query(max_length=200)] = "",
-            agent: Annotated[str, Query(max_length=64)] = "") -> HTMLResponse:
+def sidebar(
+    request: Request,
+    conversation_id: Annotated[str, Query(max_length=128)] = "",
+    shop_id: Annotated[str, Query(max_length=64)] = "",
+    message: Annotated[str, Query(max_length=2000)] = "",
+    host_origin: Annotated[str, Query(max_length=200)] = "",
+    agent: Annotated[str, Query(max_length=64)] = "",
+) -> HTMLResponse:
     """The agent's sidebar. Context arrives by postMessage from an allowed host, by URL, or pasted."""
     allowed = list(request.app.state.settings.sidebar_origins)
     own = _origin(request)
     # Only an allowed host gets replies posted to it; anything else would leak the reply text.
     host = host_origin if host_origin in allowed or host_origin == own else ""
-    config = {"conversation_id": conversation_id or None, "shop_id": shop_id or None, "message": message,
-              "host_origin": host or None, "allowed_origins": allowed, "agent": agent or None}
+    config = {
+        "conversation_id": conversation_id or None,
+        "shop_id": shop_id or None,
+        "message": message,
+        "host_origin": host or None,
+        "allowed_origins": allowed,
+        "agent": agent or None,
+    }
     ancestors = " ".join(["'self'", *allowed])
-    headers = {**PAGE_HEADERS, "Content-Security-Policy":
-               f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-               f"connect-src 'self'; frame-ancestors {ancestors}; form-action 'self'"}
+    headers = {
+        **PAGE_HEADERS,
+        "Content-Security-Policy": f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        f"connect-src 'self'; frame-ancestors {ancestors}; form-action 'self'",
+    }
     return templates.TemplateResponse(request, "sidebar.html", {"config": config}, headers=headers)
 
 
@@ -67,15 +81,21 @@ def demo(request: Request) -> HTMLResponse:
     """A fake chat client embedding the sidebar, so a new user sees the whole thing work."""
     import uuid
 
-    headers = {**PAGE_HEADERS, "Content-Security-Policy":
-               "default-src 'self'; script-src 'self'; style-src 'self'; frame-src 'self'; frame-ancestors 'none'"}
-    return templates.TemplateResponse(request, "demo.html", {"origin": _origin(request),
-                                                             "conversation_id": f"demo-{uuid.uuid4().hex[:8]}"},
-                                      headers=headers)
+    headers = {
+        **PAGE_HEADERS,
+        "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; frame-src 'self'; frame-ancestors 'none'",
+    }
+    return templates.TemplateResponse(
+        request,
+        "demo.html",
+        {"origin": _origin(request), "conversation_id": f"demo-{uuid.uuid4().hex[:8]}"},
+        headers=headers,
+    )
 
 
-async def _editor(request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
-                  ) -> Principal | None:
+async def _editor(
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+) -> Principal | None:
     """The editor's key from the header or the page cookie; a browser without one is sent to sign in."""
     try:
         return await require(Permission.phrasebook_read, cookie=True)(request, credentials)
@@ -86,13 +106,27 @@ async def _editor(request: Request, credentials: Annotated[HTTPAuthorizationCred
 
 
 @router.get("/editor/preview", response_class=HTMLResponse)
-def preview(request: Request,
-            principal: Annotated[Principal | None, Depends(_editor)],
-            message: Annotated[str, Query(max_length=2000)] = "",
-            status: Annotated[Literal["", "unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery",
-                                      "signed", "rejected", "returning"], Query()] = "",
-            signed_by: Annotated[Literal["", "self", "proxy", "locker"], Query()] = "",
-            shop_id: Annotated[str, Query(max_length=64)] = "") -> Response:
+def preview(
+    request: Request,
+    principal: Annotated[Principal | None, Depends(_editor)],
+    message: Annotated[str, Query(max_length=2000)] = "",
+    status: Annotated[
+        Literal[
+            "",
+            "unpaid",
+            "awaiting_shipment",
+            "shipped",
+            "in_transit",
+            "out_for_delivery",
+            "signed",
+            "rejected",
+            "returning",
+        ],
+        Query(),
+    ] = "",
+    signed_by: Annotated[Literal["", "self", "proxy", "locker"], Query()] = "",
+    shop_id: Annotated[str, Query(max_length=64)] = "",
+) -> Response:
     if principal is None:
         return RedirectResponse("/editor/login", 303, headers=PAGE_HEADERS)
     engine = request.app.state.content.engine
@@ -100,10 +134,25 @@ def preview(request: Request,
     if message.strip():
         order = Order(status=status or None, signed_by=(signed_by or None) if status == "signed" else None)
         result = engine.suggest(message, order=order, shop_id=shop_id or None, now=datetime.now(SHOP_TZ))
-    context = {"message": message, "status": status, "signed_by": signed_by, "shop_id": shop_id, "result": result,
-               "shops": sorted(engine.catalog.shop_flows), "version": engine.version,
-               "statuses": ["unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery", "signed",
-                            "rejected", "returning"]}
+    context = {
+        "message": message,
+        "status": status,
+        "signed_by": signed_by,
+        "shop_id": shop_id,
+        "result": result,
+        "shops": sorted(engine.catalog.shop_flows),
+        "version": engine.version,
+        "statuses": [
+            "unpaid",
+            "awaiting_shipment",
+            "shipped",
+            "in_transit",
+            "out_for_delivery",
+            "signed",
+            "rejected",
+            "returning",
+        ],
+    }
     return templates.TemplateResponse(request, "preview.html", context, headers=PAGE_HEADERS)
 
 
@@ -126,6 +175,13 @@ async def login(request: Request) -> RedirectResponse:
             raise
         return RedirectResponse("/editor/login?failed=1", 303, headers=PAGE_HEADERS)
     response = RedirectResponse("/editor/preview", 303, headers=PAGE_HEADERS)
-    response.set_cookie(COOKIE, key, httponly=True, samesite="strict", path="/editor",
-                        secure=request.url.scheme == "https", max_age=12 * 3600)
+    response.set_cookie(
+        COOKIE,
+        key,
+        httponly=True,
+        samesite="strict",
+        path="/editor",
+        secure=request.url.scheme == "https",
+        max_age=12 * 3600,
+    )
     return response

@@ -81,24 +81,36 @@ def test_every_route_is_in_the_matrix():
 def world(client, database):
     """Keys of every role for shop-a, and a case, a follow-up and a spare key to act on."""
     role_keys = {r: make_key(database, r, ("*",) if r == "admin" else ("shop-a",)) for r in ROLES}
-    case = client.post("/v1/cases", json={"shop_id": "shop-a", "intent": "damaged", "conversation_id": "authz-a"}).json()
-    follow_up = client.post(f"/v1/cases/{case['id']}/follow-ups",
-                            json={"what": "回访", "due_at": "2030-01-01T10:00:00+08:00"}).json()
-    other = client.post("/v1/cases", json={"shop_id": "shop-b", "intent": "damaged", "conversation_id": "authz-b"}).json()
+    case = client.post(
+        "/v1/cases", json={"shop_id": "shop-a", "intent": "damaged", "conversation_id": "authz-a"}
+    ).json()
+    follow_up = client.post(
+        f"/v1/cases/{case['id']}/follow-ups", json={"what": "回访", "due_at": "2030-01-01T10:00:00+08:00"}
+    ).json()
+    other = client.post(
+        "/v1/cases", json={"shop_id": "shop-b", "intent": "damaged", "conversation_id": "authz-b"}
+    ).json()
     return {"keys": role_keys, "case": case, "follow_up": follow_up, "other": other}
 
 
 def request_for(method: str, path: str, world: dict, database) -> dict:  # type: ignore[no-untyped-def]
     """A well-formed request for the route, so that an allowed caller gets past validation."""
     case_id = world["case"]["id"]
-    url = (path.replace("{case_id}", str(case_id)).replace("{evidence_id}", "box_photos")
-           .replace("{follow_up_id}", str(world["follow_up"]["id"])))
+    url = (
+        path.replace("{case_id}", str(case_id))
+        .replace("{evidence_id}", "box_photos")
+        .replace("{follow_up_id}", str(world["follow_up"]["id"]))
+    )
     if "{key_id}" in url:
         url = url.replace("{key_id}", make_key(database, "bot", ("shop-a",)).split("_")[1])
     bodies = {
         "/v1/suggest": {"message": "杯子碎了", "shop_id": "shop-a"},
-        "/v1/refund-quote": {"items": [{"id": "a", "price": "10.00", "quantity": 1}], "postage": "0",
-                             "discounts": [], "refund_items": [{"id": "a", "quantity": 1}]},
+        "/v1/refund-quote": {
+            "items": [{"id": "a", "price": "10.00", "quantity": 1}],
+            "postage": "0",
+            "discounts": [],
+            "refund_items": [{"id": "a", "quantity": 1}],
+        },
         "/v1/cases": {"shop_id": "shop-a", "intent": "damaged", "conversation_id": "authz-a"},
         f"/v1/cases/{case_id}/events": {"type": "note", "data": {"text": "matrix"}},
         f"/v1/cases/{case_id}/follow-ups": {"what": "回访", "due_at": "2030-01-01T10:00:00+08:00"},
@@ -134,7 +146,9 @@ def test_route_by_role(server, world, database, method, path):
 
 def test_wrong_revoked_expired_and_malformed_keys_get_one_answer(server, database):
     with database.unit_of_work() as s:
-        expiring = keys.create(s, Role.agent, ["shop-a"], datetime.now(UTC), expires_at=datetime.now(UTC) + timedelta(seconds=1))
+        expiring = keys.create(
+            s, Role.agent, ["shop-a"], datetime.now(UTC), expires_at=datetime.now(UTC) + timedelta(seconds=1)
+        )
         revoked = keys.create(s, Role.agent, ["shop-a"], datetime.now(UTC))
         keys.revoke(s, revoked.key.id, datetime.now(UTC))
     key_id = expiring.secret.split("_")[1]
@@ -173,9 +187,11 @@ def test_another_shops_case_is_the_same_404_as_a_missing_one(server, world):
             theirs, nobody = c.get(template.format(other)), c.get(template.format(missing))
             assert theirs.status_code == nobody.status_code == 404
             assert theirs.text.replace(str(other), "N") == nobody.text.replace(str(missing), "N")
-        for path, body in (("/v1/cases/{}/events", {"type": "note", "data": {"text": "x"}}),
-                           ("/v1/cases/{}/status", {"status": "resolved", "version": 1}),
-                           ("/v1/cases/{}/follow-ups", {"what": "x", "due_at": "2030-01-01T10:00:00+08:00"})):
+        for path, body in (
+            ("/v1/cases/{}/events", {"type": "note", "data": {"text": "x"}}),
+            ("/v1/cases/{}/status", {"status": "resolved", "version": 1}),
+            ("/v1/cases/{}/follow-ups", {"what": "x", "due_at": "2030-01-01T10:00:00+08:00"}),
+        ):
             assert c.post(path.format(other), json=body).status_code == 404
         assert c.patch(f"/v1/cases/{other}", json={"version": 1, "assignee": "x"}).status_code == 404
         # A case-aware suggestion pinned to another shop's case finds nothing either.
@@ -185,7 +201,10 @@ def test_another_shops_case_is_the_same_404_as_a_missing_one(server, world):
         listed = c.get("/v1/cases", params={"page_size": 100}).json()["cases"]
         assert listed and {x["shop_id"] for x in listed} == {"shop-a"}
         assert c.get("/v1/cases", params={"shop_id": "shop-b"}).status_code == 403
-        assert c.post("/v1/cases", json={"shop_id": "shop-b", "intent": "damaged", "conversation_id": "x"}).status_code == 403
+        assert (
+            c.post("/v1/cases", json={"shop_id": "shop-b", "intent": "damaged", "conversation_id": "x"}).status_code
+            == 403
+        )
         # With no shop named, a one-shop key acts for its shop.
         made = c.post("/v1/cases", json={"intent": "wrong_item", "conversation_id": "authz-default"}).json()
         assert made["shop_id"] == "shop-a"
@@ -221,8 +240,15 @@ def test_admin_creates_lists_and_revokes_keys(client, server):
 @pytest.fixture(scope="module")
 def default_shop_case(client):
     """A case in the shared default shop (made by an all-shop key naming no shop), with a phone number in it."""
-    case = client.post("/v1/cases", json={"intent": "damaged", "conversation_id": "chatwoot-7001",
-                                          "order_id": "ORD-7001", "buyer_ref": "王女士 13812345678"}).json()
+    case = client.post(
+        "/v1/cases",
+        json={
+            "intent": "damaged",
+            "conversation_id": "chatwoot-7001",
+            "order_id": "ORD-7001",
+            "buyer_ref": "王女士 13812345678",
+        },
+    ).json()
     assert case["shop_id"] == "default"
     return case
 
@@ -233,8 +259,10 @@ def test_a_key_for_several_shops_never_reaches_the_default_shop(server, database
     # never checked; it found (and wrote into) the cases there by their guessable conversation ids.
     two = auth(make_key(database, role, ("shop-a", "shop-b")))
     with httpx.Client(base_url=server, timeout=10, headers=two) as c:
-        for body in ({"intent": "damaged", "conversation_id": "chatwoot-7001"},
-                     {"intent": "damaged", "order_id": "ORD-7001"}):
+        for body in (
+            {"intent": "damaged", "conversation_id": "chatwoot-7001"},
+            {"intent": "damaged", "order_id": "ORD-7001"},
+        ):
             r = c.post("/v1/cases", json=body)
             assert r.status_code == 422 and r.json()["error"]["code"] == "shop_required", r.text
             assert "13812345678" not in r.text and "chatwoot-7001" not in r.text
@@ -243,14 +271,24 @@ def test_a_key_for_several_shops_never_reaches_the_default_shop(server, database
         r = c.post("/v1/suggest", json={"message": "杯子碎了", "order": {"id": "ORD-7001"}, "conversation_id": "x"})
         assert r.status_code == 422, r.text
         # Naming the default shop is naming another shop: refused, as any shop outside the key's scope.
-        assert c.post("/v1/cases", json={"shop_id": "default", "intent": "damaged",
-                                         "conversation_id": "chatwoot-7001"}).status_code == 403
-        assert c.post("/v1/suggest", json={"message": "杯子碎了", "shop_id": "default",
-                                           "conversation_id": "chatwoot-7001"}).status_code == 403
+        assert (
+            c.post(
+                "/v1/cases", json={"shop_id": "default", "intent": "damaged", "conversation_id": "chatwoot-7001"}
+            ).status_code
+            == 403
+        )
+        assert (
+            c.post(
+                "/v1/suggest", json={"message": "杯子碎了", "shop_id": "default", "conversation_id": "chatwoot-7001"}
+            ).status_code
+            == 403
+        )
         assert c.get(f"/v1/cases/{default_shop_case['id']}").status_code == 404
         # A plain suggestion writes nothing and needs no shop; naming one of its shops works as before.
         assert c.post("/v1/suggest", json={"message": "杯子碎了"}).status_code == 200
-        mine = c.post("/v1/cases", json={"shop_id": "shop-b", "intent": "damaged", "conversation_id": f"chatwoot-7001-{role}"})
+        mine = c.post(
+            "/v1/cases", json={"shop_id": "shop-b", "intent": "damaged", "conversation_id": f"chatwoot-7001-{role}"}
+        )
         assert mine.status_code == 201 and mine.json()["shop_id"] == "shop-b"
         assert mine.json()["id"] != default_shop_case["id"]
         # A case it may see, pinned by id, needs no shop named: the case brings its own.
@@ -263,8 +301,9 @@ def test_a_key_for_several_shops_never_reaches_the_default_shop(server, database
 
 def test_a_key_whose_shops_include_default_may_use_it(server, database, default_shop_case):
     key = auth(make_key(database, "bot", ("default", "shop-a")))
-    r = httpx.post(f"{server}/v1/cases", json={"intent": "damaged", "conversation_id": "chatwoot-7001"},
-                   headers=key, timeout=10)
+    r = httpx.post(
+        f"{server}/v1/cases", json={"intent": "damaged", "conversation_id": "chatwoot-7001"}, headers=key, timeout=10
+    )
     assert r.status_code == 200 and r.json()["id"] == default_shop_case["id"]
 
 
@@ -273,5 +312,11 @@ def test_opening_a_case_outside_the_callers_scope_is_refused_in_the_service(data
     from app.errors import Forbidden
 
     with database.unit_of_work() as s, pytest.raises(Forbidden):
-        service.open_or_find(s, shop_id="default", scope=("shop-a", "shop-b"), intent="damaged",
-                             now=datetime.now(UTC), conversation_id="chatwoot-7001")
+        service.open_or_find(
+            s,
+            shop_id="default",
+            scope=("shop-a", "shop-b"),
+            intent="damaged",
+            now=datetime.now(UTC),
+            conversation_id="chatwoot-7001",
+        )

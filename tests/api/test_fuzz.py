@@ -28,8 +28,13 @@ def test_operation(label, server, admin_key):
     operation = OPERATIONS[label]
 
     @given(case=operation.as_strategy())
-    @settings(max_examples=EXAMPLES.get(label, DEFAULT_EXAMPLES), deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES.get(label, DEFAULT_EXAMPLES),
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def check(case) -> None:  # type: ignore[no-untyped-def]
         RUN[label] = RUN.get(label, 0) + 1  # the closing figures: how many generated requests ran
         # The default checks: no 5xx, documented status codes, content type, headers and body match the

@@ -10,13 +10,16 @@ from app.settings import Settings
 from tests.conftest import TEST_SETTINGS, free_port, run_server
 
 
-@pytest.mark.parametrize(("method", "path", "body"), [
-    ("GET", "/v1/cases", None),
-    ("POST", "/v1/suggest", {"message": "杯子碎了 电话13912345678"}),
-    ("POST", "/v1/suggest", {"message": ""}),  # an error carries them too
-    ("GET", "/v1/no-such-route", None),
-    ("GET", "/v1/register.csv", None),
-])
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/v1/cases", None),
+        ("POST", "/v1/suggest", {"message": "杯子碎了 电话13912345678"}),
+        ("POST", "/v1/suggest", {"message": ""}),  # an error carries them too
+        ("GET", "/v1/no-such-route", None),
+        ("GET", "/v1/register.csv", None),
+    ],
+)
 def test_api_responses_are_never_cached_sniffed_or_framed(client, method, path, body):
     params = {"start": "2026-01-01T00:00:00+08:00", "end": "2027-01-01T00:00:00+08:00"} if "register" in path else None
     r = client.request(method, path, json=body, params=params)
@@ -39,26 +42,39 @@ def test_pages_keep_their_own_policy_and_static_assets_may_be_cached(client):
 @pytest.fixture(scope="module")
 def cors_server(engine, database):
     port = free_port()
-    settings = Settings(port=port, cors_origins=("https://crm.example",), sidebar_origins=("https://chat.example",),
-                        **TEST_SETTINGS)
+    settings = Settings(
+        port=port, cors_origins=("https://crm.example",), sidebar_origins=("https://chat.example",), **TEST_SETTINGS
+    )
     srv = run_server(create_app(settings, engine, database), port)
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
 
 
 def test_cors_only_for_configured_origins_and_never_with_credentials(cors_server, admin_key):
-    preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}
+    preflight = {
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "authorization,content-type",
+    }
     with httpx.Client(base_url=cors_server, timeout=10) as c:
         ok = c.options("/v1/suggest", headers={"Origin": "https://crm.example", **preflight})
         assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == "https://crm.example"
         assert "access-control-allow-credentials" not in ok.headers
         evil = c.options("/v1/suggest", headers={"Origin": "https://evil.example", **preflight})
         assert "access-control-allow-origin" not in evil.headers
-        r = c.post("/v1/suggest", json={"message": "杯子碎了"},
-                   headers={"Origin": "https://crm.example", "Authorization": f"Bearer {admin_key}"})
+        r = c.post(
+            "/v1/suggest",
+            json={"message": "杯子碎了"},
+            headers={"Origin": "https://crm.example", "Authorization": f"Bearer {admin_key}"},
+        )
         assert r.status_code == 200 and r.headers["access-control-allow-origin"] == "https://crm.example"
-        assert c.post("/v1/suggest", json={"message": "杯子碎了"}, headers={
-            "Origin": "https://evil.example", "Authorization": f"Bearer {admin_key}"}).status_code == 403
+        assert (
+            c.post(
+                "/v1/suggest",
+                json={"message": "杯子碎了"},
+                headers={"Origin": "https://evil.example", "Authorization": f"Bearer {admin_key}"},
+            ).status_code
+            == 403
+        )
         sidebar = c.get("/sidebar")
         assert "frame-ancestors 'self' https://chat.example" in sidebar.headers["content-security-policy"]
 

@@ -34,13 +34,19 @@ def test_page_size_over_100_is_422(client, path):
 
 @pytest.mark.parametrize("field", ["shop_id", "status", "created_at", "version_id", "id"])
 def test_no_mass_assignment(client, field):
-    case = client.post("/v1/cases", json={"shop_id": "mass", "intent": "damaged", "conversation_id": f"mass-{field}"}).json()
+    case = client.post(
+        "/v1/cases", json={"shop_id": "mass", "intent": "damaged", "conversation_id": f"mass-{field}"}
+    ).json()
     patch = client.patch(f"/v1/cases/{case['id']}", json={"version": case["version"], field: "x"})
     assert patch.status_code == 422 and patch.json()["error"]["fields"][0]["problem"] == "extra_forbidden"
     event = client.post(f"/v1/cases/{case['id']}/events", json={"type": "note", field: "x"})
     assert event.status_code == 422
-    suggest = client.post("/v1/suggest", json={"message": "杯子碎了", field: "x"} if field != "shop_id" else
-                          {"message": "杯子碎了", "order": {"shop_id": "x"}})
+    suggest = client.post(
+        "/v1/suggest",
+        json={"message": "杯子碎了", field: "x"}
+        if field != "shop_id"
+        else {"message": "杯子碎了", "order": {"shop_id": "x"}},
+    )
     assert suggest.status_code == 422
     after = client.get(f"/v1/cases/{case['id']}").json()
     assert (after["shop_id"], after["status"], after["created_at"]) == (case["shop_id"], "open", case["created_at"])
@@ -48,10 +54,12 @@ def test_no_mass_assignment(client, field):
 
 def test_422_never_echoes_the_input(client):
     secret = f"身份证11010519491231002X 电话{PHONE}"
-    for r in (client.post("/v1/suggest", json={"message": "x", "order": {"status": secret}}),
-              client.post("/v1/suggest", json={"message": "x", "evidence_received": [secret]}),
-              client.post("/v1/cases", json={"intent": secret, "conversation_id": "c"}),
-              client.get("/v1/cases", params={"page": secret})):
+    for r in (
+        client.post("/v1/suggest", json={"message": "x", "order": {"status": secret}}),
+        client.post("/v1/suggest", json={"message": "x", "evidence_received": [secret]}),
+        client.post("/v1/cases", json={"intent": secret, "conversation_id": "c"}),
+        client.get("/v1/cases", params={"page": secret}),
+    ):
         assert r.status_code == 422, r.text
         assert PHONE not in r.text and "11010519491231002X" not in r.text
 

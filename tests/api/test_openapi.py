@@ -16,11 +16,17 @@ def _typed_twin() -> dict:
     """The same operation declared the ordinary FastAPI way: body, header and key as parameters."""
     twin = FastAPI()
 
-    @twin.post("/v1/suggest", responses={200: {"model": SuggestResponse}, **_ERRORS}, tags=["suggest"],
-               summary="为一条买家消息给出意图、话术、凭证与操作 Suggest for one buyer message")
-    async def suggest(body: SuggestRequest, _: Annotated[object, Security(bearer)],
-                      idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None
-                      ) -> None:
+    @twin.post(
+        "/v1/suggest",
+        responses={200: {"model": SuggestResponse}, **_ERRORS},
+        tags=["suggest"],
+        summary="为一条买家消息给出意图、话术、凭证与操作 Suggest for one buyer message",
+    )
+    async def suggest(
+        body: SuggestRequest,
+        _: Annotated[object, Security(bearer)],
+        idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
+    ) -> None:
         return None
 
     return twin.openapi()

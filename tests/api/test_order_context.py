@@ -12,8 +12,11 @@ def suggest(client, message, order=None, **extra):
 
 
 def test_seven_day_return_just_out_of_window(client):
-    r = suggest(client, "不喜欢 想七天无理由退货", {"status": "signed", "signed_at": "2026-11-15T11:00:00+08:00",
-                                                  "signed_by": "self"})
+    r = suggest(
+        client,
+        "不喜欢 想七天无理由退货",
+        {"status": "signed", "signed_at": "2026-11-15T11:00:00+08:00", "signed_by": "self"},
+    )
     body = SuggestResponse.model_validate(r.json())
     e = body.eligibility["seven_day_return"]
     assert e.eligible is False and e.until == "2026-11-22T11:00:00+08:00"
@@ -45,8 +48,10 @@ def test_approval_flag(client):
 @pytest.mark.parametrize(
     ("order", "field"),
     [
-        ({"status": "signed", "shipped_at": "2026-11-20T10:00:00+08:00", "signed_at": "2026-11-19T10:00:00+08:00"},
-         "body.order.signed_at"),
+        (
+            {"status": "signed", "shipped_at": "2026-11-20T10:00:00+08:00", "signed_at": "2026-11-19T10:00:00+08:00"},
+            "body.order.signed_at",
+        ),
         ({"paid_at": "2026-11-20T10:00:00+08:00", "shipped_at": "2026-11-19T10:00:00+08:00"}, "body.order.shipped_at"),
         ({"status": "awaiting_shipment", "shipped_at": "2026-11-20T10:00:00+08:00"}, "body.order.shipped_at"),
         ({"status": "in_transit", "signed_at": "2026-11-20"}, "body.order.signed_at"),
@@ -75,11 +80,25 @@ def test_negative_compensation_is_422(client):
 @pytest.mark.parametrize(
     ("body", "max_refund", "rule"),
     [
-        ({"items": [{"id": "A", "price": "30.00"}, {"id": "B", "price": "70.00"}],
-          "discounts": [{"type": "coupon", "amount": "20.00"}], "refund_items": ["A"]}, "24.00", "coupon"),
-        ({"items": [{"id": "A", "price": "200.00", "quantity": 1}, {"id": "B", "price": "300.00", "quantity": 1}],
-          "postage": "10.00", "discounts": [{"type": "full_reduction", "amount": "100.00"}], "refund_items": ["A"]},
-         "160.00", "full_reduction"),
+        (
+            {
+                "items": [{"id": "A", "price": "30.00"}, {"id": "B", "price": "70.00"}],
+                "discounts": [{"type": "coupon", "amount": "20.00"}],
+                "refund_items": ["A"],
+            },
+            "24.00",
+            "coupon",
+        ),
+        (
+            {
+                "items": [{"id": "A", "price": "200.00", "quantity": 1}, {"id": "B", "price": "300.00", "quantity": 1}],
+                "postage": "10.00",
+                "discounts": [{"type": "full_reduction", "amount": "100.00"}],
+                "refund_items": ["A"],
+            },
+            "160.00",
+            "full_reduction",
+        ),
     ],
 )
 def test_refund_quote_seed_examples(client, body, max_refund, rule):
@@ -89,19 +108,30 @@ def test_refund_quote_seed_examples(client, body, max_refund, rule):
 
 
 def test_refund_quote_uncovered_combination_is_422(client):
-    r = client.post("/v1/refund-quote", json={
-        "items": [{"id": "A", "price": "30"}, {"id": "B", "price": "70"}],
-        "discounts": [{"type": "coupon", "amount": "10"}, {"type": "full_reduction", "amount": "20"}],
-        "refund_items": ["A"]})
+    r = client.post(
+        "/v1/refund-quote",
+        json={
+            "items": [{"id": "A", "price": "30"}, {"id": "B", "price": "70"}],
+            "discounts": [{"type": "coupon", "amount": "10"}, {"type": "full_reduction", "amount": "20"}],
+            "refund_items": ["A"],
+        },
+    )
     assert r.status_code == 422 and r.json()["error"]["code"] == "not_covered"
     assert r.json()["error"]["fields"][0]["field"] == "body.discounts"
 
 
-@pytest.mark.parametrize("body", [
-    {"items": [], "refund_items": ["A"]},
-    {"items": [{"id": "A", "price": "abc"}], "refund_items": ["A"]},
-    {"items": [{"id": "A", "price": 30}], "refund_items": ["B"]},
-    {"items": [{"id": "A", "price": "30"}], "refund_items": ["A"], "discounts": [{"type": "voucher", "amount": "5"}]},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"items": [], "refund_items": ["A"]},
+        {"items": [{"id": "A", "price": "abc"}], "refund_items": ["A"]},
+        {"items": [{"id": "A", "price": 30}], "refund_items": ["B"]},
+        {
+            "items": [{"id": "A", "price": "30"}],
+            "refund_items": ["A"],
+            "discounts": [{"type": "voucher", "amount": "5"}],
+        },
+    ],
+)
 def test_refund_quote_bad_input_is_422(client, body):
     assert client.post("/v1/refund-quote", json=body).status_code == 422

@@ -11,8 +11,15 @@ WEEK = {"start": "2026-01-01T00:00:00+08:00", "end": "2030-01-01T00:00:00+08:00"
 
 
 def test_agents_see_it_editors_and_bots_get_it_masked(server, client, database):
-    case = client.post("/v1/cases", json={"shop_id": "pii-shop", "intent": "address_change", "conversation_id": "pii-1",
-                                          "buyer_ref": "13812345678"}).json()
+    case = client.post(
+        "/v1/cases",
+        json={
+            "shop_id": "pii-shop",
+            "intent": "address_change",
+            "conversation_id": "pii-1",
+            "buyer_ref": "13812345678",
+        },
+    ).json()
     client.post(f"/v1/cases/{case['id']}/events", json={"type": "note", "data": {"text": NOTE}})
     agent, editor, bot = (make_key(database, role, ("pii-shop",)) for role in ("agent", "editor", "bot"))
     with httpx.Client(base_url=server, timeout=10) as c:
@@ -30,7 +37,9 @@ def test_agents_see_it_editors_and_bots_get_it_masked(server, client, database):
 
 
 def test_csv_cells_cannot_become_formulas(client):
-    case = client.post("/v1/cases", json={"shop_id": "csv-shop", "intent": "complaint", "conversation_id": "csv-1"}).json()
-    client.post(f"/v1/cases/{case['id']}/events", json={"type": "note", "data": {"text": "=HYPERLINK(\"http://x\")"}})
+    case = client.post(
+        "/v1/cases", json={"shop_id": "csv-shop", "intent": "complaint", "conversation_id": "csv-1"}
+    ).json()
+    client.post(f"/v1/cases/{case['id']}/events", json={"type": "note", "data": {"text": '=HYPERLINK("http://x")'}})
     text = client.get("/v1/register.csv", params={**WEEK, "shop_id": "csv-shop"}).text
     assert "'=HYPERLINK" in text and ",=HYPERLINK" not in text

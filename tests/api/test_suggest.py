@@ -43,7 +43,9 @@ def test_intents_are_sorted_best_first(client):
 
 
 def test_entities_come_back(client):
-    body = suggest(client, message="订单号123456789012345678 改地址 电话13812345678 补偿30元", now="2026-11-22T10:00:00+08:00").json()
+    body = suggest(
+        client, message="订单号123456789012345678 改地址 电话13812345678 补偿30元", now="2026-11-22T10:00:00+08:00"
+    ).json()
     e = body["entities"]
     assert e["order_numbers"][0]["value"] == "123456789012345678"
     assert e["phones"][0]["masked"] == "138****5678"
@@ -53,8 +55,9 @@ def test_entities_come_back(client):
 def test_order_context_and_case_progress_choose_the_branch(client):
     body = suggest(client, message="不要了 拦截一下", order={"status": "in_transit"}).json()
     assert body["suggestions"][0]["script_id"] == "intercept.in_transit"
-    body = suggest(client, message="杯子碎了", evidence_received=["box_photos", "item_photos"],
-                   assessment="box_intact_slight").json()
+    body = suggest(
+        client, message="杯子碎了", evidence_received=["box_photos", "item_photos"], assessment="box_intact_slight"
+    ).json()
     assert body["suggestions"][0]["script_id"] == "damaged.box_intact_slight"
     assert "【金额】" in body["suggestions"][0]["text"] and body["suggestions"][0]["missing_placeholders"] == ["amount"]
 
@@ -103,7 +106,7 @@ def test_unknown_evidence_id_is_422(client):
     _assert_clean_error(suggest(client, message="碎了", evidence_received=["selfie"]), 422, "unknown_evidence")
 
 
-@pytest.mark.parametrize("raw", [b"{not json", b"message=hello", "{\"message\": \"碎了\"".encode(), b"\xff\xfe"])
+@pytest.mark.parametrize("raw", [b"{not json", b"message=hello", '{"message": "碎了"'.encode(), b"\xff\xfe"])
 def test_not_json_is_400(client, raw):
     r = client.post("/v1/suggest", content=raw, headers={"content-type": "application/json"})
     _assert_clean_error(r, 400, "invalid_json")
@@ -115,8 +118,9 @@ def test_json_array_body_is_422(client):
 
 def test_body_over_64_kb_is_413(client):
     big = json.dumps({"message": "碎了", "conversation_id": "x" * 70_000})
-    _assert_clean_error(client.post("/v1/suggest", content=big, headers={"content-type": "application/json"}),
-                        413, "payload_too_large")
+    _assert_clean_error(
+        client.post("/v1/suggest", content=big, headers={"content-type": "application/json"}), 413, "payload_too_large"
+    )
 
 
 def test_body_over_64_kb_without_content_length_is_413(client):
@@ -141,8 +145,9 @@ def test_server_keeps_answering_after_bad_input(client):
 
 # /v1/suggest reads its body itself (app/api/body.py); these hold it to what FastAPI gave before.
 def test_empty_body_is_422_missing(client):
-    err = _assert_clean_error(client.post("/v1/suggest", content=b"", headers={"content-type": "application/json"}),
-                              422, "invalid_request")
+    err = _assert_clean_error(
+        client.post("/v1/suggest", content=b"", headers={"content-type": "application/json"}), 422, "invalid_request"
+    )
     assert [(f["field"], f["problem"]) for f in err.fields] == [("body", "missing")]
 
 
@@ -153,8 +158,9 @@ def test_a_body_that_is_not_json_by_its_type_is_422(client, content_type):
     assert [f["field"] for f in err.fields] == ["body"]
 
 
-@pytest.mark.parametrize("content_type", ["application/json; charset=utf-8", "APPLICATION/JSON",
-                                          "application/problem+json", None])
+@pytest.mark.parametrize(
+    "content_type", ["application/json; charset=utf-8", "APPLICATION/JSON", "application/problem+json", None]
+)
 def test_json_by_any_name_or_no_type_at_all_is_read(client, content_type):
     headers = {"content-type": content_type} if content_type else {}
     r = client.post("/v1/suggest", content=json.dumps({"message": "杯子碎了"}).encode(), headers=headers)

@@ -19,8 +19,9 @@ def conv() -> str:
 
 
 def say(client, conversation, message, **extra):
-    r = client.post("/v1/suggest", json={"message": message, "conversation_id": conversation, "shop_id": "shop-a",
-                                         **extra})
+    r = client.post(
+        "/v1/suggest", json={"message": message, "conversation_id": conversation, "shop_id": "shop-a", **extra}
+    )
     assert r.status_code == 200, r.text
     return SuggestResponse.model_validate(r.json())
 
@@ -45,8 +46,9 @@ def test_damaged_conversation_from_first_message_to_closed_case(client):
     assert second.cases[0].id == case.id and not second.cases[0].created
     # 3. The agent judges the damage: box intact, goods badly broken → 补发 or 退款.
     version = client.get(f"/v1/cases/{case.id}").json()["version"]
-    r = client.patch(f"/v1/cases/{case.id}", json={"version": version, "assessment": "box_intact_severe",
-                                                   "actor": "xiaowang"})
+    r = client.patch(
+        f"/v1/cases/{case.id}", json={"version": version, "assessment": "box_intact_severe", "actor": "xiaowang"}
+    )
     assert r.status_code == 200
     third = say(client, c, "那怎么处理呢")
     assert third.suggestions[0].script_id == "damaged.box_intact_severe"
@@ -55,23 +57,42 @@ def test_damaged_conversation_from_first_message_to_closed_case(client):
     version = client.get(f"/v1/cases/{case.id}").json()["version"]
     r = client.patch(f"/v1/cases/{case.id}", json={"version": version, "remedy": "resend", "actor": "xiaowang"})
     version = r.json()["version"]
-    for event in ({"type": "script_used", "script_id": "damaged.box_intact_severe", "actor": "xiaowang"},
-                  {"type": "action_done", "data": {"action": "resend"}, "actor": "xiaowang"},
-                  {"type": "note", "data": {"text": "外箱完好杯子碎,已补发"}, "actor": "xiaowang"},
-                  {"type": "registered", "actor": "xiaowang"}):
+    for event in (
+        {"type": "script_used", "script_id": "damaged.box_intact_severe", "actor": "xiaowang"},
+        {"type": "action_done", "data": {"action": "resend"}, "actor": "xiaowang"},
+        {"type": "note", "data": {"text": "外箱完好杯子碎,已补发"}, "actor": "xiaowang"},
+        {"type": "registered", "actor": "xiaowang"},
+    ):
         assert client.post(f"/v1/cases/{case.id}/events", json=event).status_code == 201
     due = (datetime.now(SHOP_TZ) + timedelta(hours=24)).isoformat()
-    follow_up = client.post(f"/v1/cases/{case.id}/follow-ups", json={"what": "给买家留言补发单号", "due_at": due}).json()
+    follow_up = client.post(
+        f"/v1/cases/{case.id}/follow-ups", json={"what": "给买家留言补发单号", "due_at": due}
+    ).json()
     r = client.post(f"/v1/cases/{case.id}/status", json={"status": "waiting_buyer", "version": version})
     assert r.status_code == 200
     assert client.post(f"/v1/follow-ups/{follow_up['id']}/done", json={"by": "xiaowang"}).status_code == 200
     version = client.get(f"/v1/cases/{case.id}").json()["version"]
-    assert client.post(f"/v1/cases/{case.id}/status", json={"status": "resolved", "version": version}).status_code == 200
-    assert client.post(f"/v1/cases/{case.id}/status", json={"status": "closed", "version": version + 1}).status_code == 200
+    assert (
+        client.post(f"/v1/cases/{case.id}/status", json={"status": "resolved", "version": version}).status_code == 200
+    )
+    assert (
+        client.post(f"/v1/cases/{case.id}/status", json={"status": "closed", "version": version + 1}).status_code == 200
+    )
     timeline = [EventOut.model_validate(e) for e in client.get(f"/v1/cases/{case.id}/timeline").json()]
     types = [e.type for e in timeline]
-    for expected in ("message_received", "suggestion_shown", "evidence_requested", "evidence_received", "assessment",
-                     "action_done", "note", "registered", "follow_up_set", "follow_up_done", "status_changed"):
+    for expected in (
+        "message_received",
+        "suggestion_shown",
+        "evidence_requested",
+        "evidence_received",
+        "assessment",
+        "action_done",
+        "note",
+        "registered",
+        "follow_up_set",
+        "follow_up_done",
+        "status_changed",
+    ):
         assert expected in types
     shown = [e.script_id for e in timeline if e.type == "suggestion_shown"]
     assert shown == ["damaged.ask_evidence", "damaged.review_photos", "damaged.box_intact_severe"]
@@ -129,8 +150,10 @@ def test_idempotency_key(client):
 def test_list_filters_and_pages(client):
     shop = f"shop-{uuid.uuid4().hex[:6]}"
     for i in range(5):
-        client.post("/v1/cases", json={"shop_id": shop, "intent": "damaged" if i % 2 else "lost_parcel",
-                                       "conversation_id": conv()})
+        client.post(
+            "/v1/cases",
+            json={"shop_id": shop, "intent": "damaged" if i % 2 else "lost_parcel", "conversation_id": conv()},
+        )
     page = CaseList.model_validate(client.get("/v1/cases", params={"shop_id": shop, "page_size": 2}).json())
     assert page.page.total == 5 and len(page.cases) == 2
     damaged = client.get("/v1/cases", params={"shop_id": shop, "intent": "damaged"}).json()
@@ -161,8 +184,11 @@ def test_register_export_csv_and_xlsx(client):
     case_id = result["cases"][0]["id"]
     client.post(f"/v1/cases/{case_id}/events", json={"type": "note", "data": {"text": "已补发"}})
     now = datetime.now(SHOP_TZ)
-    window = {"start": (now - timedelta(hours=1)).isoformat(), "end": (now + timedelta(hours=1)).isoformat(),
-              "shop_id": shop}
+    window = {
+        "start": (now - timedelta(hours=1)).isoformat(),
+        "end": (now + timedelta(hours=1)).isoformat(),
+        "shop_id": shop,
+    }
     r = client.get("/v1/register.csv", params=window)
     assert r.status_code == 200 and r.text.startswith("\ufeff案件号")
     rows = list(csv.reader(io.StringIO(r.text.lstrip("\ufeff"))))
@@ -182,9 +208,16 @@ def test_stats_per_intent_and_script(client):
     case_id = result["cases"][0]["id"]
     client.post(f"/v1/cases/{case_id}/events", json={"type": "script_edited", "script_id": "damaged.ask_evidence"})
     now = datetime.now(SHOP_TZ)
-    body = StatsOut.model_validate(client.get("/v1/stats", params={
-        "start": (now - timedelta(hours=1)).isoformat(), "end": (now + timedelta(hours=1)).isoformat(),
-        "shop_id": shop}).json())
+    body = StatsOut.model_validate(
+        client.get(
+            "/v1/stats",
+            params={
+                "start": (now - timedelta(hours=1)).isoformat(),
+                "end": (now + timedelta(hours=1)).isoformat(),
+                "shop_id": shop,
+            },
+        ).json()
+    )
     assert body.by_intent["damaged"] == {"shown": 1, "used": 0, "edited": 1, "rejected": 0}
     assert [(s.script_id, s.shown, s.edited) for s in body.by_script] == [("damaged.ask_evidence", 1, 1)]
 
@@ -196,10 +229,18 @@ def test_date_range_needs_zone(client, path):
 
 def test_lost_parcel_deadline_counts_from_the_report_not_the_latest_message(client):
     c = conv()
-    first = client.post("/v1/suggest", json={"message": "快递显示签收了 我根本没收到", "conversation_id": c,
-                                            "now": "2026-09-30T15:00:00+08:00"}).json()
-    later = client.post("/v1/suggest", json={"message": "快递显示签收了 我根本没收到 怎么还没结果",
-                                            "conversation_id": c, "now": "2026-10-09T10:00:00+08:00"}).json()
+    first = client.post(
+        "/v1/suggest",
+        json={"message": "快递显示签收了 我根本没收到", "conversation_id": c, "now": "2026-09-30T15:00:00+08:00"},
+    ).json()
+    later = client.post(
+        "/v1/suggest",
+        json={
+            "message": "快递显示签收了 我根本没收到 怎么还没结果",
+            "conversation_id": c,
+            "now": "2026-10-09T10:00:00+08:00",
+        },
+    ).json()
     assert first["cases"][0]["id"] == later["cases"][0]["id"]
 
     def due(body):

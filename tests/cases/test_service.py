@@ -19,8 +19,15 @@ NOW = datetime(2026, 11, 22, 12, 0, tzinfo=SHOP_TZ)
 def new_case(db, intent="damaged", **kw):
     conversation = kw.pop("conversation_id", f"c-{uuid.uuid4().hex[:8]}")
     with db.unit_of_work() as s:
-        case, created = service.open_or_find(s, shop_id=kw.pop("shop_id", "shop-t"), scope=None, intent=intent, now=NOW,
-                                             conversation_id=conversation, **kw)
+        case, created = service.open_or_find(
+            s,
+            shop_id=kw.pop("shop_id", "shop-t"),
+            scope=None,
+            intent=intent,
+            now=NOW,
+            conversation_id=conversation,
+            **kw,
+        )
         assert created
         return case.id, conversation
 
@@ -28,10 +35,13 @@ def new_case(db, intent="damaged", **kw):
 def test_open_or_find_returns_the_active_case(database):
     case_id, conversation = new_case(database)
     with database.unit_of_work() as s:
-        again, created = service.open_or_find(s, shop_id="shop-t", scope=None, intent="damaged", now=NOW, conversation_id=conversation)
+        again, created = service.open_or_find(
+            s, shop_id="shop-t", scope=None, intent="damaged", now=NOW, conversation_id=conversation
+        )
         assert (again.id, created) == (case_id, False)
-        other, created = service.open_or_find(s, shop_id="shop-t", scope=None, intent="missing_item", now=NOW,
-                                              conversation_id=conversation)
+        other, created = service.open_or_find(
+            s, shop_id="shop-t", scope=None, intent="missing_item", now=NOW, conversation_id=conversation
+        )
         assert created and other.id != case_id  # a second problem in the same conversation is its own case
 
 
@@ -42,15 +52,20 @@ def test_a_closed_case_is_not_reopened_by_a_new_message(database):
         service.change_status(s, case, "resolved", 1, NOW, "agent")
         service.change_status(s, case, "closed", 2, NOW, "agent")
     with database.unit_of_work() as s:
-        fresh, created = service.open_or_find(s, shop_id="shop-t", scope=None, intent="damaged", now=NOW, conversation_id=conversation)
+        fresh, created = service.open_or_find(
+            s, shop_id="shop-t", scope=None, intent="damaged", now=NOW, conversation_id=conversation
+        )
         assert created and fresh.id != case_id
 
 
-@pytest.mark.parametrize(("path", "illegal"), [
-    (["resolved", "closed"], "open"),
-    (["waiting_buyer"], "closed"),
-    ([], "closed"),
-])
+@pytest.mark.parametrize(
+    ("path", "illegal"),
+    [
+        (["resolved", "closed"], "open"),
+        (["waiting_buyer"], "closed"),
+        ([], "closed"),
+    ],
+)
 def test_illegal_transition_is_409_naming_the_current_status(database, path, illegal):
     case_id, _ = new_case(database)
     with database.unit_of_work() as s:
@@ -135,7 +150,9 @@ def test_evidence_checklist_and_follow_ups(database):
         case = service.get(s, case_id)
         assert service.received_evidence(case) == {"box_photos"}
         assert [e.evidence_id for e in case.evidence] == ["box_photos", "item_photos"]
-        overdue, total = repo.overdue_follow_ups(s, repo.CaseFilter(("shop-t",)), NOW + timedelta(hours=3), None, 1, 100)
+        overdue, total = repo.overdue_follow_ups(
+            s, repo.CaseFilter(("shop-t",)), NOW + timedelta(hours=3), None, 1, 100
+        )
         assert follow_up.id in [f.id for f, _ in overdue] and total >= 1
         service.complete_follow_up(s, follow_up.id, NOW, "agent")
     with database.unit_of_work() as s, pytest.raises(Conflict):
@@ -153,8 +170,14 @@ def test_unknown_case_is_not_found(database):
 def test_times_come_back_as_the_same_instant_on_every_engine(database):
     shanghai_evening = datetime(2026, 9, 30, 23, 30, tzinfo=SHOP_TZ)  # already 1 October nowhere near UTC midnight
     with database.unit_of_work() as s:
-        case, _ = service.open_or_find(s, shop_id="shop-t", scope=None, intent="lost_parcel", now=shanghai_evening,
-                                       conversation_id=f"c-{uuid.uuid4().hex[:8]}")
+        case, _ = service.open_or_find(
+            s,
+            shop_id="shop-t",
+            scope=None,
+            intent="lost_parcel",
+            now=shanghai_evening,
+            conversation_id=f"c-{uuid.uuid4().hex[:8]}",
+        )
         case_id = case.id
     with database.unit_of_work() as s:
         stored = service.get(s, case_id).created_at
@@ -164,5 +187,11 @@ def test_times_come_back_as_the_same_instant_on_every_engine(database):
 
 def test_a_naive_time_is_refused(database):
     with pytest.raises(Exception, match="naive datetime"), database.unit_of_work() as s:
-        service.open_or_find(s, shop_id="shop-t", scope=None, intent="damaged", now=datetime(2026, 11, 22, 12),
-                             conversation_id=f"c-{uuid.uuid4().hex[:8]}")
+        service.open_or_find(
+            s,
+            shop_id="shop-t",
+            scope=None,
+            intent="damaged",
+            now=datetime(2026, 11, 22, 12),
+            conversation_id=f"c-{uuid.uuid4().hex[:8]}",
+        )

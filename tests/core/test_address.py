@@ -29,7 +29,9 @@ def test_a_plain_request_is_not_checked(normalizer):
 def test_suggestion_asks_for_the_missing_parts(engine):
     from app.core.order import Order
 
-    result = engine.suggest("地址填错了 改到上海市浦东新区张杨路500号 电话13912345678", order=Order(status="awaiting_shipment"))
+    result = engine.suggest(
+        "地址填错了 改到上海市浦东新区张杨路500号 电话13912345678", order=Order(status="awaiting_shipment")
+    )
     s = result.scripts[0]
     assert s.script_id == "address_change.not_shipped"
     assert any("名字、邮编" in a for a in s.asks)

@@ -27,24 +27,36 @@ def tiny(tmp_path_factory, normalizer):
     shutil.copytree(PROJECT_ROOT / "policy", root / "policy")
     (root / "intents").mkdir()
     shared = ["包裹的事情", "包裹怎么回事", "包裹问题"]  # the same words under two intents: truly ambiguous
-    for intent in ("damaged", "missing_item", "wrong_item", "delivery_chase", "address_change", "intercept",
-                   "lost_parcel", "seven_day_return"):
+    for intent in (
+        "damaged",
+        "missing_item",
+        "wrong_item",
+        "delivery_chase",
+        "address_change",
+        "intercept",
+        "lost_parcel",
+        "seven_day_return",
+    ):
         examples = [f"{intent} 专属例句 {n}" for n in range(3)]
         if intent in ("damaged", "missing_item"):
             examples += [e + ("呀" if intent == "damaged" else "啊") for e in shared]
         kws = {"damaged": "  碎了: []", "missing_item": "  少了一件: []"}.get(intent, "  " + intent + "关键: []")
-        (root / "intents" / f"{intent}.yaml").write_text(INTENT.format(
-            id=intent, name=intent, keywords=kws, examples="\n".join(f"  - {e}" for e in examples)), encoding="utf-8")
+        (root / "intents" / f"{intent}.yaml").write_text(
+            INTENT.format(id=intent, name=intent, keywords=kws, examples="\n".join(f"  - {e}" for e in examples)),
+            encoding="utf-8",
+        )
     for flow in (root / "phrasebook").glob("*.yaml"):
         if flow.stem not in {p.stem for p in (root / "intents").glob("*.yaml")} and flow.stem != "vocabulary":
             flow.unlink()
     (root / "intents" / "_none.yaml").write_text(
         INTENT.format(id="_none", name="无", keywords="  在吗: []", examples="  - 在吗\n  - 你好\n  - 谢谢"),
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     # The rules under a stated configuration: the shipped thresholds are fitted to the shipped content,
     # which a three-example catalog is not.
-    return build_engine(root, Settings().cache_dir, config=MatcherConfig(none_prior=0.0, keyword_boost=4.0),
-                        normalizer=normalizer)
+    return build_engine(
+        root, Settings().cache_dir, config=MatcherConfig(none_prior=0.0, keyword_boost=4.0), normalizer=normalizer
+    )
 
 
 def test_keyword_alone_matches(tiny):

@@ -6,7 +6,9 @@ def kw(text, intent="x", weight=1.0):
     return Keyword(text, text, intent, weight, Source("intents/x.yaml", 1))
 
 
-INDEX = KeywordIndex([kw("碎"), kw("碎了"), kw("碎成渣"), kw("少了一件", "missing"), kw("发票", "invoice"), kw("少件", "missing")])
+INDEX = KeywordIndex(
+    [kw("碎"), kw("碎了"), kw("碎成渣"), kw("少了一件", "missing"), kw("发票", "invoice"), kw("少件", "missing")]
+)
 
 
 def found(text):

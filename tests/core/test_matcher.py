@@ -16,8 +16,7 @@ def _content_cases(kind: str) -> list:
     from app.core.normalize import Normalizer
 
     catalog = load_catalog(PROJECT_ROOT, Normalizer())
-    return [pytest.param(i.id, ex.text, id=f"{ex.source}") for i in catalog.intents.values()
-            for ex in getattr(i, kind)]
+    return [pytest.param(i.id, ex.text, id=f"{ex.source}") for i in catalog.intents.values() for ex in getattr(i, kind)]
 
 
 @pytest.mark.parametrize(("intent", "text"), _content_cases("tests"))
@@ -27,7 +26,8 @@ def test_each_intent_test_sentence_classifies(engine, intent, text):
         assert match.status is Status.NO_MATCH, f"{text!r} got {match.best.intent if match.best else None}"
     else:
         assert match.best is not None and match.best.intent == intent, (
-            f"{text!r}: {match.status.value}, best {match.best.intent if match.best else None}")
+            f"{text!r}: {match.status.value}, best {match.best.intent if match.best else None}"
+        )
 
 
 @pytest.mark.parametrize(("intent", "text"), _content_cases("negatives"))
@@ -36,8 +36,26 @@ def test_near_misses_do_not_match_their_intent(engine, intent, text):
     assert best is None or best.intent != intent
 
 
-@pytest.mark.parametrize("text", ["在吗", "在吗?", "好的", "嗯嗯", "谢谢亲", "亲", "?", "/:Q", "😊", "你好 在不在",
-                                  "有优惠券吗", "这个有货吗", "包邮吗", "l", "1"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "在吗",
+        "在吗?",
+        "好的",
+        "嗯嗯",
+        "谢谢亲",
+        "亲",
+        "?",
+        "/:Q",
+        "😊",
+        "你好 在不在",
+        "有优惠券吗",
+        "这个有货吗",
+        "包邮吗",
+        "l",
+        "1",
+    ],
+)
 def test_greetings_fragments_and_presale_get_no_intent(engine, text):
     match = engine.match(text)
     assert match.status is Status.NO_MATCH and match.intents == ()

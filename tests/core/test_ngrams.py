@@ -9,8 +9,9 @@ def test_grams_are_one_to_three_characters():
 
 
 def test_likelihood_prefers_the_label_whose_examples_share_ngrams():
-    model = NgramModel([("damaged", "杯子碎了"), ("damaged", "碗摔碎了"), ("missing", "少了一件"), ("missing", "漏发一个")],
-                       alpha=0.1)
+    model = NgramModel(
+        [("damaged", "杯子碎了"), ("damaged", "碗摔碎了"), ("missing", "少了一件"), ("missing", "漏发一个")], alpha=0.1
+    )
     scores = dict(zip(model.labels, model.loglik("盘子碎了"), strict=True))
     assert scores["damaged"] > scores["missing"]
     scores = dict(zip(model.labels, model.loglik("又少了一个"), strict=True))

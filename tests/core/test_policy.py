@@ -37,7 +37,8 @@ def root(tmp_path):
 def test_mistakes_are_reported_with_file_and_line(root):
     (root / "phrasebook" / "shops" / "bad").mkdir(parents=True, exist_ok=True)
     (root / "phrasebook" / "shops" / "bad" / "policy.yaml").write_text(
-        "compensation:\n  agent_max: -5\nlogistics:\n  stalled_dayz: 2\n", encoding="utf-8")
+        "compensation:\n  agent_max: -5\nlogistics:\n  stalled_dayz: 2\n", encoding="utf-8"
+    )
     with pytest.raises(ContentInvalid) as caught:
         load_policies(root)
     text = [str(e) for e in caught.value.errors]
@@ -47,6 +48,8 @@ def test_mistakes_are_reported_with_file_and_line(root):
 
 def test_inverted_range_is_an_error(root):
     (root / "phrasebook" / "shops" / "inverted").mkdir(parents=True, exist_ok=True)
-    (root / "phrasebook" / "shops" / "inverted" / "policy.yaml").write_text("compensation:\n  agent_min: 40\n", encoding="utf-8")
+    (root / "phrasebook" / "shops" / "inverted" / "policy.yaml").write_text(
+        "compensation:\n  agent_min: 40\n", encoding="utf-8"
+    )
     with pytest.raises(ContentInvalid, match="agent_min must not exceed agent_max"):
         load_policies(root)

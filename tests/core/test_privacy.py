@@ -32,5 +32,9 @@ def test_mask(raw, masked):
 
 def test_mask_value_keeps_shape():
     value = {"text": "电话13812345678", "n": 3, "list": ["13812345678", None], "phone_13812345678": True}
-    assert mask_value(value) == {"text": "电话138****5678", "n": 3, "list": ["138****5678", None],
-                                 "phone_13812345678": True}
+    assert mask_value(value) == {
+        "text": "电话138****5678",
+        "n": 3,
+        "list": ["138****5678", None],
+        "phone_13812345678": True,
+    }

@@ -46,10 +46,38 @@ _DIGITS = "0123456789０１２３４５６７８９"
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ＸＸｘ", "0123456789XXx")
 # Pieces that only mean something whole: emoticon codes, addresses, labels, phone prefixes.
 _FRAGMENTS = (
-    "[微笑]", "[大哭]", "[ok]", "/:Q", "/:012", "/:^_^", "o(╥﹏╥)o", "1️⃣", "👍🏻", "請問", "怎麼還沒到",
-    "浙江省杭州市西湖区", "文三路478号", "华星时代广场A座1201", "上海市浦东新区", "科苑路88弄3号402室",
-    "改到杭州市西湖区文三路", "上海市张江镇科苑路", "华星时代广场A座", "号楼", "单元", "室",
-    "收件人:", "收货人", "姓名：", "电话", "+86 ", "86", "订单号", "身份证", "七天无理由", "揽收超时",
+    "[微笑]",
+    "[大哭]",
+    "[ok]",
+    "/:Q",
+    "/:012",
+    "/:^_^",
+    "o(╥﹏╥)o",
+    "1️⃣",
+    "👍🏻",
+    "請問",
+    "怎麼還沒到",
+    "浙江省杭州市西湖区",
+    "文三路478号",
+    "华星时代广场A座1201",
+    "上海市浦东新区",
+    "科苑路88弄3号402室",
+    "改到杭州市西湖区文三路",
+    "上海市张江镇科苑路",
+    "华星时代广场A座",
+    "号楼",
+    "单元",
+    "室",
+    "收件人:",
+    "收货人",
+    "姓名：",
+    "电话",
+    "+86 ",
+    "86",
+    "订单号",
+    "身份证",
+    "七天无理由",
+    "揽收超时",
 )
 
 
@@ -73,8 +101,10 @@ def _texts(max_size: int, digits: bool = True) -> st.SearchStrategy[str]:
 
 def _render(digits: str, style: str, per_digit: list[bool]) -> str:
     """Write ASCII digits in ASCII, full width, or mixed (``per_digit`` says which are full width)."""
+
     def wide(c: str) -> str:
         return chr(ord(c) - ord("0") + ord("０")) if c.isdigit() else c
+
     if style == "ascii":
         return digits
     if style == "fullwidth":
@@ -209,8 +239,13 @@ def test_engine_suggests_for_any_message(engine, message):
 @_settings(200)
 @given(st.data())
 def test_an_example_is_matched_to_a_known_intent_or_to_none(engine, data):
-    examples = sorted({ex.text for intent in engine.catalog.intents.values()
-                       for ex in (*intent.examples, *intent.negatives, *intent.tests)})
+    examples = sorted(
+        {
+            ex.text
+            for intent in engine.catalog.intents.values()
+            for ex in (*intent.examples, *intent.negatives, *intent.tests)
+        }
+    )
     message = data.draw(st.sampled_from(examples), label="example")
     _check_suggestion(engine, message)
     noisy = data.draw(_texts(20), label="before") + message + data.draw(_texts(20), label="after")

@@ -15,7 +15,9 @@ def test_seed_coupon_example_24():
 
 def test_seed_full_reduction_example_160():
     # 满300减100, A 200 + B 300, 邮费10, 订单原价510: 200 − 100 / (510 − 10) × 200 = 160
-    q = quote([QuoteItem("A", D("200")), QuoteItem("B", D("300"))], D("10"), [Discount("full_reduction", D("100"))], ["A"])
+    q = quote(
+        [QuoteItem("A", D("200")), QuoteItem("B", D("300"))], D("10"), [Discount("full_reduction", D("100"))], ["A"]
+    )
     assert (q.max_refund, q.rule) == (D("160.00"), "full_reduction")
     assert "510.00 − 10.00" in q.explanation
 

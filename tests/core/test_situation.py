@@ -56,25 +56,45 @@ BRANCHES = [
     ("地址写错了 帮我改一下地址", {}, "address_change.check_status"),
     # 何时发货
     ("什么时候发货", {"status": "unpaid"}, "shipping_eta.unpaid"),
-    ("什么时候发货", {"status": "awaiting_shipment", "paid_at": at(hours=71, minutes=59)}, "shipping_eta.awaiting_shipment"),
+    (
+        "什么时候发货",
+        {"status": "awaiting_shipment", "paid_at": at(hours=71, minutes=59)},
+        "shipping_eta.awaiting_shipment",
+    ),
     ("什么时候发货", {"status": "awaiting_shipment", "paid_at": at(hours=72)}, "shipping_eta.over_72h"),
     ("什么时候发货", {"status": "in_transit"}, "shipping_eta.already_shipped"),
     # 七天无理由
-    ("不喜欢 想七天无理由退货", {"status": "signed", "signed_at": at(days=7) + timedelta(seconds=1)}, "seven_day_return.retain"),
+    (
+        "不喜欢 想七天无理由退货",
+        {"status": "signed", "signed_at": at(days=7) + timedelta(seconds=1)},
+        "seven_day_return.retain",
+    ),
     ("不喜欢 想七天无理由退货", {"status": "signed", "signed_at": at(days=7)}, "seven_day_return.over_7_days"),
     ("不喜欢 想七天无理由退货", {"status": "signed", "signed_at": date(2026, 11, 15)}, "seven_day_return.retain"),
     ("不喜欢 想七天无理由退货", {"status": "signed", "signed_at": date(2026, 11, 14)}, "seven_day_return.over_7_days"),
     # 催件
     ("快递怎么还没到 帮我催一下", {"status": "shipped", "shipped_at": at(hours=47)}, "delivery_chase.pickup_timeout"),
     ("快递怎么还没到 帮我催一下", {"status": "shipped", "shipped_at": at(hours=48)}, "delivery_chase.no_tracking_48h"),
-    ("快递怎么还没到 帮我催一下", {"status": "in_transit", "shipped_at": at(days=5), "last_tracking_at": at(days=2, hours=23)},
-     "delivery_chase.check_logistics"),
-    ("快递怎么还没到 帮我催一下", {"status": "in_transit", "shipped_at": at(days=5), "last_tracking_at": at(days=3)},
-     "delivery_chase.stalled"),
-    ("快递怎么还没到 帮我催一下", {"status": "in_transit", "shipped_at": at(days=12), "last_tracking_at": at(days=9, hours=23)},
-     "delivery_chase.stalled"),
-    ("快递怎么还没到 帮我催一下", {"status": "in_transit", "shipped_at": at(days=12), "last_tracking_at": at(days=10)},
-     "delivery_chase.stalled_no_result"),
+    (
+        "快递怎么还没到 帮我催一下",
+        {"status": "in_transit", "shipped_at": at(days=5), "last_tracking_at": at(days=2, hours=23)},
+        "delivery_chase.check_logistics",
+    ),
+    (
+        "快递怎么还没到 帮我催一下",
+        {"status": "in_transit", "shipped_at": at(days=5), "last_tracking_at": at(days=3)},
+        "delivery_chase.stalled",
+    ),
+    (
+        "快递怎么还没到 帮我催一下",
+        {"status": "in_transit", "shipped_at": at(days=12), "last_tracking_at": at(days=9, hours=23)},
+        "delivery_chase.stalled",
+    ),
+    (
+        "快递怎么还没到 帮我催一下",
+        {"status": "in_transit", "shipped_at": at(days=12), "last_tracking_at": at(days=10)},
+        "delivery_chase.stalled_no_result",
+    ),
 ]
 
 
@@ -97,6 +117,7 @@ def test_signed_without_signer_asks_who_signed(engine):
 
 
 # --- 七天无理由 window (seed 000: 168 h after the sign-in time; date only: from 00:00 of the next day) ---------
+
 
 @pytest.mark.parametrize(
     ("signed_at", "eligible", "until"),
@@ -129,20 +150,30 @@ def test_seven_day_window_not_started_before_signing(engine):
     [(True, "运费险赔付 6-12 元"), (False, "运费由买家承担"), (None, "有运费险可赔付 6-12 元")],
 )
 def test_who_pays_return_shipping(engine, insurance, expected):
-    result = suggest(engine, "不喜欢 想七天无理由退货", status="signed", signed_at=at(days=1), shipping_insurance=insurance)
+    result = suggest(
+        engine, "不喜欢 想七天无理由退货", status="signed", signed_at=at(days=1), shipping_insurance=insurance
+    )
     assert any(expected in n for n in script(result, "seven_day_return").notes)
 
 
-@pytest.mark.parametrize(("product", "warehouse"), [("杯子", "环球仓"), ("电动冲牙器", "冲牙器专用退货地址"), ("禾兰仕茶吧机", "顺丰云仓")])
+@pytest.mark.parametrize(
+    ("product", "warehouse"), [("杯子", "环球仓"), ("电动冲牙器", "冲牙器专用退货地址"), ("禾兰仕茶吧机", "顺丰云仓")]
+)
 def test_return_warehouse_by_product_line(engine, product, warehouse):
     from app.core.order import Item
 
-    result = suggest(engine, "不喜欢 想七天无理由退货", status="signed", signed_at=at(days=1),
-                     items=(Item(Decimal("99"), 1, "A", product),))
+    result = suggest(
+        engine,
+        "不喜欢 想七天无理由退货",
+        status="signed",
+        signed_at=at(days=1),
+        items=(Item(Decimal("99"), 1, "A", product),),
+    )
     assert any(n.startswith("退货寄回:") and warehouse in n for n in script(result, "seven_day_return").notes)
 
 
 # --- 丢件: three working days, Chinese holidays and make-up working days -----------------------------------
+
 
 @pytest.mark.parametrize(
     ("now", "due", "mentions", "approximate"),
@@ -164,6 +195,7 @@ def test_lost_parcel_verification_deadline(engine, now, due, mentions, approxima
 
 # --- 催件 thresholds ----------------------------------------------------------------------------------------
 
+
 def test_pickup_timeout_deadline_is_48h_after_shipping(engine):
     shipped = at(hours=10)
     result = suggest(engine, "快递怎么还没到 帮我催一下", status="shipped", shipped_at=shipped)
@@ -173,20 +205,27 @@ def test_pickup_timeout_deadline_is_48h_after_shipping(engine):
 
 def test_abnormal_logistics_after_seven_days_then_claim(engine):
     last = at(days=8)
-    result = suggest(engine, "快递怎么还没到 帮我催一下", status="in_transit", shipped_at=at(days=9), last_tracking_at=last)
+    result = suggest(
+        engine, "快递怎么还没到 帮我催一下", status="in_transit", shipped_at=at(days=9), last_tracking_at=last
+    )
     assert deadline(result, "courier_claim").due_at == last + timedelta(days=10)
     assert any("非正常物流" in n for n in script(result, "delivery_chase").notes)
 
 
 def test_shop_can_tighten_the_stall_threshold(engine):
     order = {"status": "in_transit", "shipped_at": at(days=4), "last_tracking_at": at(days=2)}
-    assert script(suggest(engine, "快递怎么还没到 帮我催一下", **order), "delivery_chase").script_id == \
-        "delivery_chase.check_logistics"
-    assert script(suggest(engine, "快递怎么还没到 帮我催一下", shop_id="demo-shop", **order), "delivery_chase").script_id == \
-        "delivery_chase.stalled"
+    assert (
+        script(suggest(engine, "快递怎么还没到 帮我催一下", **order), "delivery_chase").script_id
+        == "delivery_chase.check_logistics"
+    )
+    assert (
+        script(suggest(engine, "快递怎么还没到 帮我催一下", shop_id="demo-shop", **order), "delivery_chase").script_id
+        == "delivery_chase.stalled"
+    )
 
 
 # --- late shipment (seed 000: 72 h; 30 % of the price, at most 500 元) ------------------------------------------
+
 
 @pytest.mark.parametrize(("amount", "penalty"), [(Decimal("100"), "30.00"), (Decimal("2000"), "500.00")])
 def test_late_shipment_penalty_is_noted(engine, amount, penalty):
@@ -203,6 +242,7 @@ def test_no_penalty_note_inside_72h(engine):
 
 # --- 破损 / 漏发 / 错发: who signed changes who is responsible ---------------------------------------------------
 
+
 @pytest.mark.parametrize(("signer", "note"), [("proxy", "第三方代签"), ("locker", "第三方代签"), ("self", "本人签收")])
 def test_signer_changes_responsibility(engine, signer, note):
     result = suggest(engine, "收到的杯子碎了", status="signed", signed_by=signer, signed_at=at(days=1))
@@ -210,6 +250,7 @@ def test_signer_changes_responsibility(engine, signer, note):
 
 
 # --- compensation limits -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("message", "offer", "shop", "needed"),
@@ -243,18 +284,33 @@ def test_deadlines_are_sorted_and_tagged(engine):
 
 # --- every intent × every order state ------------------------------------------------------------------------
 
+
 def _walk_cases():
     from app.core.content import load_catalog
     from app.core.normalize import Normalizer
     from app.settings import PROJECT_ROOT
 
     catalog = load_catalog(PROJECT_ROOT, Normalizer())
-    states = [{}, {"status": "unpaid"}, {"status": "awaiting_shipment"}, {"status": "shipped"},
-              {"status": "in_transit"}, {"status": "out_for_delivery"}, {"status": "rejected"},
-              {"status": "returning"}, {"status": "signed", "signed_by": "self"},
-              {"status": "signed", "signed_by": "proxy"}, {"status": "signed", "signed_by": "locker"}]
-    return [pytest.param(i.id, i.tests[0].text, state, id=f"{i.id}-{state.get('status', 'unknown')}-{state.get('signed_by', '')}")
-            for i in catalog.public_intents for state in states]
+    states = [
+        {},
+        {"status": "unpaid"},
+        {"status": "awaiting_shipment"},
+        {"status": "shipped"},
+        {"status": "in_transit"},
+        {"status": "out_for_delivery"},
+        {"status": "rejected"},
+        {"status": "returning"},
+        {"status": "signed", "signed_by": "self"},
+        {"status": "signed", "signed_by": "proxy"},
+        {"status": "signed", "signed_by": "locker"},
+    ]
+    return [
+        pytest.param(
+            i.id, i.tests[0].text, state, id=f"{i.id}-{state.get('status', 'unknown')}-{state.get('signed_by', '')}"
+        )
+        for i in catalog.public_intents
+        for state in states
+    ]
 
 
 @pytest.mark.parametrize(("intent", "message", "state"), _walk_cases())
@@ -266,10 +322,15 @@ def test_every_intent_in_every_state(engine, intent, message, state):
     status, signer = state.get("status"), state.get("signed_by")
     assert not chosen.when.order_status or status in chosen.when.order_status
     assert not chosen.when.signed_by or signer in chosen.when.signed_by
-    state_only = [b for b in flow.branches if not b.entry and b.when.specificity
-                  and not (b.when.message_has or b.when.evidence_received or b.when.assessment)
-                  and (not b.when.order_status or status in b.when.order_status)
-                  and (not b.when.signed_by or signer in b.when.signed_by)]
+    state_only = [
+        b
+        for b in flow.branches
+        if not b.entry
+        and b.when.specificity
+        and not (b.when.message_has or b.when.evidence_received or b.when.assessment)
+        and (not b.when.order_status or status in b.when.order_status)
+        and (not b.when.signed_by or signer in b.when.signed_by)
+    ]
     if state_only:  # the order's state alone selects a branch: it must not stay on the entry step
         assert not chosen.entry and chosen.when.specificity >= max(b.when.specificity for b in state_only)
     uses_status = any(b.when.order_status for b in flow.branches)
@@ -282,4 +343,6 @@ def test_every_intent_in_every_state(engine, intent, message, state):
 def test_the_ladder_is_noted_where_a_remedy_is_negotiated(engine, shop, limit):
     notes = script(suggest(engine, "收到的杯子碎了", shop_id=shop), "damaged").notes
     assert f"处理顺序:解释 → 优惠券 → 补偿({limit},以上请示店长) → 换货 → 退货;除非必须,不先提退换货" in notes
-    assert not any(n.startswith("处理顺序") for n in script(suggest(engine, "快递到哪了 帮我催一下"), "delivery_chase").notes)
+    assert not any(
+        n.startswith("处理顺序") for n in script(suggest(engine, "快递到哪了 帮我催一下"), "delivery_chase").notes
+    )

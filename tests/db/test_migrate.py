@@ -93,8 +93,15 @@ upgrade(sys.argv[1])
 
 def test_instances_starting_together_on_a_new_postgresql_database_migrate_it_once(tmp_path):
     with fresh_database("postgresql", tmp_path, migrate=False) as url:
-        procs = [subprocess.Popen([sys.executable, "-c", _START, url, str(tmp_path), f"ready{n}"], cwd=PROJECT_ROOT,
-                                  stderr=subprocess.PIPE, text=True) for n in range(3)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-c", _START, url, str(tmp_path), f"ready{n}"],
+                cwd=PROJECT_ROOT,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for n in range(3)
+        ]
         deadline = time.monotonic() + 60
         while len(list(tmp_path.glob("ready*"))) < len(procs) and time.monotonic() < deadline:
             time.sleep(0.01)

@@ -26,7 +26,8 @@ def test_upgrade_from_empty_then_models_match(kind, tmp_path):
             assert conn.execute(text("select version_num from alembic_version")).scalar() == head
             assert compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata) == []
         assert {"cases", "case_events", "evidence_items", "follow_ups", "idempotency_keys"} <= set(
-            inspect(engine).get_table_names())
+            inspect(engine).get_table_names()
+        )
         engine.dispose()
 
 

@@ -19,8 +19,14 @@ TUNING = [PROJECT_ROOT / "tests" / "data" / name for name in ("dev.tsv", "dev2.t
 
 @pytest.fixture(scope="module")
 def report() -> str:
-    result = subprocess.run([sys.executable, "scripts/evaluate.py", str(HELDOUT)], cwd=PROJECT_ROOT,
-                            capture_output=True, text=True, timeout=300, check=True)
+    result = subprocess.run(
+        [sys.executable, "scripts/evaluate.py", str(HELDOUT)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
     return result.stdout
 
 
@@ -39,7 +45,9 @@ def test_heldout_file_is_big_enough_and_labelled(engine):
 
 def test_evaluation_sets_share_no_sentence_with_the_content(engine):
     normalize = engine.normalizer
-    content = {normalize(ex.text) for i in engine.catalog.intents.values() for ex in (*i.examples, *i.tests, *i.negatives)}
+    content = {
+        normalize(ex.text) for i in engine.catalog.intents.values() for ex in (*i.examples, *i.tests, *i.negatives)
+    }
     for path in (HELDOUT, *TUNING):
         shared = [m for _, m in read_tsv(path) if normalize(m) in content and len(normalize(m)) > 3]
         assert shared == [], f"{path.name} repeats content sentences: {shared[:5]}"
@@ -49,9 +57,15 @@ def test_evaluation_sets_share_no_sentence_with_the_content(engine):
 
 
 def test_report_has_every_part(report):
-    for part in ("top-1 accuracy, eight contract intents", "out-of-scope lines given one of the eight",
-                 "confusion (rows: gold, columns: predicted)", "misses (", "=== baseline tf-idf+logreg",
-                 "matcher vs baseline", "matching latency"):
+    for part in (
+        "top-1 accuracy, eight contract intents",
+        "out-of-scope lines given one of the eight",
+        "confusion (rows: gold, columns: predicted)",
+        "misses (",
+        "=== baseline tf-idf+logreg",
+        "matcher vs baseline",
+        "matching latency",
+    ):
         assert part in report
     for intent in CONTRACT_INTENTS:
         assert re.search(rf"^{intent}\s+\d+\s+\d+\s+[\d.]+%", report, re.M)
@@ -64,14 +78,20 @@ def test_heldout_targets(report):
 
 
 def test_tune_refuses_the_heldout_set():
-    result = subprocess.run([sys.executable, "scripts/tune.py", str(HELDOUT)], cwd=PROJECT_ROOT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "scripts/tune.py", str(HELDOUT)], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode != 0 and "refusing to tune on the held-out set" in result.stderr
 
 
 def test_bad_tsv_line_is_reported(tmp_path):
     bad = tmp_path / "bad.tsv"
     bad.write_text("damaged\t碎了\nno tab here\n", encoding="utf-8")
-    result = subprocess.run([sys.executable, "scripts/evaluate.py", str(bad), "--no-baseline"], cwd=PROJECT_ROOT,
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "scripts/evaluate.py", str(bad), "--no-baseline"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode != 0 and "bad.tsv:2: expected 'intent<TAB>message'" in result.stderr

@@ -80,11 +80,14 @@ def test_messages_from_other_origins_are_ignored(server, page, agent_key):
     expect(page.locator("#intents")).to_contain_text("破损")
 
 
-@pytest.mark.parametrize("evil", [
-    "<img src=x onerror=alert(1)> 杯子碎了",
-    "</script><script>alert(1)</script> 杯子碎了",
-    "\"><svg onload=alert(1)> 快递到哪了",
-])
+@pytest.mark.parametrize(
+    "evil",
+    [
+        "<img src=x onerror=alert(1)> 杯子碎了",
+        "</script><script>alert(1)</script> 杯子碎了",
+        '"><svg onload=alert(1)> 快递到哪了',
+    ],
+)
 def test_buyer_text_never_executes(server, page, evil, agent_key, editor_key):
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))

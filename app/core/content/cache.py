@@ -34,8 +34,10 @@ log = logging.getLogger("app.content")
 FOLDER = "content"  # under CACHE_DIR
 KEEP = 8  # newest entries kept: a few content versions (tests, rollbacks) side by side
 # What the parsed objects depend on besides the content files.
-_CODE = (*sorted(Path(__file__).parent.glob("*.py")),
-         *(Path(__file__).parent.parent / f for f in ("policy.py", "normalize.py", "templates.py")))
+_CODE = (
+    *sorted(Path(__file__).parent.glob("*.py")),
+    *(Path(__file__).parent.parent / f for f in ("policy.py", "normalize.py", "templates.py")),
+)
 # Only the model classes may come out of an entry: a planted file cannot make unpickling run anything else.
 _MODULES = frozenset({"app.core.content.models", "app.core.content.errors", "app.core.policy"})
 
@@ -98,8 +100,10 @@ def _code_version() -> str:
     import pydantic_core
     import ruamel.yaml
 
-    digest = hashlib.sha256(f"{sys.version} {ruamel.yaml.__version__} {pydantic.VERSION} {pydantic_core.__version__} "
-                            f"{opencc.__version__} {jinja2.__version__}\n".encode())
+    digest = hashlib.sha256(
+        f"{sys.version} {ruamel.yaml.__version__} {pydantic.VERSION} {pydantic_core.__version__} "
+        f"{opencc.__version__} {jinja2.__version__}\n".encode()
+    )
     for path in _CODE:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

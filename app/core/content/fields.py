@@ -79,5 +79,3 @@ def id_list(c: Collector, file: str, data: Any, key: str, known: Any, what: str)
 def did_you_mean(name: str, known: Any) -> str:
     close = difflib.get_close_matches(name, list(known), n=1)
     return f";是不是 did you mean '{close[0]}'?" if close else ""
-
-

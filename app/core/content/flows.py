@@ -10,13 +10,16 @@ from app.core.content.fields import ID, Collector, at, did_you_mean, id_list, st
 from app.core.content.models import Branch, Conditions, Flow, Source, Vocabulary
 from app.core.templates import TemplateProblem, placeholders_of
 
-ORDER_STATUSES = frozenset({"unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery",
-                            "signed", "rejected", "returning"})
+ORDER_STATUSES = frozenset(
+    {"unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery", "signed", "rejected", "returning"}
+)
 SIGNERS = frozenset({"self", "proxy", "locker"})
 WHEN_KEYS = {"order_status", "signed_by", "message_has", "evidence_received", "assessment"}
 
 
-def parse_conditions(c: Collector, file: str, data: Any, vocab: Vocabulary, normalize: Callable[[str], str]) -> Conditions:
+def parse_conditions(
+    c: Collector, file: str, data: Any, vocab: Vocabulary, normalize: Callable[[str], str]
+) -> Conditions:
     when = data.get("when") or {}
     if not isinstance(when, dict):
         c.add(file, at(data, "when"), "'when' 必须是映射 must be a mapping")
@@ -46,13 +49,17 @@ def parse_flow(c: Collector, path: Path, data: Any, vocab: Vocabulary, normalize
     if not isinstance(raw, list) or not raw:
         c.add(file, at(data), "缺少 branches 列表 missing non-empty list 'branches'")
         return None
-    branches = [b for i, item in enumerate(raw)
-                if (b := _branch(c, file, item, at(raw, i), intent_id, vocab, normalize, None)) is not None]
+    branches = [
+        b
+        for i, item in enumerate(raw)
+        if (b := _branch(c, file, item, at(raw, i), intent_id, vocab, normalize, None)) is not None
+    ]
     return _checked(c, file, at(data, "branches"), intent_id, branches)
 
 
-def parse_override(c: Collector, path: Path, data: Any, base: Flow | None, vocab: Vocabulary,
-                   normalize: Callable[[str], str]) -> Flow | None:
+def parse_override(
+    c: Collector, path: Path, data: Any, base: Flow | None, vocab: Vocabulary, normalize: Callable[[str], str]
+) -> Flow | None:
     """A shop's phrasebook/shops/<shop>/<intent>.yaml: each branch replaces the shared branch with its id
     (only the fields given change) or, with a new id, is added to the flow."""
     file = c.rel(path)
@@ -61,7 +68,11 @@ def parse_override(c: Collector, path: Path, data: Any, base: Flow | None, vocab
         c.add(file, at(data, "intent"), f"intent '{intent_id}' 必须与文件名一致 must equal the file name '{path.stem}'")
     if base is None:
         if intent_id:
-            c.add(file, at(data, "intent"), f"没有共用的话术 phrasebook/{intent_id}.yaml 可覆盖 no shared flow to override")
+            c.add(
+                file,
+                at(data, "intent"),
+                f"没有共用的话术 phrasebook/{intent_id}.yaml 可覆盖 no shared flow to override",
+            )
         return None
     raw = data.get("branches")
     if not isinstance(raw, list) or not raw:
@@ -76,8 +87,16 @@ def parse_override(c: Collector, path: Path, data: Any, base: Flow | None, vocab
     return _checked(c, file, at(data, "branches"), intent_id, list(merged.values()))
 
 
-def _branch(c: Collector, file: str, b: Any, where: tuple[int, int], intent_id: str, vocab: Vocabulary,
-            normalize: Callable[[str], str], base: Branch | None) -> Branch | None:
+def _branch(
+    c: Collector,
+    file: str,
+    b: Any,
+    where: tuple[int, int],
+    intent_id: str,
+    vocab: Vocabulary,
+    normalize: Callable[[str], str],
+    base: Branch | None,
+) -> Branch | None:
     if not isinstance(b, dict):
         c.add(file, where, "每个分支必须是映射 each branch must be a mapping")
         return None
@@ -90,16 +109,21 @@ def _branch(c: Collector, file: str, b: Any, where: tuple[int, int], intent_id: 
         try:
             for name in sorted(placeholders_of(text)):
                 if name not in vocab.placeholders:
-                    c.add(file, at(b, "text"), f"未知占位符 unknown placeholder '{{{{ {name} }}}}'"
-                          + did_you_mean(name, vocab.placeholders))
+                    c.add(
+                        file,
+                        at(b, "text"),
+                        f"未知占位符 unknown placeholder '{{{{ {name} }}}}'" + did_you_mean(name, vocab.placeholders),
+                    )
         except TemplateProblem as exc:
             line, col = at(b, "text")
             c.add(file, (line + max(exc.line - 1, 0), col), str(exc))
     return Branch(
-        id=text_field(c, file, b, "id"), intent=intent_id,
+        id=text_field(c, file, b, "id"),
+        intent=intent_id,
         name=text_field(c, file, b, "name") if given("name") else base.name,
         entry=bool(b.get("entry", False)) if given("entry") else base.entry,
-        when=parse_conditions(c, file, b, vocab, normalize) if given("when") else base.when, text=text,
+        when=parse_conditions(c, file, b, vocab, normalize) if given("when") else base.when,
+        text=text,
         evidence=id_list(c, file, b, "evidence", vocab.evidence, "凭证") if given("evidence") else base.evidence,
         actions=id_list(c, file, b, "actions", vocab.actions, "操作") if given("actions") else base.actions,
         next=id_list(c, file, b, "next", None, "分支") if given("next") else base.next,
@@ -115,8 +139,11 @@ def _checked(c: Collector, file: str, where: tuple[int, int], intent_id: str, br
             c.add(b.source.file, (b.source.line, b.source.column), f"重复的分支 id duplicate branch id '{b.id}'")
         for target in b.next:
             if target not in ids:
-                c.add(b.source.file, (b.source.line, b.source.column),
-                      f"next 指向不存在的分支 unknown next branch '{target}'")
+                c.add(
+                    b.source.file,
+                    (b.source.line, b.source.column),
+                    f"next 指向不存在的分支 unknown next branch '{target}'",
+                )
     entries = [b for b in branches if b.entry]
     if len(entries) != 1:
         c.add(file, where, f"必须恰好有一个 entry 分支 exactly one entry branch needed, found {len(entries)}")

@@ -32,7 +32,11 @@ def parse_intent(c: Collector, path: Path, data: Any, normalize: Callable[[str],
         if synonyms is None:
             synonyms = []
         if not isinstance(word, str) or not isinstance(synonyms, list) or not all(isinstance(s, str) for s in synonyms):
-            c.add(file, (where.line, where.column), f"关键词 {word!r} 的同义词必须是文字列表 synonyms must be a list of text")
+            c.add(
+                file,
+                (where.line, where.column),
+                f"关键词 {word!r} 的同义词必须是文字列表 synonyms must be a list of text",
+            )
             continue
         for i, term in enumerate([word, *synonyms]):
             src = where if i == 0 else Source(file, *at(synonyms, i - 1))
@@ -44,14 +48,26 @@ def parse_intent(c: Collector, path: Path, data: Any, normalize: Callable[[str],
             c.add(file, (kw.source.line, kw.source.column), "关键词规范化后为空 keyword is empty after normalisation")
 
     def examples(key: str, negative: bool = False) -> tuple[Example, ...]:
-        return tuple(Example(t, intent_id, Source(file, *p), negative)
-                     for t, p in strings(c, file, data, key, required=key == "examples"))
+        return tuple(
+            Example(t, intent_id, Source(file, *p), negative)
+            for t, p in strings(c, file, data, key, required=key == "examples")
+        )
 
-    intent = Intent(intent_id, name, str(data.get("description") or "").strip(),
-                    tuple(k for k in keywords if k.text), examples("examples"), examples("negatives", True),
-                    examples("tests"), Source(file, *at(data)))
+    intent = Intent(
+        intent_id,
+        name,
+        str(data.get("description") or "").strip(),
+        tuple(k for k in keywords if k.text),
+        examples("examples"),
+        examples("negatives", True),
+        examples("tests"),
+        Source(file, *at(data)),
+    )
     if intent_id != NONE_INTENT and len(intent.examples) < MIN_EXAMPLES:
-        c.add(file, at(data, "examples"), f"示例太少 only {len(intent.examples)} examples (want at least {MIN_EXAMPLES})", "warning")
+        c.add(
+            file,
+            at(data, "examples"),
+            f"示例太少 only {len(intent.examples)} examples (want at least {MIN_EXAMPLES})",
+            "warning",
+        )
     return intent if intent_id else None
-
-

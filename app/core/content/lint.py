@@ -17,11 +17,16 @@ from app.core.content.models import NONE_INTENT, Branch, Catalog
 LONG_SCRIPT = 150  # characters; chat scripts longer than this are hard to read on a phone
 # Steering buyers off-platform or trading reviews breaks Taobao/Tmall/JD/PDD rules.
 FORBIDDEN = {
-    "加微信": "引导站外交易 steering the buyer off-platform", "加我微信": "引导站外交易 steering the buyer off-platform",
-    "微信号": "引导站外交易 steering the buyer off-platform", "vx": "引导站外交易 steering the buyer off-platform",
-    "加qq": "引导站外交易 steering the buyer off-platform", "私下转账": "引导站外交易 steering the buyer off-platform",
-    "好评返现": "以好评换取利益 paying for good reviews", "好评返": "以好评换取利益 paying for good reviews",
-    "五星好评送": "以好评换取利益 paying for good reviews", "删除差评": "以利益换取删改评价 paying to remove a bad review",
+    "加微信": "引导站外交易 steering the buyer off-platform",
+    "加我微信": "引导站外交易 steering the buyer off-platform",
+    "微信号": "引导站外交易 steering the buyer off-platform",
+    "vx": "引导站外交易 steering the buyer off-platform",
+    "加qq": "引导站外交易 steering the buyer off-platform",
+    "私下转账": "引导站外交易 steering the buyer off-platform",
+    "好评返现": "以好评换取利益 paying for good reviews",
+    "好评返": "以好评换取利益 paying for good reviews",
+    "五星好评送": "以好评换取利益 paying for good reviews",
+    "删除差评": "以利益换取删改评价 paying to remove a bad review",
     "改好评": "以利益换取删改评价 paying to change a review",
 }
 
@@ -66,7 +71,9 @@ def _checks(engine) -> Report:  # type: ignore[no-untyped-def]
 
 def _report(found: list[ContentError]) -> Report:
     ordered = sorted(found, key=lambda e: (e.file, e.line, e.column))
-    return Report(tuple(e for e in ordered if e.severity == "error"), tuple(e for e in ordered if e.severity != "error"))
+    return Report(
+        tuple(e for e in ordered if e.severity == "error"), tuple(e for e in ordered if e.severity != "error")
+    )
 
 
 def _at(branch: Branch, message: str, severity: str = "error") -> ContentError:
@@ -83,15 +90,29 @@ def _unreachable(engine) -> list[ContentError]:  # type: ignore[no-untyped-def]
                 continue
             w = branch.when
             if not w.specificity:
-                found.append(_at(branch, f"分支 '{branch.id}' 没有条件,永远不会被选中 branch has no `when` condition, "
-                                         "so it is never selected"))
+                found.append(
+                    _at(
+                        branch,
+                        f"分支 '{branch.id}' 没有条件,永远不会被选中 branch has no `when` condition, "
+                        "so it is never selected",
+                    )
+                )
                 continue
-            ctx = Context(min(w.order_status) if w.order_status else None, min(w.signed_by) if w.signed_by else None,
-                          w.evidence_received, w.assessment)
+            ctx = Context(
+                min(w.order_status) if w.order_status else None,
+                min(w.signed_by) if w.signed_by else None,
+                w.evidence_received,
+                w.assessment,
+            )
             chosen = engine.playbook.select(flow, ctx, w.message_has[0] if w.message_has else "")
             if chosen.id != branch.id:
-                found.append(_at(branch, f"分支 '{branch.id}' 永远不会被选中:同样的条件下总是选 '{chosen.id}' "
-                                         f"branch is never selected: its own conditions select '{chosen.id}'"))
+                found.append(
+                    _at(
+                        branch,
+                        f"分支 '{branch.id}' 永远不会被选中:同样的条件下总是选 '{chosen.id}' "
+                        f"branch is never selected: its own conditions select '{chosen.id}'",
+                    )
+                )
     return found
 
 
@@ -115,11 +136,14 @@ def _wording(catalog: Catalog) -> list[ContentError]:
         for branch in flow.branches:
             text = branch.text.lower()
             if len(branch.text) > LONG_SCRIPT:
-                found.append(_at(branch, f"话术过长 script is long: {len(branch.text)} characters (> {LONG_SCRIPT})",
-                                 "warning"))
+                found.append(
+                    _at(branch, f"话术过长 script is long: {len(branch.text)} characters (> {LONG_SCRIPT})", "warning")
+                )
             for word, why in FORBIDDEN.items():
                 if re.search(re.escape(word), text):
-                    found.append(_at(branch, f"话术含平台禁止用语 '{word}' forbidden platform wording: {why}", "warning"))
+                    found.append(
+                        _at(branch, f"话术含平台禁止用语 '{word}' forbidden platform wording: {why}", "warning")
+                    )
     return found
 
 
@@ -130,13 +154,25 @@ def _classification(engine) -> list[ContentError]:  # type: ignore[no-untyped-de
             best = engine.match(test.text).best
             got = best.intent if best else NONE_INTENT
             if got != intent.id:
-                found.append(ContentError(test.source.file, test.source.line, test.source.column,
-                                          f"测试句被识别为 '{got}' 而不是 '{intent.id}' test sentence is matched as '{got}', "
-                                          f"not '{intent.id}'"))
+                found.append(
+                    ContentError(
+                        test.source.file,
+                        test.source.line,
+                        test.source.column,
+                        f"测试句被识别为 '{got}' 而不是 '{intent.id}' test sentence is matched as '{got}', "
+                        f"not '{intent.id}'",
+                    )
+                )
         for near in intent.negatives:
             best = engine.match(near.text).best
             if best is not None and best.intent == intent.id:
-                found.append(ContentError(near.source.file, near.source.line, near.source.column,
-                                          f"反例被识别为本意图 '{intent.id}' near miss is matched as this intent",
-                                          "warning"))
+                found.append(
+                    ContentError(
+                        near.source.file,
+                        near.source.line,
+                        near.source.column,
+                        f"反例被识别为本意图 '{intent.id}' near miss is matched as this intent",
+                        "warning",
+                    )
+                )
     return found

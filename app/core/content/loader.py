@@ -39,9 +39,12 @@ def load_catalog(root: Path, normalize: Callable[[str], str]) -> Catalog:
     if errors:
         raise ContentInvalid(c.errors)
     return Catalog(
-        intents=Catalog.freeze(intents), flows=Catalog.freeze(flows), vocabulary=vocab,
+        intents=Catalog.freeze(intents),
+        flows=Catalog.freeze(flows),
+        vocabulary=vocab,
         shop_flows=Catalog.freeze({shop: Catalog.freeze(f) for shop, f in shop_flows.items()}),
-        version=content_digest(root), warnings=tuple(e for e in c.errors if e.severity == "warning"),
+        version=content_digest(root),
+        warnings=tuple(e for e in c.errors if e.severity == "warning"),
     )
 
 
@@ -75,14 +78,19 @@ def content_digest(root: Path) -> str:
 SHOP_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
 
-def _shop_flows(c: Collector, root: Path, flows: dict[str, Flow], vocab: Vocabulary,
-                normalize: Callable[[str], str]) -> dict[str, dict[str, Flow]]:
+def _shop_flows(
+    c: Collector, root: Path, flows: dict[str, Flow], vocab: Vocabulary, normalize: Callable[[str], str]
+) -> dict[str, dict[str, Flow]]:
     """phrasebook/shops/<shop_id>/<intent>.yaml: each shop's flows, merged over the shared ones."""
     shops: dict[str, dict[str, Flow]] = {}
     base = root / "phrasebook" / "shops"
     for folder in sorted(p for p in base.iterdir() if p.is_dir()) if base.is_dir() else []:
         if not SHOP_ID.match(folder.name):
-            c.add(c.rel(folder), (0, 0), "店铺目录名只能用字母、数字、_ . - shop folder name must be letters, digits, _ . -")
+            c.add(
+                c.rel(folder),
+                (0, 0),
+                "店铺目录名只能用字母、数字、_ . - shop folder name must be letters, digits, _ . -",
+            )
             continue
         for path in sorted(folder.glob("*.yaml")):
             if path.name == "policy.yaml":
@@ -111,11 +119,16 @@ def _vocabulary(c: Collector, doc: tuple[Path, Any] | None) -> Vocabulary:
         parts[section] = {}
         for key, name in table.items():
             if not isinstance(key, str) or not ID.match(key) or not isinstance(name, str) or not name.strip():
-                c.add(c.rel(path), at(table, key), f"无效条目 invalid entry {key!r}: id must be lower_snake_case with a Chinese name")
+                c.add(
+                    c.rel(path),
+                    at(table, key),
+                    f"无效条目 invalid entry {key!r}: id must be lower_snake_case with a Chinese name",
+                )
                 continue
             parts[section][key] = name.strip()
-    return Vocabulary(Catalog.freeze(parts["evidence"]), Catalog.freeze(parts["actions"]),
-                      Catalog.freeze(parts["placeholders"]))
+    return Vocabulary(
+        Catalog.freeze(parts["evidence"]), Catalog.freeze(parts["actions"]), Catalog.freeze(parts["placeholders"])
+    )
 
 
 def _cross_checks(c: Collector, intents: dict[str, Intent], flows: dict[str, Flow]) -> None:
@@ -127,18 +140,26 @@ def _cross_checks(c: Collector, intents: dict[str, Intent], flows: dict[str, Flo
             c.add(intent.source.file, (1, 1), f"意图 '{intent_id}' 没有话术 has no phrasebook/{intent_id}.yaml")
     for intent_id, flow in flows.items():
         if intent_id not in intents:
-            c.add(flow.branches[0].source.file, (1, 1), f"话术对应的意图不存在 no intents/{intent_id}.yaml for this flow")
+            c.add(
+                flow.branches[0].source.file, (1, 1), f"话术对应的意图不存在 no intents/{intent_id}.yaml for this flow"
+            )
     owner: dict[str, Keyword] = {}
     for intent in intents.values():
         for kw in intent.keywords:
             first = owner.setdefault(kw.text, kw)
             if first.intent != kw.intent:
-                c.add(kw.source.file, (kw.source.line, kw.source.column),
-                      f"关键词 '{kw.text}' 同时属于两个意图 keyword also under '{first.intent}' ({first.source})")
+                c.add(
+                    kw.source.file,
+                    (kw.source.line, kw.source.column),
+                    f"关键词 '{kw.text}' 同时属于两个意图 keyword also under '{first.intent}' ({first.source})",
+                )
     seen: dict[str, Example] = {}
     for intent in intents.values():
         for ex in (*intent.examples, *intent.tests):
             first_ex = seen.setdefault(ex.text, ex)
             if first_ex is not ex and first_ex.intent != ex.intent:
-                c.add(ex.source.file, (ex.source.line, ex.source.column),
-                      f"例句同时列在两个意图下 example also listed under '{first_ex.intent}' ({first_ex.source})")
+                c.add(
+                    ex.source.file,
+                    (ex.source.line, ex.source.column),
+                    f"例句同时列在两个意图下 example also listed under '{first_ex.intent}' ({first_ex.source})",
+                )

@@ -10,8 +10,16 @@ from app.core.content.errors import ContentError
 
 NONE_INTENT = "_none"  # the out-of-scope class: matching it means "no intent"
 # The eight intents whose ids are part of the API contract: content may add intents, never drop these.
-CONTRACT_INTENTS = ("damaged", "missing_item", "wrong_item", "delivery_chase", "address_change", "intercept",
-                    "lost_parcel", "seven_day_return")
+CONTRACT_INTENTS = (
+    "damaged",
+    "missing_item",
+    "wrong_item",
+    "delivery_chase",
+    "address_change",
+    "intercept",
+    "lost_parcel",
+    "seven_day_return",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +71,10 @@ class Conditions:
 
     @property
     def specificity(self) -> int:
-        return sum(bool(x) for x in (self.order_status, self.signed_by, self.message_has,
-                                     self.evidence_received, self.assessment))
+        return sum(
+            bool(x)
+            for x in (self.order_status, self.signed_by, self.message_has, self.evidence_received, self.assessment)
+        )
 
 
 @dataclass(frozen=True, slots=True)

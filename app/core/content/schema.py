@@ -16,8 +16,9 @@ from app.core.content.models import Vocabulary
 from app.core.policy import Policy
 
 _ID = r"^_?[a-z][a-z0-9_]*$"
-OrderStatus = Literal["unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery", "signed", "rejected",
-                      "returning"]
+OrderStatus = Literal[
+    "unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery", "signed", "rejected", "returning"
+]
 
 
 class _Doc(BaseModel):
@@ -30,8 +31,9 @@ class IntentFile(_Doc):
     id: str = Field(pattern=_ID, description="稳定 id,等于文件名 stable id, equal to the file name")
     name: str = Field(min_length=1, description="中文名 Chinese name shown to agents")
     description: str | None = None
-    keywords: dict[str, list[str] | None] = Field(default_factory=dict,
-                                                  description="关键词: [同义词] strong cue words with their synonyms")
+    keywords: dict[str, list[str] | None] = Field(
+        default_factory=dict, description="关键词: [同义词] strong cue words with their synonyms"
+    )
     hints: list[str] = Field(default_factory=list, description="辅助词 weak cues")
     examples: list[str] = Field(min_length=1, description="买家原话例句,至少 40 句 buyer messages, at least 40")
     negatives: list[str] = Field(default_factory=list, description="属于别的意图的近似句 near misses")
@@ -95,7 +97,10 @@ def _patch(schema: dict[str, Any], vocab: Vocabulary) -> dict[str, Any]:
         props = defs.get(name, {}).get("properties", {})
         for key, ids in (("evidence", vocab.evidence), ("actions", vocab.actions)):
             if key in props:
-                props[key]["items"] = {"enum": sorted(ids), "description": " / ".join(f"{k} {v}" for k, v in ids.items())}
+                props[key]["items"] = {
+                    "enum": sorted(ids),
+                    "description": " / ".join(f"{k} {v}" for k, v in ids.items()),
+                }
     when = defs.get("When", {}).get("properties", {})
     if "evidence_received" in when:
         when["evidence_received"]["anyOf"][0]["items"] = {"enum": sorted(vocab.evidence)}

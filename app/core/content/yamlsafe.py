@@ -21,9 +21,23 @@ from app.core.content.errors import ContentError
 MAX_BYTES = 1_000_000
 MAX_DEPTH = 20
 MAX_NODES = 50_000
-_STANDARD_TAGS = {None, "tag:yaml.org,2002:str", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float",
-                  "tag:yaml.org,2002:bool", "tag:yaml.org,2002:null", "tag:yaml.org,2002:seq",
-                  "tag:yaml.org,2002:map", "!!str", "!!int", "!!float", "!!bool", "!!null", "!!seq", "!!map"}
+_STANDARD_TAGS = {
+    None,
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:map",
+    "!!str",
+    "!!int",
+    "!!float",
+    "!!bool",
+    "!!null",
+    "!!seq",
+    "!!map",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +138,9 @@ def _prescan(text: str, file: str) -> ContentError | None:
     except ReaderError as exc:  # a control character, which YAML forbids; it carries a position, not a mark
         line = text.count("\n", 0, exc.position) + 1
         column = exc.position - text.rfind("\n", 0, exc.position)
-        return ContentError(file, line, column, f"不允许的控制字符 character not allowed in YAML: U+{exc.character:04X}")
+        return ContentError(
+            file, line, column, f"不允许的控制字符 character not allowed in YAML: U+{exc.character:04X}"
+        )
     return None
 
 

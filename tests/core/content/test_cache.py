@@ -23,6 +23,7 @@ def cache_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def no_parsing(monkeypatch):  # type: ignore[no-untyped-def]
     """Makes any parse fail the test: what is loaded now must come from the cache."""
+
     def fail(*_args):  # type: ignore[no-untyped-def]
         raise AssertionError("parsed, but the cache should have answered")
 
@@ -56,8 +57,10 @@ def test_a_hit_is_exactly_what_a_fresh_parse_gives(content_root, cache_dir, norm
 def test_an_edited_file_is_parsed_again(content_root, cache_dir, normalizer):
     before, _ = load_content(content_root, normalizer, cache_dir)
     intent = content_root / "intents" / "damaged.yaml"
-    intent.write_text(intent.read_text(encoding="utf-8").replace("examples:\n", "examples:\n  - 新加的一句 杯子摔坏了\n", 1),
-                      encoding="utf-8")
+    intent.write_text(
+        intent.read_text(encoding="utf-8").replace("examples:\n", "examples:\n  - 新加的一句 杯子摔坏了\n", 1),
+        encoding="utf-8",
+    )
     after, _ = load_content(content_root, normalizer, cache_dir)
     assert after.version != before.version
     assert "新加的一句 杯子摔坏了" in [e.text for e in after.intents["damaged"].examples]

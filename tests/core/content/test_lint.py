@@ -22,7 +22,9 @@ def edit(root: Path, rel: str, old: str, new: str) -> int:
     text = path.read_text(encoding="utf-8")
     assert old in text, old
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
-    return next(n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if new.splitlines()[0] in line)
+    return next(
+        n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if new.splitlines()[0] in line
+    )
 
 
 def where(report, needle):
@@ -37,12 +39,20 @@ def test_shipped_content_is_clean():
 
 
 def test_branch_that_no_context_reaches(root):
-    line = edit(root, "phrasebook/damaged.yaml", "  - id: box_damaged_slight\n    name: 外包装轻微破损:引导确认收货,小额补偿\n"
-                "    when: {evidence_received: [box_photos], assessment: box_damaged_slight}",
-                "  - id: box_damaged_slight\n    name: 外包装轻微破损:引导确认收货,小额补偿\n"
-                "    when: {evidence_received: [box_photos], assessment: box_damaged_severe}")
+    line = edit(
+        root,
+        "phrasebook/damaged.yaml",
+        "  - id: box_damaged_slight\n    name: 外包装轻微破损:引导确认收货,小额补偿\n"
+        "    when: {evidence_received: [box_photos], assessment: box_damaged_slight}",
+        "  - id: box_damaged_slight\n    name: 外包装轻微破损:引导确认收货,小额补偿\n"
+        "    when: {evidence_received: [box_photos], assessment: box_damaged_severe}",
+    )
     e = where(lint(root), "never selected")
-    assert (e.file, e.line, e.severity) == ("phrasebook/damaged.yaml", line, "error") and "box_damaged_severe" in e.message
+    assert (e.file, e.line, e.severity) == (
+        "phrasebook/damaged.yaml",
+        line,
+        "error",
+    ) and "box_damaged_severe" in e.message
 
 
 def test_script_that_fails_with_sample_values(root):
@@ -85,6 +95,11 @@ def test_cli_exit_codes(root):
     ok = subprocess.run([sys.executable, "scripts/lint"], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0 and "0 个错误 errors" in ok.stdout
     edit(root, "phrasebook/damaged.yaml", "actions: [note]", "actions: [nope]")
-    bad = subprocess.run([sys.executable, "scripts/lint", "--root", str(root)], cwd=PROJECT_ROOT,
-                         capture_output=True, text=True, timeout=120)
+    bad = subprocess.run(
+        [sys.executable, "scripts/lint", "--root", str(root)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert bad.returncode == 1 and "phrasebook/damaged.yaml:" in bad.stdout and "nope" in bad.stdout

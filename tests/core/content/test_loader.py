@@ -36,11 +36,17 @@ def test_shipped_content_loads_without_errors(normalizer):
 
 
 def test_unknown_evidence_and_action_ids(content, normalizer):
-    errs = errors_after(content, normalizer, {
-        "phrasebook/damaged.yaml": ("evidence: [waybill_photo, box_photos, item_photos]",
-                                    "evidence: [waybill_photo, box_fotos, item_photos]"),
-        "phrasebook/wrong_item.yaml": ("actions: [", "actions: [fly_to_moon, "),
-    })
+    errs = errors_after(
+        content,
+        normalizer,
+        {
+            "phrasebook/damaged.yaml": (
+                "evidence: [waybill_photo, box_photos, item_photos]",
+                "evidence: [waybill_photo, box_fotos, item_photos]",
+            ),
+            "phrasebook/wrong_item.yaml": ("actions: [", "actions: [fly_to_moon, "),
+        },
+    )
     line = line_of(content, "phrasebook/damaged.yaml", "box_fotos")
     assert any(e.startswith(f"phrasebook/damaged.yaml:{line}:") and "box_fotos" in e for e in errs)
     assert any(e.startswith("phrasebook/wrong_item.yaml:") and "fly_to_moon" in e for e in errs)
@@ -48,21 +54,31 @@ def test_unknown_evidence_and_action_ids(content, normalizer):
 
 
 def test_misspelt_placeholder_suggests_the_right_one(content, normalizer):
-    errs = errors_after(content, normalizer, {
-        "phrasebook/damaged.yaml": ("{{ amount }}元的小额补偿", "{{ amout }}元的小额补偿"),
-    })
+    errs = errors_after(
+        content,
+        normalizer,
+        {
+            "phrasebook/damaged.yaml": ("{{ amount }}元的小额补偿", "{{ amout }}元的小额补偿"),
+        },
+    )
     assert len(errs) == 1 and "amout" in errs[0] and "did you mean 'amount'" in errs[0]
 
 
 def test_template_syntax_error(content, normalizer):
-    errs = errors_after(content, normalizer, {"phrasebook/damaged.yaml": ("{{ amount }}元的小额补偿", "{{ amount 元的小额补偿")})
+    errs = errors_after(
+        content, normalizer, {"phrasebook/damaged.yaml": ("{{ amount }}元的小额补偿", "{{ amount 元的小额补偿")}
+    )
     assert len(errs) == 1 and "template syntax error" in errs[0]
 
 
 def test_duplicate_branch_id_and_dangling_next(content, normalizer):
-    errs = errors_after(content, normalizer, {
-        "phrasebook/damaged.yaml": ("  - id: box_damaged_slight", "  - id: box_damaged_severe"),
-    })
+    errs = errors_after(
+        content,
+        normalizer,
+        {
+            "phrasebook/damaged.yaml": ("  - id: box_damaged_slight", "  - id: box_damaged_severe"),
+        },
+    )
     assert any("duplicate branch id 'box_damaged_severe'" in e for e in errs)
     assert any("unknown next branch 'box_damaged_slight'" in e for e in errs)
 
@@ -89,23 +105,33 @@ def test_missing_contract_intent_and_orphan_flow(content, normalizer):
 
 
 def test_wrong_id_and_bad_condition(content, normalizer):
-    errs = errors_after(content, normalizer, {
-        "intents/damaged.yaml": ("id: damaged", "id: Damaged"),
-        "phrasebook/damaged.yaml": ("when: {evidence_received: [box_photos], assessment: box_damaged_severe}",
-                                    "when: {order_status: [teleported], colour: red}"),
-    })
+    errs = errors_after(
+        content,
+        normalizer,
+        {
+            "intents/damaged.yaml": ("id: damaged", "id: Damaged"),
+            "phrasebook/damaged.yaml": (
+                "when: {evidence_received: [box_photos], assessment: box_damaged_severe}",
+                "when: {order_status: [teleported], colour: red}",
+            ),
+        },
+    )
     assert any("must equal the file name" in e for e in errs)
     assert any("unknown condition 'colour'" in e for e in errs)
     assert any("teleported" in e for e in errs)
 
 
 def test_every_error_has_file_line_and_column(content, normalizer):
-    errs = errors_after(content, normalizer, {"phrasebook/damaged.yaml": ("evidence: [waybill_photo", "evidence: [nope")})
+    errs = errors_after(
+        content, normalizer, {"phrasebook/damaged.yaml": ("evidence: [waybill_photo", "evidence: [nope")}
+    )
     file, line, col, _ = errs[0].split(":", 3)
     assert file == "phrasebook/damaged.yaml" and int(line) > 0 and int(col) > 0
 
 
 def test_broken_yaml_is_reported_with_the_other_errors(content, normalizer):
     (content / "intents/_extra.yaml").write_text("id: [unclosed\n", encoding="utf-8")
-    errs = errors_after(content, normalizer, {"phrasebook/damaged.yaml": ("evidence: [waybill_photo", "evidence: [nope")})
+    errs = errors_after(
+        content, normalizer, {"phrasebook/damaged.yaml": ("evidence: [waybill_photo", "evidence: [nope")}
+    )
     assert any(e.startswith("intents/_extra.yaml:") for e in errs) and any("nope" in e for e in errs)

@@ -31,7 +31,11 @@ def test_demo_shop_rewords_one_step_and_keeps_the_rest(normalizer):
 
 
 def test_a_shop_can_add_a_branch(root, normalizer):
-    shop_file(root, "s1", "damaged.yaml", """intent: damaged
+    shop_file(
+        root,
+        "s1",
+        "damaged.yaml",
+        """intent: damaged
 branches:
   - id: vip_apology
     name: 会员专属致歉
@@ -41,7 +45,8 @@ branches:
     actions: [note]
     next: []
     source: 店铺自定
-""")
+""",
+    )
     catalog = load_catalog(root, normalizer)
     assert catalog.flows_for("s1")["damaged"].branch("vip_apology").text.startswith("亲,您是我们的老会员")
     assert catalog.flows["damaged"].branch("vip_apology") is None
@@ -50,9 +55,24 @@ branches:
 @pytest.mark.parametrize(
     ("name", "text", "line", "needle"),
     [
-        ("damaged.yaml", "intent: damaged\nbranches:\n  - id: brand_new\n    text: 亲\n", 3, "missing or invalid field 'name'"),
-        ("damaged.yaml", "intent: damaged\nbranches:\n  - id: ask_evidence\n    actions: [fly]\n", 4, "unknown actions id 'fly'"),
-        ("damaged.yaml", "intent: damaged\nbranches:\n  - id: ask_evidence\n    next: [nowhere]\n", 3, "unknown next branch 'nowhere'"),
+        (
+            "damaged.yaml",
+            "intent: damaged\nbranches:\n  - id: brand_new\n    text: 亲\n",
+            3,
+            "missing or invalid field 'name'",
+        ),
+        (
+            "damaged.yaml",
+            "intent: damaged\nbranches:\n  - id: ask_evidence\n    actions: [fly]\n",
+            4,
+            "unknown actions id 'fly'",
+        ),
+        (
+            "damaged.yaml",
+            "intent: damaged\nbranches:\n  - id: ask_evidence\n    next: [nowhere]\n",
+            3,
+            "unknown next branch 'nowhere'",
+        ),
         ("teleport.yaml", "intent: teleport\nbranches:\n  - id: a\n    text: 亲\n", 1, "no shared flow to override"),
     ],
 )
@@ -85,11 +105,16 @@ def test_next_steps_are_named_as_the_shop_names_them(root, normalizer):
     """A shared step leads to steps a shop may reword: each shop's suggestion shows its own wording of them."""
     from app.core.engine import build_engine
 
-    shop_file(root, "s3", "damaged.yaml", """intent: damaged
+    shop_file(
+        root,
+        "s3",
+        "damaged.yaml",
+        """intent: damaged
 branches:
   - id: box_damaged_severe
     name: 本店:外箱压坏,我们找快递
-""")
+""",
+    )
     engine = build_engine(root, normalizer=normalizer)
 
     def next_names(shop: str | None) -> set[str]:

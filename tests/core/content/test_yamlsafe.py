@@ -17,7 +17,8 @@ def test_plain_file_loads_with_line_numbers():
 
 def test_alias_bomb_is_refused_before_it_expands():
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(9)
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"
+        for i in range(9)
     )
     err = error_of(bomb)
     assert (err.line, err.column) == (1, 4) and "anchors" in err.message
