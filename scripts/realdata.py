@@ -116,8 +116,11 @@ class Sources:
         return target
 
     def read(self, repository: str, commit: str, path: str) -> str:
-        done = subprocess.run(["git", f"--git-dir={self._git_dir(repository)}", "show", f"{commit}:{path}"],
-                              capture_output=True, check=False)
+        done = subprocess.run(
+            ["git", f"--git-dir={self._git_dir(repository)}", "show", f"{commit}:{path}"],
+            capture_output=True,
+            check=False,
+        )
         if done.returncode != 0 or not done.stdout:
             raise SystemExit(f"{repository}@{commit[:10]}:{path}: missing ({done.stderr.decode().strip()})")
         return done.stdout.decode("utf-8")
@@ -273,13 +276,24 @@ def rebuild(sources: Sources) -> list[Session]:
     OUT.mkdir(exist_ok=True)
     with (OUT / "sessions.jsonl").open("w", encoding="utf-8") as f:
         for s in kept:
-            f.write(json.dumps({"corpus": s.corpus, "session": s.id, "split": s.split,
-                                "turns": [[t.role, t.text, t.repository, t.path, t.line, t.index] for t in s.turns]},
-                               ensure_ascii=False) + "\n")
+            f.write(
+                json.dumps(
+                    {
+                        "corpus": s.corpus,
+                        "session": s.id,
+                        "split": s.split,
+                        "turns": [[t.role, t.text, t.repository, t.path, t.line, t.index] for t in s.turns],
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
     per = Counter(s.corpus for s in kept)
-    print(f"wrote {OUT / 'sessions.jsonl'}: {len(kept)} sessions "
-          f"({', '.join(f'{c} {n}' for c, n in sorted(per.items()))}); "
-          f"left out: {', '.join(f'{n} {why}' for why, n in dropped.items())}")
+    print(
+        f"wrote {OUT / 'sessions.jsonl'}: {len(kept)} sessions "
+        f"({', '.join(f'{c} {n}' for c, n in sorted(per.items()))}); "
+        f"left out: {', '.join(f'{n} {why}' for why, n in dropped.items())}"
+    )
     return kept
 
 
@@ -354,8 +368,9 @@ def check(labels: list[Label], sessions: list[Session] | None) -> list[str]:
             elif found[0].sha1 != lab.sha1:
                 problems.append(f"{where}: text differs from the labelled one (sha1 {found[0].sha1} ≠ {lab.sha1})")
             elif found[1].split != lab.split or found[1].id != lab.session:
-                problems.append(f"{where}: session/split is {found[1].id}/{found[1].split}, label says "
-                                f"{lab.session}/{lab.split}")
+                problems.append(
+                    f"{where}: session/split is {found[1].id}/{found[1].split}, label says {lab.session}/{lab.split}"
+                )
     return problems
 
 
@@ -379,8 +394,11 @@ def main(argv: list[str] | None = None) -> int:
         for name in names:
             row = [table[(name, s)] for s, _ in SPLITS]
             print(f"{name:<22}" + "".join(f"{n:>7}" for n in row) + f"{sum(row):>7}")
-        print(f"{'total':<22}" + "".join(f"{sum(table[(n, s)] for n in names):>7}" for s, _ in SPLITS)
-              + f"{len(labels):>7}")
+        print(
+            f"{'total':<22}"
+            + "".join(f"{sum(table[(n, s)] for n in names):>7}" for s, _ in SPLITS)
+            + f"{len(labels):>7}"
+        )
         return 0
     sessions = rebuild(Sources(args.mirror)) if args.command == "rebuild" else load_sessions()
     if not LABELS.exists():
