@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
-"""Run a labelled TSV (``intent<TAB>message``) through the matcher and print how well it does.
+"""How well the service reads buyers: labelled TSV sets (``intent<TAB>message``) and the real turns of public
+JD/Taobao logs (tests/data/real/labels.tsv, rebuilt by scripts/realdata.py), message by message and, for the
+real data, whole conversations replayed turn by turn with their context.
 
-Prints accuracy per intent, the confusion matrix, the out-of-scope false-positive rate and every miss,
-and beside them the figures of an afternoon baseline (TF-IDF over character n-grams + logistic
-regression, trained on the same intent examples) so we know by how much we beat it.
+Prints per-intent precision and recall, the confusion matrix, the out-of-scope rate and the misses, beside an
+afternoon baseline (TF-IDF over character n-grams + logistic regression trained on the same intent examples),
+and writes the same as an HTML page with charts.
 
-    .venv/bin/python scripts/evaluate.py tests/data/heldout.tsv
+    .venv/bin/python scripts/evaluate.py tests/data/heldout.tsv                 # a TSV set
+    .venv/bin/python scripts/evaluate.py --real test --html report.html         # the real test split
+    .venv/bin/python scripts/evaluate.py tests/data/heldout.tsv --real train,dev
 """
 
 from __future__ import annotations
@@ -13,67 +17,45 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core.content.models import CONTRACT_INTENTS, NONE_INTENT  # noqa: E402
+from app.core.content.models import NONE_INTENT  # noqa: E402
 from app.core.engine import Engine, build_engine  # noqa: E402
 from app.settings import Settings  # noqa: E402
+from scripts.evaluation import html  # noqa: E402
+from scripts.evaluation.data import EIGHT, NONE, Item, ReplayTurn, read_tsv, real_data  # noqa: E402
+from scripts.evaluation.metrics import Scores, pct  # noqa: E402
+from scripts.evaluation.replay import SessionScores, Shown, replay  # noqa: E402
 
-NONE = "none"  # the label of out-of-scope lines in the TSV
-
-
-@dataclass
-class Report:
-    name: str
-    gold: list[str]
-    pred: list[str]
-    rules: list[str]
-
-    def core_accuracy(self) -> float:
-        pairs = [(g, p) for g, p in zip(self.gold, self.pred, strict=False) if g in CONTRACT_INTENTS]
-        return sum(g == p for g, p in pairs) / max(len(pairs), 1)
-
-    def overall_accuracy(self) -> float:
-        return sum(g == p for g, p in zip(self.gold, self.pred, strict=False)) / max(len(self.gold), 1)
-
-    def oos_false_positive(self, core_only: bool = True) -> float:
-        preds = [p for g, p in zip(self.gold, self.pred, strict=False) if g == NONE]
-        bad = [p for p in preds if (p in CONTRACT_INTENTS if core_only else p != NONE)]
-        return len(bad) / max(len(preds), 1)
+__all__ = ["NONE", "read_tsv"]
+TARGETS = {"heldout": (0.95, 0.05), "real": (0.90, 0.08)}
 
 
-def read_tsv(path: Path) -> list[tuple[str, str]]:
-    rows = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        label, sep, message = line.partition("\t")
-        if not sep or not message.strip():
-            raise SystemExit(f"{path}:{n}: expected 'intent<TAB>message'")
-        rows.append((label.strip(), message))
-    return rows
+def shown(engine: Engine, text: str, context: Sequence[ReplayTurn] = ()) -> Shown:
+    """What the service shows for a message read with its context (the turns before it, oldest first)."""
+    read = getattr(engine, "read", None)
+    if read is not None:
+        reading = read(text, [(t.role, t.text) for t in context])
+        return Shown(reading.status.value, tuple(reading.intents))
+    m = engine.match(text)
+    return Shown(m.status.value, tuple(s.intent for s in m.intents))
 
 
-def run_matcher(engine: Engine, rows: list[tuple[str, str]], progress: bool) -> tuple[Report, list[float]]:
-    from tqdm import tqdm
-
-    pred, rules, times = [], [], []
-    for _, message in tqdm(rows, desc="matching", unit="msg", disable=not progress, file=sys.stderr):
+def predict(engine: Engine, items: list[Item]) -> tuple[list[str], list[str], list[float]]:
+    preds, why, times = [], [], []
+    for item in items:
         t0 = time.perf_counter()
-        m = engine.match(message)
+        s = shown(engine, item.text)
         times.append(time.perf_counter() - t0)
-        best = m.best
-        pred.append(best.intent if best else NONE)
-        why = best or m.runner_up
-        rules.append(f"{m.status.value}; {why.intent} {why.score:.2f} via {why.rule}" if why else m.status.value)
-    return Report("matcher", [g for g, _ in rows], pred, rules), times
+        preds.append(s.intents[0] if s.intents and s.intents[0] != NONE_INTENT else NONE)
+        why.append(s.status)
+    return preds, why, times
 
 
-def run_baseline(engine: Engine, rows: list[tuple[str, str]]) -> Report | None:
+def baseline(engine: Engine, items: list[Item]) -> Scores | None:
     try:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -91,71 +73,111 @@ def run_baseline(engine: Engine, rows: list[tuple[str, str]]) -> Report | None:
         LogisticRegression(max_iter=2000, C=10.0),
     )
     model.fit(texts, labels)
-    pred = list(model.predict([engine.normalizer(m) for _, m in rows]))
-    return Report("baseline tf-idf+logreg", [g for g, _ in rows], pred, [""] * len(rows))
+    pred = model.predict([engine.normalizer(i.text) for i in items])
+    return Scores("baseline tf-idf+logreg", tuple(i.label for i in items), tuple(pred))
 
 
-def print_report(r: Report, labels: list[str], show_misses: bool, rows: list[tuple[str, str]]) -> None:
+def print_scores(r: Scores, labels: list[str], misses: list[str] | None) -> None:
     print(f"\n=== {r.name} ===")
-    print(f"top-1 accuracy, eight contract intents: {r.core_accuracy():.1%}")
-    print(f"top-1 accuracy, all lines:              {r.overall_accuracy():.1%}")
-    print(
-        f"out-of-scope lines given one of the eight: {r.oos_false_positive():.1%}"
-        f"   (given any intent: {r.oos_false_positive(core_only=False):.1%})"
-    )
-    per: dict[str, Counter] = defaultdict(Counter)
-    for g, p in zip(r.gold, r.pred, strict=False):
-        per[g]["n"] += 1
-        per[g]["ok"] += g == p
-    print(f"\n{'intent':<18}{'n':>5}{'correct':>9}{'accuracy':>10}")
-    for label in labels:
-        if per[label]["n"]:
-            print(f"{label:<18}{per[label]['n']:>5}{per[label]['ok']:>9}{per[label]['ok'] / per[label]['n']:>10.1%}")
+    print(f"top-1 accuracy, eight contract intents: {pct(r.core())}")
+    print(f"top-1 accuracy, all lines:              {pct(r.overall())}")
+    print(f"out-of-scope lines given one of the eight: {pct(r.out_of_scope())}")
+    print(f"no-request lines given any intent:         {pct(r.none_given_any())}")
+    print(f"\n{'intent':<20}{'n':>5}{'correct':>9}{'recall':>9}{'precision':>11}")
+    for p in r.per_label(labels):
+        if p.support:
+            precision = f"{p.precision:.1%}" if p.precision is not None else "-"
+            print(f"{p.label:<20}{p.support:>5}{p.correct:>9}{p.recall:>9.1%}{precision:>11}")
     print("\nconfusion (rows: gold, columns: predicted)")
-    short = [lab[:6] for lab in labels]
-    print(" " * 18 + "".join(f"{s:>7}" for s in short))
-    confusion = Counter(zip(r.gold, r.pred, strict=False))
-    for g in labels:
-        if per[g]["n"]:
-            print(f"{g:<18}" + "".join(f"{confusion[(g, p)] or '.':>7}" for p in labels))
-    if show_misses:
-        misses = [(g, p, msg, why) for (g, msg), p, why in zip(rows, r.pred, r.rules, strict=False) if g != p]
+    present = [lab for lab in labels if lab in r.gold or lab in r.pred]
+    print(" " * 20 + "".join(f"{lab[:6]:>7}" for lab in present))
+    confusion = r.confusion()
+    for g in present:
+        if g in r.gold:
+            print(f"{g:<20}" + "".join(f"{confusion[(g, p)] or '.':>7}" for p in present))
+    if misses is not None:
         print(f"\nmisses ({len(misses)}):")
-        for g, p, msg, why in misses:
-            print(f"  {g:>16} → {p:<16} {msg}" + (f"   [{why}]" if why else ""))
+        for line in misses:
+            print(f"  {line}")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("tsv", type=Path)
-    parser.add_argument(
-        "--content", type=Path, default=Settings().content_dir, help="folder with intents/ and phrasebook/"
+def print_sessions(s: SessionScores, show_misses: bool) -> None:
+    print("\n--- whole conversations, replayed turn by turn with context ---")
+    print(
+        f"conversations with an intent: {s.sessions}; first intent shown is right: {pct((s.first_right, s.sessions))}"
     )
-    parser.add_argument("--no-baseline", action="store_true")
-    parser.add_argument("--no-misses", action="store_true")
-    args = parser.parse_args(argv)
-    rows = read_tsv(args.tsv)
-    engine = build_engine(args.content, Settings().cache_dir)
-    labels = [*CONTRACT_INTENTS, *sorted({i.id for i in engine.catalog.public_intents} - set(CONTRACT_INTENTS)), NONE]
-    unknown = {g for g, _ in rows} - set(labels)
-    if unknown:
-        raise SystemExit(f"unknown labels in {args.tsv}: {', '.join(sorted(unknown))}")
-    report, times = run_matcher(engine, rows, progress=sys.stderr.isatty() and len(rows) > 200)
-    print(f"{args.tsv}: {len(rows)} messages, phrasebook {engine.version}")
-    print_report(report, labels, not args.no_misses, rows)
+    print(f"  … whose first intent is one of the eight: {pct((s.first_right_eight, s.sessions_eight))}")
+    print(f"  … where no intent was ever shown: {s.never_shown}")
+    print(f"conversations with no intent: {s.quiet_sessions}; an intent shown anyway: {s.quiet_alarms}")
+    print(f"turns that showed an intent: {s.shown_turns}; showing a wrong one: {pct((s.wrong_turns, s.shown_turns))}")
+    print(f"labelled intent turns shown right with their context: {pct((s.labelled_right, s.labelled_turns))}")
+    if show_misses:
+        print(f"\nconversation misses ({len(s.misses)}):")
+        for line in s.misses:
+            print(f"  {line}")
+
+
+def evaluate(
+    engine: Engine, name: str, items: list[Item], labels: list[str], args: argparse.Namespace, kind: str
+) -> html.Section:
+    preds, status, times = predict(engine, items)
+    scores = Scores(f"matcher: {name}", tuple(i.label for i in items), tuple(preds))
+    misses = [
+        f"{i.label:>20} → {p:<20} {i.text[:60]}   [{st}; {i.source}]"
+        for i, p, st in zip(items, preds, status, strict=True)
+        if i.label != p
+    ]
+    print(f"\n{name}: {len(items)} messages, phrasebook {engine.version}")
+    print_scores(scores, labels, None if args.no_misses else misses)
     times.sort()
     print(
         f"\nmatching latency: mean {sum(times) / len(times) * 1e6:.0f} µs, "
         f"p50 {times[len(times) // 2] * 1e6:.0f} µs, p99 {times[int(len(times) * 0.99)] * 1e6:.0f} µs"
     )
-    if not args.no_baseline:
-        baseline = run_baseline(engine, rows)
-        if baseline:
-            print_report(baseline, labels, False, rows)
-            print(
-                f"\nmatcher vs baseline (eight intents): {report.core_accuracy():.1%} vs {baseline.core_accuracy():.1%};"
-                f" out-of-scope → one of the eight: {report.oos_false_positive():.1%} vs {baseline.oos_false_positive():.1%}"
-            )
+    base = None if args.no_baseline else baseline(engine, items)
+    if base is not None:
+        print_scores(base, labels, None)
+        print(
+            f"\nmatcher vs baseline (eight intents): {pct(scores.core())} vs {pct(base.core())}; "
+            f"out-of-scope → one of the eight: {pct(scores.out_of_scope())} vs {pct(base.out_of_scope())}"
+        )
+    return html.Section(name, scores, base, labels, targets=TARGETS[kind])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("tsv", type=Path, nargs="*", help="labelled TSV sets (intent<TAB>message)")
+    parser.add_argument("--real", metavar="SPLITS", help="real data splits, comma-separated: train,dev,test")
+    parser.add_argument("--html", type=Path, help="also write the report as an HTML page with charts")
+    parser.add_argument("--content", type=Path, default=Settings().content_dir, help="folder with intents/ …")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--no-misses", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.tsv and not args.real:
+        parser.error("give a TSV set, --real SPLITS, or both")
+    engine = build_engine(args.content, Settings().cache_dir)
+    public = sorted({i.id for i in engine.catalog.public_intents} - set(EIGHT))
+    labels = [*EIGHT, *public, NONE]
+    sections = []
+    for path in args.tsv:
+        items = read_tsv(path)
+        unknown = {i.label for i in items} - set(labels)
+        if unknown:
+            raise SystemExit(f"unknown labels in {path}: {', '.join(sorted(unknown))}")
+        sections.append(evaluate(engine, str(path), items, labels, args, "heldout"))
+    if args.real:
+        splits = tuple(s.strip() for s in args.real.split(","))
+        items, conversations = real_data(splits)
+        section = evaluate(engine, f"real {'+'.join(splits)}", items, labels, args, "real")
+        sessions = replay(conversations, lambda text, ctx: shown(engine, text, ctx), frozenset(public) | set(EIGHT))
+        print_sessions(sessions, not args.no_misses)
+        sections.append(
+            html.Section(section.title, section.scores, section.baseline, labels, sessions, section.targets)
+        )
+    if args.html:
+        note = f"phrasebook {engine.version}; generated by scripts/evaluate.py"
+        args.html.write_text(html.page("售后助手 evaluation", sections, note), encoding="utf-8")
+        print(f"\nHTML report: {args.html}")
     return 0
 
 

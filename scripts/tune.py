@@ -51,7 +51,7 @@ def main() -> int:
     engine = build_engine(Settings().content_dir, Settings().cache_dir)
     matcher = engine.matcher
     rows = [row for path in args.tsv for row in read_tsv(path)]
-    measured = [(gold, matcher.evidence(msg)) for gold, msg in rows]
+    measured = [(row.label, matcher.evidence(row.text)) for row in rows]
     results = []
     keys = list(GRID)
     for values in itertools.product(*(GRID[k] for k in keys)):

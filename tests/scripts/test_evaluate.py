@@ -37,7 +37,7 @@ def _figure(report: str, label: str, section: str = "matcher") -> float:
 
 def test_heldout_file_is_big_enough_and_labelled(engine):
     rows = read_tsv(HELDOUT)
-    counts = Counter(label for label, _ in rows)
+    counts = Counter(item.label for item in rows)
     assert len(rows) >= 400 and counts[NONE] >= 80
     assert all(counts[i] >= 40 for i in CONTRACT_INTENTS)
     assert set(counts) <= {i.id for i in engine.catalog.public_intents} | {NONE}
@@ -49,11 +49,11 @@ def test_evaluation_sets_share_no_sentence_with_the_content(engine):
         normalize(ex.text) for i in engine.catalog.intents.values() for ex in (*i.examples, *i.tests, *i.negatives)
     }
     for path in (HELDOUT, *TUNING):
-        shared = [m for _, m in read_tsv(path) if normalize(m) in content and len(normalize(m)) > 3]
+        shared = [i.text for i in read_tsv(path) if normalize(i.text) in content and len(normalize(i.text)) > 3]
         assert shared == [], f"{path.name} repeats content sentences: {shared[:5]}"
-    heldout = {normalize(m) for _, m in read_tsv(HELDOUT)}
+    heldout = {normalize(i.text) for i in read_tsv(HELDOUT)}
     for path in TUNING:
-        assert not heldout & {normalize(m) for _, m in read_tsv(path) if len(normalize(m)) > 3}
+        assert not heldout & {normalize(i.text) for i in read_tsv(path) if len(normalize(i.text)) > 3}
 
 
 def test_report_has_every_part(report):
