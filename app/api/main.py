@@ -13,10 +13,6 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
-from app.api import errors, openapi
-from app.api.headers import SecurityHeaders
-from app.api.limits import BodyLimit, NoNulInUrl
-from app.api.origin import OriginCheck
 from app.api.routes import router
 from app.api.schemas import SuggestRequest
 from app.auth.endpoints import router as keys_router
@@ -24,6 +20,10 @@ from app.auth.guard import Guard
 from app.cases.endpoints import router as cases_router
 from app.core.engine import SHOP_TZ, Engine, build_engine
 from app.db.session import Database
+from app.http import errors, openapi
+from app.http.headers import SecurityHeaders
+from app.http.limits import BodyLimit, NoNulInUrl
+from app.http.origin import OriginCheck
 from app.phrasebook.endpoints import router as phrasebook_router
 from app.phrasebook.service import latest, record_live
 from app.reload import ContentHolder, settle
@@ -103,6 +103,6 @@ def create_app(
         )
     app.add_middleware(errors.CatchAll)  # covers the middlewares above too
     app.add_middleware(SecurityHeaders)  # outermost: every answer gets the headers, a 500 too
-    openapi.include_models(app, SuggestRequest)  # /v1/suggest reads its body itself (app/api/body.py)
+    openapi.include_models(app, SuggestRequest)  # /v1/suggest reads its body itself (app/http/body.py)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent.parent / "web" / "static")), name="static")
     return app

@@ -11,10 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from app.api import openapi
-from app.api.body import header, json_body
 from app.api.schemas import (
-    ErrorResponse,
     Health,
     IntentsResponse,
     RefundQuoteRequest,
@@ -26,16 +23,18 @@ from app.api.serialize import intents_out, suggestion_out
 from app.auth.guard import admit, bearer_token, case_shop, require, shop_for
 from app.auth.principal import Principal
 from app.auth.roles import Permission
-from app.cases import idempotency
 from app.cases.suggest import suggest_in_case
 from app.core.engine import SHOP_TZ, Engine
 from app.core.order import Item, Order, inconsistencies
 from app.core.refund import Discount, NotCovered, QuoteItem, quote
 from app.errors import FieldError, Forbidden
+from app.http import idempotency, openapi
+from app.http.body import header, json_body
+from app.http.schemas import error_responses
 
 log = logging.getLogger("app.suggest")
 router = APIRouter()
-_ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429)}
+_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422, 429)
 Suggester = Annotated[Principal, Depends(require(Permission.suggest))]
 
 
@@ -51,7 +50,7 @@ def _engine(request: Request) -> Engine:
     openapi_extra=openapi.operation(SuggestRequest, headers={idempotency.HEADER: idempotency.MAX_LENGTH}),
 )
 async def suggest(request: Request) -> Response:
-    # Called for every buyer message, so it reads its key and body itself (see app/api/body.py) rather
+    # Called for every buyer message, so it reads its key and body itself (see app/http/body.py) rather
     # than through FastAPI's dependencies, which cost more than the matching. Async: matching is CPU
     # only, cheaper on the event loop than a thread hop; the case-aware path goes to the thread pool.
     principal = admit(request, Permission.suggest, bearer_token(request))

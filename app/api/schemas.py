@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from app.api.fields import Moment, Strict
+from app.http.fields import Moment, Strict
 
 OrderStatus = Literal[
     "unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery", "signed", "rejected", "returning"
@@ -250,13 +250,3 @@ class IntentsResponse(BaseModel):
 class Health(BaseModel):
     status: Literal["ok"]
     phrasebook_version: str
-
-
-class ErrorDetail(BaseModel):
-    code: str
-    message: str
-    fields: list[dict[str, str]] | None = None
-
-
-class ErrorResponse(BaseModel):
-    error: ErrorDetail

@@ -9,15 +9,15 @@ from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from app.api.fields import Moment, Strict
-from app.api.schemas import ErrorResponse
 from app.auth import keys
 from app.auth.guard import require
 from app.auth.models import ApiKey
 from app.auth.principal import Principal
 from app.auth.roles import Permission, Role
+from app.http.fields import Moment, Strict
+from app.http.schemas import error_responses
 
-_ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 422, 429)}
+_ERRORS = error_responses(401, 403, 404, 422, 429)
 router = APIRouter(prefix="/v1/admin/keys", tags=["keys"], responses=_ERRORS)
 Admin = Annotated[Principal, Depends(require(Permission.keys))]
 KeyId = Annotated[str, Path(min_length=12, max_length=12, pattern=r"^[0-9a-f]{12}$")]

@@ -11,13 +11,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 
-from app.api.fields import Moment
-from app.api.schemas import ErrorResponse
 from app.auth.guard import case_shop, require, shop_for
 from app.auth.principal import Principal
 from app.auth.roles import Permission
-from app.cases import idempotency, service
 from app.cases import repository as repo
+from app.cases import service
 from app.cases.schemas import (
     CaseList,
     CaseOpen,
@@ -38,16 +36,12 @@ from app.core.engine import SHOP_TZ
 from app.core.privacy import mask_value
 from app.db.session import Database
 from app.errors import FieldError
+from app.http import idempotency
+from app.http.fields import Moment
+from app.http.schemas import error_responses
 
 router = APIRouter(prefix="/v1", tags=["cases"])
-_ERRORS = {
-    401: {"model": ErrorResponse},
-    403: {"model": ErrorResponse},
-    404: {"model": ErrorResponse},
-    409: {"model": ErrorResponse},
-    422: {"model": ErrorResponse},
-    429: {"model": ErrorResponse},
-}
+_ERRORS = error_responses(401, 403, 404, 409, 422, 429)
 Reader = Annotated[Principal, Depends(require(Permission.cases_read))]
 Writer = Annotated[Principal, Depends(require(Permission.cases_write))]
 Exporter = Annotated[Principal, Depends(require(Permission.export))]

@@ -9,15 +9,15 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from app.api.schemas import ErrorResponse
 from app.auth.guard import require, shop_for
 from app.auth.principal import Principal
 from app.auth.roles import Permission
 from app.core.content.errors import ContentError
 from app.core.engine import SHOP_TZ
+from app.http.schemas import error_responses
 from app.phrasebook import service
 
-_ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 422, 429)}
+_ERRORS = error_responses(401, 403, 422, 429)
 router = APIRouter(prefix="/v1", tags=["phrasebook"], responses=_ERRORS)
 Reader = Annotated[Principal, Depends(require(Permission.phrasebook_read))]
 Writer = Annotated[Principal, Depends(require(Permission.phrasebook_write))]
