@@ -16,12 +16,12 @@ import httpx
 import pytest
 import uvicorn
 
-from app.api.main import create_app
 from app.auth import keys
 from app.auth.roles import Role
 from app.core.engine import Engine, build_engine
 from app.core.normalize import Normalizer
 from app.db.session import Database
+from app.main import create_app
 from app.settings import PROJECT_ROOT, Settings
 from tests.dbs import ENGINES, fresh_database
 

@@ -2,8 +2,8 @@
 
 import pytest
 
-from app.api.schemas import RefundQuoteResponse, SuggestResponse
 from app.http.schemas import ErrorResponse
+from app.suggest.responses import RefundQuoteResponse, SuggestResponse
 
 NOW = "2026-11-22T12:00:00+08:00"
 

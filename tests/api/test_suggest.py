@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from app.api.schemas import SuggestResponse
 from app.http.schemas import ErrorResponse
+from app.suggest.responses import SuggestResponse
 
 SECRET = "我的手机号13812345678不要泄露"
 

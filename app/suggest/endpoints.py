@@ -1,9 +1,8 @@
-"""Routes: parse, call the core, serialise. Nothing else belongs here."""
+"""The suggest routes: parse, authorise, call the service, serialise. The rules are in service.py."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Annotated
 
 import orjson
@@ -11,26 +10,18 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from app.api.schemas import (
-    Health,
-    IntentsResponse,
-    RefundQuoteRequest,
-    RefundQuoteResponse,
-    SuggestRequest,
-    SuggestResponse,
-)
-from app.api.serialize import intents_out, suggestion_out
 from app.auth.guard import admit, bearer_token, case_shop, require, shop_for
 from app.auth.principal import Principal
 from app.auth.roles import Permission
-from app.cases.suggest import suggest_in_case
-from app.core.engine import SHOP_TZ, Engine
-from app.core.order import Item, Order, inconsistencies
-from app.core.refund import Discount, NotCovered, QuoteItem, quote
-from app.errors import FieldError, Forbidden
+from app.core.engine import Engine
+from app.errors import Forbidden
 from app.http import idempotency, openapi
 from app.http.body import header, json_body
 from app.http.schemas import error_responses
+from app.suggest import service
+from app.suggest.responses import IntentsResponse, RefundQuoteResponse, SuggestResponse
+from app.suggest.schemas import RefundQuoteRequest, SuggestRequest
+from app.suggest.serialize import case_refs_out, intents_out, quote_out, suggestion_out
 
 log = logging.getLogger("app.suggest")
 router = APIRouter()
@@ -58,28 +49,9 @@ async def suggest(request: Request) -> Response:
     idempotency_key = header(request, idempotency.HEADER, idempotency.MAX_LENGTH)
     engine = _engine(request)
     shop = shop_for(principal, body.shop_id)
-    unknown = [i for i, e in enumerate(body.evidence_received) if e not in engine.catalog.vocabulary.evidence]
-    if unknown:  # named by position: an error never echoes what the client sent (it may be personal data)
-        raise FieldError.many(
-            [(f"body.evidence_received.{i}", "未知的凭证 unknown evidence id; see GET /v1/intents") for i in unknown],
-            code="unknown_evidence",
-        )
-    now = (body.now or datetime.now(SHOP_TZ)).astimezone(SHOP_TZ)
-    order = _order(body)
-    problems = inconsistencies(order, now)
-    if problems:
-        raise FieldError.many([(f"body.{p.field}", p.message) for p in problems], code="impossible_order")
-    evidence = frozenset(body.evidence_received)
+    ask = service.ask(engine, body)
     if body.conversation_id is None and body.case_id is None:
-        result = engine.suggest(
-            body.message,
-            order=order,
-            evidence_received=evidence,
-            assessment=body.assessment,
-            shop_id=shop,
-            proposed_compensation=body.proposed_compensation,
-            now=now,
-        )
+        result = service.suggest(engine, ask, shop)
         if log.isEnabledFor(logging.DEBUG):  # buyer text in a log line: masked by the formatter like every line
             log.debug(
                 "suggest key=%s shop=%s message=%r -> %s",
@@ -99,22 +71,15 @@ async def suggest(request: Request) -> Response:
     cases_shop = None if body.case_id is not None else case_shop(principal, body.shop_id)
 
     def record(s):  # type: ignore[no-untyped-def]
-        result, refs = suggest_in_case(
+        result, refs = service.suggest_in_case(
             s,
             engine,
-            body.message,
-            now=now,
+            ask,
             shop_id=cases_shop,
             shop_ids=principal.shop_scope,
             conversation_id=body.conversation_id,
             case_id=body.case_id,
-            order=order,
-            order_id=body.order.id if body.order else None,
-            evidence_received=evidence,
-            assessment=body.assessment,
-            proposed_compensation=body.proposed_compensation,
         )
-        s.flush()
         log.debug(
             "suggest in case key=%s conversation=%s message=%r -> %s",
             principal.key_id,
@@ -122,18 +87,7 @@ async def suggest(request: Request) -> Response:
             body.message,
             [r.case.id for r in refs],
         )
-        cases = [
-            {
-                "id": r.case.id,
-                "intent": r.case.intent,
-                "status": r.case.status,
-                "branch": r.case.branch,
-                "version": r.case.version,
-                "created": r.created,
-            }
-            for r in refs
-        ]
-        return 200, suggestion_out(result, cases)
+        return 200, suggestion_out(result, case_refs_out(refs))
 
     # A retried request (same Idempotency-Key and body) must not record the message on the case twice.
     status, payload = await run_in_threadpool(
@@ -142,29 +96,11 @@ async def suggest(request: Request) -> Response:
         "suggest",
         idempotency_key,
         body.model_dump_json(),
-        now,
+        ask.now,
         record,
         principal.key_id,
     )
     return JSONResponse(payload, status)
-
-
-def _order(body: SuggestRequest) -> Order:
-    o = body.order
-    if o is None:
-        return Order()
-    return Order(
-        status=o.status,
-        paid_at=o.paid_at,
-        shipped_at=o.shipped_at,
-        last_tracking_at=o.last_tracking_at,
-        signed_at=o.signed_at,
-        signed_by=o.signed_by,
-        shipping_insurance=o.shipping_insurance,
-        amount=o.amount,
-        items=tuple(Item(i.price, i.quantity, i.id, i.name) for i in o.items),
-        coupons=tuple(o.coupons),
-    )
 
 
 @router.post(
@@ -174,16 +110,7 @@ def _order(body: SuggestRequest) -> Order:
     summary="部分退款最大可退金额 Maximum refund for part of an order",
 )
 async def refund_quote(body: RefundQuoteRequest, _: Suggester) -> JSONResponse:
-    try:
-        q = quote(
-            [QuoteItem(i.id, i.price, i.quantity) for i in body.items],
-            body.postage,
-            [Discount(d.type, d.amount) for d in body.discounts],
-            body.refund_items,
-        )
-    except NotCovered as exc:
-        raise FieldError(f"body.{exc.field}", str(exc), code="not_covered") from exc
-    return JSONResponse({"max_refund": f"{q.max_refund:.2f}", "rule": q.rule, "explanation": q.explanation})
+    return JSONResponse(quote_out(service.refund_quote(body)))
 
 
 @router.get(
@@ -194,8 +121,3 @@ async def refund_quote(body: RefundQuoteRequest, _: Suggester) -> JSONResponse:
 )
 async def intents(request: Request, _: Suggester) -> JSONResponse:
     return JSONResponse(intents_out(_engine(request)))
-
-
-@router.get("/healthz", response_model=Health, tags=["ops"], summary="存活检查 Liveness")
-async def healthz(request: Request) -> JSONResponse:
-    return JSONResponse({"status": "ok", "phrasebook_version": _engine(request).version})

@@ -1,4 +1,5 @@
-"""Every table's model is imported here so that Alembic's autogenerate sees the whole schema."""
+"""Every table of every domain, registered on Base.metadata: Alembic (autogenerate, alembic/env.py) and the
+migration tests need the whole schema. It stands above the domains, so app/db/ never imports one."""
 
 from app.auth.models import ApiKey, RateWindow
 from app.cases.models import Case, CaseEvent, EvidenceItem, FollowUp
