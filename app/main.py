@@ -26,12 +26,13 @@ from app.http.limits import BodyLimit, NoNulInUrl
 from app.http.origin import OriginCheck
 from app.ops import router as ops_router
 from app.phrasebook.endpoints import router as phrasebook_router
-from app.phrasebook.service import latest, record_live
+from app.phrasebook.repository import latest
+from app.phrasebook.service import record_live
 from app.reload import ContentHolder, settle
 from app.settings import Settings
 from app.suggest.endpoints import router as suggest_router
 from app.suggest.schemas import SuggestRequest
-from app.web.routes import router as web_router
+from app.web.endpoints import router as web_router
 
 log = logging.getLogger("app")
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 import uvicorn
 
-from app.auth import keys
+from app.auth import service as keys
 from app.auth.roles import Role
 from app.core.engine import Engine, build_engine
 from app.core.normalize import Normalizer

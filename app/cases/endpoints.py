@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections import defaultdict
 from datetime import datetime
 from typing import Annotated
 
@@ -14,8 +11,8 @@ from fastapi.responses import JSONResponse, Response
 from app.auth.guard import case_shop, require, shop_for
 from app.auth.principal import Principal
 from app.auth.roles import Permission
+from app.cases import export, service
 from app.cases import repository as repo
-from app.cases import service
 from app.cases.schemas import (
     CaseList,
     CaseOpen,
@@ -31,7 +28,8 @@ from app.cases.schemas import (
     StatsOut,
     StatusIn,
 )
-from app.cases.serialize import REGISTER_COLUMNS, case_out, event_out, follow_up_out, register_row
+from app.cases.serialize import case_out, event_out, follow_up_out
+from app.cases.stats import adoption
 from app.core.engine import SHOP_TZ
 from app.core.privacy import mask_value
 from app.db.session import Database
@@ -54,18 +52,11 @@ IdemKey = Annotated[
 ShopQuery = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 NO_STORE = {"Cache-Control": "no-store"}
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _visible(principal: Principal, shop_id: str | None) -> tuple[str, ...] | None:
     """Shops a listing covers: the one asked for (if this key may), else all of the key's shops."""
     return principal.visible_shops(shop_for(principal, shop_id) if shop_id is not None else None)
-
-
-def _csv_safe(row: list[str]) -> list[str]:
-    """A buyer's note starting with = would run as a formula in Excel (CSV injection): quote it as text."""
-    return ["'" + cell if cell.startswith(_FORMULA) else cell for cell in row]
 
 
 def _db(request: Request) -> Database:
@@ -315,23 +306,14 @@ def patch_case(case_id: CaseId, body: CasePatch, request: Request, principal: Wr
         return JSONResponse(_private(principal, case_out(case, names)))
 
 
-def _range(start: datetime, end: datetime) -> None:
-    if start.tzinfo is None or end.tzinfo is None:
-        raise FieldError("query.start", "时间必须带时区 start and end need a time zone")
-    if end <= start:
-        raise FieldError("query.end", "结束时间须晚于开始时间 end must be after start")
-
-
 def _register_rows(
     request: Request, principal: Principal, shop_id: str | None, start: datetime, end: datetime
 ) -> list[list[str]]:
-    _range(start, end)
+    service.check_range(start, end)
     engine = request.app.state.content.engine
     intent_names = {i.id: i.name for i in engine.catalog.intents.values()}
     with _db(request).unit_of_work() as s:
-        cases = repo.cases_created_between(s, _visible(principal, shop_id), start, end)
-        notes = repo.latest_events(s, [c.id for c in cases], "note")
-        rows = [register_row(c, intent_names, _names(request), notes.get(c.id)) for c in cases]
+        rows = export.register_rows(s, _visible(principal, shop_id), start, end, intent_names, _names(request))
         return _private(principal, rows)
 
 
@@ -344,13 +326,8 @@ def _register_rows(
 def register_csv(
     request: Request, principal: Exporter, start: Moment, end: Moment, shop_id: ShopQuery = None
 ) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(REGISTER_COLUMNS)
-    writer.writerows(_csv_safe(row) for row in _register_rows(request, principal, shop_id, start, end))
-    # The BOM lets Excel open the UTF-8 file with its Chinese intact.
     return Response(
-        "\ufeff" + out.getvalue(),
+        export.to_csv(_register_rows(request, principal, shop_id, start, end)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="register.csv"', **NO_STORE},
     )
@@ -358,26 +335,17 @@ def register_csv(
 
 @router.get(
     "/register.xlsx",
-    responses={**_ERRORS, 200: {"content": {XLSX: {"schema": {"type": "string", "format": "binary"}}}}},
+    responses={**_ERRORS, 200: {"content": {export.XLSX: {"schema": {"type": "string", "format": "binary"}}}}},
     response_class=Response,
     summary="导出登记表格 XLSX",
 )
 def register_xlsx(
     request: Request, principal: Exporter, start: Moment, end: Moment, shop_id: ShopQuery = None
 ) -> Response:
-    from openpyxl import Workbook
-
     rows = _register_rows(request, principal, shop_id, start, end)  # first: a bad range must not leave a half-made book
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("登记表格")
-    sheet.append(list(REGISTER_COLUMNS))
-    for row in rows:
-        sheet.append(_csv_safe(row))
-    out = io.BytesIO()
-    book.save(out)
     return Response(
-        out.getvalue(),
-        media_type=XLSX,
+        export.to_xlsx(rows),
+        media_type=export.XLSX,
         headers={"Content-Disposition": 'attachment; filename="register.xlsx"', **NO_STORE},
     )
 
@@ -386,26 +354,7 @@ def register_xlsx(
 def stats(
     request: Request, principal: StatsReader, start: Moment, end: Moment, shop_id: ShopQuery = None
 ) -> JSONResponse:
-    _range(start, end)
-    kinds = {
-        "suggestion_shown": "shown",
-        "script_used": "used",
-        "script_edited": "edited",
-        "script_rejected": "rejected",
-    }
-    by_script: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(kinds.values(), 0))
-    by_intent: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(kinds.values(), 0))
+    service.check_range(start, end)
     with _db(request).unit_of_work() as s:
-        for event, case in repo.events_between(s, _visible(principal, shop_id), start, end, tuple(kinds)):
-            kind = kinds[event.type]
-            by_intent[case.intent][kind] += 1
-            if event.script_id:
-                by_script[event.script_id][kind] += 1
-    return JSONResponse(
-        {
-            "start": start.isoformat(),
-            "end": end.isoformat(),
-            "by_intent": by_intent,
-            "by_script": [{"script_id": k, "intent": k.split(".")[0], **v} for k, v in sorted(by_script.items())],
-        }
-    )
+        counts = adoption(s, _visible(principal, shop_id), start, end)
+    return JSONResponse({"start": start.isoformat(), "end": end.isoformat(), **counts})

@@ -202,3 +202,11 @@ def _flush(s: Session, case: Case) -> Case:
             "案件已被他人修改 case was changed by someone else; reload and retry", code="stale_version"
         ) from exc
     return case
+
+
+def check_range(start: datetime, end: datetime) -> None:
+    """A report's range [start, end): zoned, so that a day boundary means the same in every shop's answer."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise FieldError("query.start", "时间必须带时区 start and end need a time zone")
+    if end <= start:
+        raise FieldError("query.end", "结束时间须晚于开始时间 end must be after start")

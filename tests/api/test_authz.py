@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from app.auth import keys
+from app.auth import service as keys
 from app.auth.roles import Role
 from app.main import create_app
 from tests.conftest import auth, make_key
