@@ -162,7 +162,7 @@ def pytest_sessionfinish(session, exitstatus) -> None:  # type: ignore[no-untype
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
     import sys
 
-    fuzz = sys.modules.get("tests.api.test_fuzz")
+    fuzz = sys.modules.get("tests.test_fuzz")
     if fuzz is not None and fuzz.RUN:
         terminalreporter.write_line(
             f"schemathesis: {sum(fuzz.RUN.values())} generated requests over "
