@@ -1,7 +1,9 @@
 """Idempotency-Key for POSTs: the same key and body return the first answer; another body is a 422.
 
 The record is written in the same transaction as the work it guards, so either both land or neither;
-a concurrent twin that loses the race on the primary key replays the winner's answer.
+a concurrent twin that loses the race on the primary key replays the winner's answer. Its table is kept
+here, beside its only two statements (a read and an insert by primary key): no domain owns it, since
+/v1/suggest and the case routes both use it.
 """
 
 from __future__ import annotations

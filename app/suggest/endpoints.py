@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from app.auth.guard import admit, bearer_token, case_shop, require, shop_for
+from app.auth.guard import admit, bearer_token, require, shop_for
 from app.auth.principal import Principal
 from app.auth.roles import Permission
 from app.core.engine import Engine
@@ -49,7 +49,7 @@ async def suggest(request: Request) -> Response:
     idempotency_key = header(request, idempotency.HEADER, idempotency.MAX_LENGTH)
     engine = _engine(request)
     shop = shop_for(principal, body.shop_id)
-    ask = service.ask(engine, body)
+    ask = service.check(engine, body)
     if body.conversation_id is None and body.case_id is None:
         result = service.suggest(engine, ask, shop)
         if log.isEnabledFor(logging.DEBUG):  # buyer text in a log line: masked by the formatter like every line
@@ -66,9 +66,7 @@ async def suggest(request: Request) -> Response:
             f"此密钥的角色({principal.role.value})不能记录案件 role '{principal.role.value}' may not "
             "record on cases; leave out conversation_id and case_id"
         )
-    # The cases' shop: a pinned case brings its own (its scope checked when it is read), else resolved here,
-    # so a key for several shops that names none never writes into the shared default shop.
-    cases_shop = None if body.case_id is not None else case_shop(principal, body.shop_id)
+    cases_shop = service.cases_shop(principal, body)  # refused before the Idempotency-Key is looked at
 
     def record(s):  # type: ignore[no-untyped-def]
         result, refs = service.suggest_in_case(

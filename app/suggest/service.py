@@ -12,6 +12,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
+from app.auth.guard import case_shop
+from app.auth.principal import Principal
 from app.cases.service import received_evidence
 from app.core.engine import SHOP_TZ, CaseState, Engine, Suggestion
 from app.core.order import Item, Order, inconsistencies
@@ -34,7 +36,7 @@ class Ask:
     proposed_compensation: Decimal | None = None
 
 
-def ask(engine: Engine, body: SuggestRequest) -> Ask:
+def check(engine: Engine, body: SuggestRequest) -> Ask:
     """422 for evidence the vocabulary does not know and for an order context that cannot happen."""
     unknown = [i for i, e in enumerate(body.evidence_received) if e not in engine.catalog.vocabulary.evidence]
     if unknown:  # named by position: an error never echoes what the client sent (it may be personal data)
@@ -61,6 +63,13 @@ def ask(engine: Engine, body: SuggestRequest) -> Ask:
 def suggest(engine: Engine, ask: Ask, shop_id: str | None) -> Suggestion:
     """The suggestion for the message and what the request says is known; nothing is recorded."""
     return _advise(engine, ask, shop_id)
+
+
+def cases_shop(principal: Principal, body: SuggestRequest) -> str | None:
+    """The shop of the cases a suggestion is recorded on: a pinned case brings its own (its scope is checked
+    when it is read), else the key's, so that a key for several shops that names none never writes into the
+    shared default shop (422 shop_required)."""
+    return None if body.case_id is not None else case_shop(principal, body.shop_id)
 
 
 def suggest_in_case(
