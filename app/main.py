@@ -18,6 +18,7 @@ from app import __version__
 from app.auth.endpoints import router as keys_router
 from app.auth.guard import Guard
 from app.cases.endpoints import router as cases_router
+from app.cases.report_endpoints import router as reports_router
 from app.core.engine import SHOP_TZ, Engine, build_engine
 from app.db.session import Database
 from app.http import errors, openapi
@@ -90,6 +91,7 @@ def create_app(
     app.include_router(suggest_router)  # the order of the routers is the order of the OpenAPI paths
     app.include_router(ops_router)
     app.include_router(cases_router)
+    app.include_router(reports_router)
     app.include_router(phrasebook_router)
     app.include_router(keys_router)
     app.include_router(web_router)
