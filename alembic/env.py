@@ -6,7 +6,7 @@ from logging.config import fileConfig
 
 from alembic import context
 
-import app.db.models  # noqa: F401  - registers every table on Base.metadata
+import app.tables  # noqa: F401  - registers every table on Base.metadata
 from app.db.base import Base, UTCDateTime, database_url, make_engine
 
 config = context.config

@@ -30,9 +30,9 @@ def main(argv: list[str] | None = None) -> int:
 def serve(settings: Settings) -> int:
     import uvicorn
 
-    from app.api.main import create_app
     from app.core.content import ContentInvalid
     from app.core.engine import build_engine
+    from app.main import create_app
 
     try:
         engine = build_engine(settings.content_dir, settings.cache_dir)

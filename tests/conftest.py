@@ -16,12 +16,12 @@ import httpx
 import pytest
 import uvicorn
 
-from app.api.main import create_app
-from app.auth import keys
+from app.auth import service as keys
 from app.auth.roles import Role
 from app.core.engine import Engine, build_engine
 from app.core.normalize import Normalizer
 from app.db.session import Database
+from app.main import create_app
 from app.settings import PROJECT_ROOT, Settings
 from tests.dbs import ENGINES, fresh_database
 
@@ -162,7 +162,7 @@ def pytest_sessionfinish(session, exitstatus) -> None:  # type: ignore[no-untype
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
     import sys
 
-    fuzz = sys.modules.get("tests.api.test_fuzz")
+    fuzz = sys.modules.get("tests.test_fuzz")
     if fuzz is not None and fuzz.RUN:
         terminalreporter.write_line(
             f"schemathesis: {sum(fuzz.RUN.values())} generated requests over "

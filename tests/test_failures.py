@@ -13,8 +13,8 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, text
 
-from app.api.main import create_app
 from app.db.session import Database
+from app.main import create_app
 from app.settings import PROJECT_ROOT, Settings
 from tests.conftest import TEST_SETTINGS, auth, free_port, make_key, run_server, wait_healthy
 from tests.dbs import fresh_database

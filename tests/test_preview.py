@@ -19,7 +19,7 @@ def test_preview_explains_the_match(client):
 
 
 def test_unfilled_placeholders_are_highlighted_and_the_rest_escaped():
-    from app.web.routes import highlight
+    from app.web.endpoints import highlight
 
     out = str(highlight("给您【金额】元补偿<b>x</b>"))
     assert out == '给您<mark class="missing">【金额】</mark>元补偿&lt;b&gt;x&lt;/b&gt;'

@@ -11,9 +11,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from app.api.main import create_app
 from app.db.migrate import upgrade
 from app.db.session import Database
+from app.main import create_app
 from app.settings import Settings
 from tests.conftest import TEST_SETTINGS, auth, free_port, make_key, run_server
 

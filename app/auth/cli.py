@@ -6,7 +6,7 @@ import argparse
 import sys
 from datetime import UTC, datetime, timedelta
 
-from app.auth import keys
+from app.auth import service
 from app.auth.roles import Role
 from app.db.session import Database
 from app.errors import AppError
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
         with db.unit_of_work() as s:
             if args.action == "create":
                 expires = now + timedelta(days=args.days) if args.days else None
-                new = keys.create(s, Role(args.role), args.shop, now, label=args.label, expires_at=expires)
+                new = service.create(s, Role(args.role), args.shop, now, label=args.label, expires_at=expires)
                 print(
                     f"created key {new.key.id}: role={new.key.role} shops={','.join(new.key.shops)}"
                     + (f" expires={expires.isoformat()}" if expires else "")
@@ -51,13 +51,13 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
                 print("这个密钥只显示这一次,请妥善保存 Shown once; store it now:")
                 print(new.secret)
             elif args.action == "list":
-                for k in keys.list_keys(s):
+                for k in service.list_keys(s):
                     state = (
                         "revoked" if k.revoked_at else ("expired" if k.expires_at and k.expires_at <= now else "active")
                     )
                     print(f"{k.id}  {k.role:6}  {state:7}  {','.join(k.shops)}  {k.label or ''}")
             else:
-                row = keys.revoke(s, args.key_id, now)
+                row = service.revoke(s, args.key_id, now)
                 print(f"revoked {row.id}; every instance refuses it within its AUTH_CACHE_SECONDS")
     except AppError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
@@ -72,8 +72,8 @@ def bootstrap_admin(database_url: str | None) -> str | None:
     db = Database(database_url)
     try:
         with db.unit_of_work() as s:
-            if keys.count(s):
+            if service.count(s):
                 return None
-            return keys.create(s, Role.admin, ["*"], datetime.now(UTC), label="first start").secret
+            return service.create(s, Role.admin, ["*"], datetime.now(UTC), label="first start").secret
     finally:
         db.dispose()

@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.auth import keys
+from app.auth import service
 from app.auth.principal import Principal
 from app.auth.ratelimit import RateLimiter
 from app.auth.roles import Permission
@@ -52,7 +52,7 @@ class Guard:
             principal = hit[0]
         else:
             with self.db.unit_of_work() as s:
-                principal = keys.authenticate(s, token, datetime.now(UTC))
+                principal = service.authenticate(s, token, datetime.now(UTC))
             with self._lock:
                 if principal is None:
                     self._cache.pop(digest, None)

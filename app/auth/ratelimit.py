@@ -15,11 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
-
-from app.auth.models import RateWindow
+from app.auth import repository as repo
 from app.db.session import Database
 
 
@@ -80,18 +76,8 @@ class RateLimiter:
 
     def _lease(self, subject: str, window: int, wanted: int) -> int:
         with self.db.unit_of_work() as s:
-            _ensure_row(s, subject, window)
-            row = s.scalars(
-                select(RateWindow).where(RateWindow.subject == subject, RateWindow.window == window).with_for_update()
-            ).one()
+            row = repo.locked_window(s, subject, window)
             granted = max(0, min(wanted, self.limit - row.used))
             row.used += granted
-            # Old windows of this subject are of no further use.
-            s.execute(delete(RateWindow).where(RateWindow.subject == subject, RateWindow.window < window))
+            repo.drop_windows_before(s, subject, window)
             return granted
-
-
-def _ensure_row(s: Session, subject: str, window: int) -> None:
-    dialect = s.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    s.execute(insert(RateWindow).values(subject=subject, window=window, used=0).on_conflict_do_nothing())

@@ -112,15 +112,3 @@ class FollowUp(Base):
     done_by: Mapped[str | None] = mapped_column(String(64))
 
     case: Mapped[Case] = relationship(back_populates="follow_ups")
-
-
-class IdempotencyRecord(Base):
-    """A POST's response kept under its Idempotency-Key: a retry gets the same answer, not a second record."""
-
-    __tablename__ = "idempotency_keys"
-
-    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # route + client key
-    request_hash: Mapped[str] = mapped_column(String(64))
-    status_code: Mapped[int] = mapped_column(Integer)
-    body: Mapped[str] = mapped_column(String)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

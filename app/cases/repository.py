@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.cases.models import Case, CaseEvent, FollowUp
 
@@ -43,6 +44,19 @@ def find_active(
     else:
         return None
     return s.scalars(query.order_by(Case.id.desc()).limit(1)).first()
+
+
+def set_branch(s: Session, case: Case, branch: str, now: datetime) -> None:
+    """Move the case to ``branch`` with a plain UPDATE that leaves its version alone: the buyer's message
+    must not invalidate the version an agent is holding. The loaded object is told the new values."""
+    s.execute(
+        update(Case)
+        .where(Case.id == case.id)
+        .values(branch=branch, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(case, "branch", branch)
+    set_committed_value(case, "updated_at", now)
 
 
 def _filtered(query: Select, f: CaseFilter) -> Select:

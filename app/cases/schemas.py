@@ -8,8 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from app.api.fields import Moment, Strict
 from app.cases.models import EVENT_TYPES, REMEDIES, STATUSES
+from app.http.fields import Moment, Strict
 
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 Remedy = Literal[REMEDIES]  # type: ignore[valid-type]

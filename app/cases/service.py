@@ -61,6 +61,11 @@ def open_or_find(
     return case, True
 
 
+def find_active(s: Session, shop_id: str, conversation_id: str | None, order_id: str | None) -> Case | None:
+    """The latest case still being handled for the conversation (or order), whatever its intent."""
+    return repo.find_active(s, shop_id, None, conversation_id, order_id)
+
+
 def get(s: Session, case_id: int, shop_ids: tuple[str, ...] | None = None) -> Case:
     case = repo.get_case(s, case_id, shop_ids)
     if case is None:
@@ -101,6 +106,11 @@ def receive_evidence(s: Session, case: Case, evidence_id: str, now: datetime, by
         item.received_at, item.received_by = now, by
     add_event(s, case, "evidence_received", now, actor=by, data={"evidence": evidence_id})
     return item
+
+
+def set_branch(s: Session, case: Case, branch: str, now: datetime) -> None:
+    """The step the case is at now (a script id); not a change an agent has to see before writing."""
+    repo.set_branch(s, case, branch, now)
 
 
 def received_evidence(case: Case) -> frozenset[str]:
@@ -192,3 +202,11 @@ def _flush(s: Session, case: Case) -> Case:
             "案件已被他人修改 case was changed by someone else; reload and retry", code="stale_version"
         ) from exc
     return case
+
+
+def check_range(start: datetime, end: datetime) -> None:
+    """A report's range [start, end): zoned, so that a day boundary means the same in every shop's answer."""
+    if start.tzinfo is None or end.tzinfo is None:
+        raise FieldError("query.start", "时间必须带时区 start and end need a time zone")
+    if end <= start:
+        raise FieldError("query.end", "结束时间须晚于开始时间 end must be after start")

@@ -1,13 +1,13 @@
-"""Recording what went live: the script-level difference between two engines."""
+"""Recording what went live: the script-level difference between two engines. Never commits."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.core.engine import Engine
+from app.phrasebook import repository as repo
 from app.phrasebook.models import PhrasebookVersion
 
 
@@ -31,7 +31,7 @@ def diff(new: Engine, old: Engine | None) -> list[dict[str, str | None]]:
 def record_live(
     s: Session, new: Engine, old: Engine | None, trigger: str, now: datetime, files: list[str] | None = None
 ) -> PhrasebookVersion:
-    last = s.scalars(select(PhrasebookVersion).order_by(PhrasebookVersion.id.desc()).limit(1)).first()
+    last = repo.newest(s)
     if last is not None and last.version == new.version and old is None:
         return last  # a restart with the same content is not a new version
     row = PhrasebookVersion(
@@ -45,15 +45,3 @@ def record_live(
     s.add(row)
     s.flush()
     return row
-
-
-def history(s: Session, limit: int) -> list[PhrasebookVersion]:
-    return list(s.scalars(select(PhrasebookVersion).order_by(PhrasebookVersion.id.desc()).limit(limit)))
-
-
-def latest(s: Session) -> tuple[int, str] | None:
-    """The newest version any instance made live, as (row id, version)."""
-    row = s.execute(
-        select(PhrasebookVersion.id, PhrasebookVersion.version).order_by(PhrasebookVersion.id.desc()).limit(1)
-    ).first()
-    return (row[0], row[1]) if row is not None else None

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from app.api.schemas import SuggestResponse
 from app.cases.schemas import CaseList, CaseOut, EventOut, OverdueList, StatsOut
 from app.core.engine import SHOP_TZ
+from app.suggest.responses import SuggestResponse
 
 
 def conv() -> str:

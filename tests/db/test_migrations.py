@@ -10,7 +10,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect, text
 
-import app.db.models  # noqa: F401
+import app.tables  # noqa: F401
 from app.db.base import Base, make_engine
 from app.db.migrate import config
 from tests.dbs import ENGINES, fresh_database

@@ -12,7 +12,7 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from app.api.main import create_app
+from app.main import create_app
 from tests.conftest import auth
 
 # The schema the service publishes at /openapi.json; building the app object loads no engine.

@@ -7,7 +7,9 @@ from dataclasses import fields
 from app.core.engine import Engine, Suggestion, describe_conditions
 from app.core.entities import Entities
 from app.core.matcher import IntentScore
+from app.core.refund import Quote
 from app.core.situation import Approval
+from app.suggest.casebook import CaseRef
 
 _ENTITY_KINDS = tuple(f.name for f in fields(Entities))
 
@@ -63,6 +65,21 @@ def suggestion_out(s: Suggestion, cases: list[dict] | None = None) -> dict:
     }
 
 
+def case_refs_out(refs: list[CaseRef]) -> list[dict]:
+    """The cases a suggestion was recorded on, with the version an agent needs for the next write."""
+    return [
+        {
+            "id": r.case.id,
+            "intent": r.case.intent,
+            "status": r.case.status,
+            "branch": r.case.branch,
+            "version": r.case.version,
+            "created": r.created,
+        }
+        for r in refs
+    ]
+
+
 def _approval(a: Approval | None) -> dict | None:
     if a is None:
         return None
@@ -101,3 +118,7 @@ def intents_out(engine: Engine) -> dict:
         ],
         "phrasebook_version": engine.version,
     }
+
+
+def quote_out(q: Quote) -> dict:
+    return {"max_refund": f"{q.max_refund:.2f}", "rule": q.rule, "explanation": q.explanation}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from app.api.main import create_app
+from app.main import create_app
 from app.settings import Settings
 from tests.conftest import TEST_SETTINGS, free_port, run_server
 

@@ -14,9 +14,9 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.auth import repository as repo
 from app.auth.models import ApiKey
 from app.auth.principal import ALL_SHOPS, Principal
 from app.auth.roles import Role
@@ -73,15 +73,15 @@ def create(
 
 
 def list_keys(s: Session) -> list[ApiKey]:
-    return list(s.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id)))
+    return repo.list_keys(s)
 
 
 def count(s: Session) -> int:
-    return s.scalar(select(func.count()).select_from(ApiKey)) or 0
+    return repo.count_keys(s)
 
 
 def revoke(s: Session, key_id: str, now: datetime) -> ApiKey:
-    row = s.get(ApiKey, key_id)
+    row = repo.get_key(s, key_id)
     if row is None:
         raise NotFound(f"没有这个密钥 no key '{key_id[:16]}'")
     if row.revoked_at is None:
@@ -92,7 +92,7 @@ def revoke(s: Session, key_id: str, now: datetime) -> ApiKey:
 def authenticate(s: Session, token: str, now: datetime) -> Principal | None:
     """The principal for a presented key, or None for anything wrong: malformed, unknown, revoked, expired."""
     m = _KEY.match(token)
-    row = s.get(ApiKey, m.group(1)) if m else None
+    row = repo.get_key(s, m.group(1)) if m else None
     presented = _hash(m.group(2)) if m else _hash(token)
     if not hmac.compare_digest(presented, row.secret_hash if row else _DUMMY) or row is None:
         return None

@@ -1,7 +1,9 @@
 """Idempotency-Key for POSTs: the same key and body return the first answer; another body is a 422.
 
 The record is written in the same transaction as the work it guards, so either both land or neither;
-a concurrent twin that loses the race on the primary key replays the winner's answer.
+a concurrent twin that loses the race on the primary key replays the winner's answer. Its table is kept
+here, beside its only two statements (a read and an insert by primary key): no domain owns it, since
+/v1/suggest and the case routes both use it.
 """
 
 from __future__ import annotations
@@ -11,15 +13,28 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 
+from sqlalchemy import Integer, String
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from app.cases.models import IdempotencyRecord
+from app.db.base import Base, UTCDateTime
 from app.db.session import Database
 from app.errors import FieldError
 
 Handler = Callable[[Session], tuple[int, dict]]
 HEADER, MAX_LENGTH = "Idempotency-Key", 200  # the header every retry-safe POST reads, and its longest value
+
+
+class IdempotencyRecord(Base):
+    """A POST's response kept under its Idempotency-Key: a retry gets the same answer, not a second record."""
+
+    __tablename__ = "idempotency_keys"
+
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)  # route + client key
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(String)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 def run(

@@ -2,7 +2,7 @@
 
 FastAPI documents a body only when the endpoint declares it as a parameter, and a declared body is
 parsed by FastAPI's slower machinery. These helpers document the same request body, header and key on
-a route that reads the body itself (see app/api/body.py), so the published contract does not change.
+a route that reads the body itself (see app/http/body.py), so the published contract does not change.
 """
 
 from __future__ import annotations

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from app.api.main import create_app
-from app.auth import keys
+from app.auth import service as keys
 from app.auth.roles import Role
+from app.main import create_app
 from tests.conftest import auth, make_key
 
 ROLES = ("bot", "agent", "editor", "admin")

@@ -1,7 +1,8 @@
 """GET /v1/intents, /healthz and the OpenAPI documentation."""
 
-from app.api.schemas import Health, IntentsResponse
 from app.core.content.models import CONTRACT_INTENTS
+from app.ops import Health
+from app.suggest.responses import IntentsResponse
 
 
 def test_healthz(client):

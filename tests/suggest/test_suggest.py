@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from app.api.schemas import ErrorResponse, SuggestResponse
+from app.http.schemas import ErrorResponse
+from app.suggest.responses import SuggestResponse
 
 SECRET = "我的手机号13812345678不要泄露"
 
@@ -143,7 +144,7 @@ def test_server_keeps_answering_after_bad_input(client):
     assert suggest(client, message="快递到哪了").status_code == 200
 
 
-# /v1/suggest reads its body itself (app/api/body.py); these hold it to what FastAPI gave before.
+# /v1/suggest reads its body itself (app/http/body.py); these hold it to what FastAPI gave before.
 def test_empty_body_is_422_missing(client):
     err = _assert_clean_error(
         client.post("/v1/suggest", content=b"", headers={"content-type": "application/json"}), 422, "invalid_request"

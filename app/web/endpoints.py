@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import parse_qs
@@ -17,9 +16,9 @@ from markupsafe import Markup, escape
 from app.auth.guard import COOKIE, bearer, require
 from app.auth.principal import Principal
 from app.auth.roles import Permission
-from app.core.engine import SHOP_TZ
 from app.core.order import Order
 from app.errors import AppError, Unauthorized
+from app.suggest import service
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -133,7 +132,7 @@ def preview(
     result = None
     if message.strip():
         order = Order(status=status or None, signed_by=(signed_by or None) if status == "signed" else None)
-        result = engine.suggest(message, order=order, shop_id=shop_id or None, now=datetime.now(SHOP_TZ))
+        result = service.preview(engine, message, order, shop_id or None)
     context = {
         "message": message,
         "status": status,

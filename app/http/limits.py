@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.errors import send_error
+from app.http.errors import send_error
 
 
 class BodyLimit:

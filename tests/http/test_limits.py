@@ -9,9 +9,9 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from app.api.main import create_app
 from app.auth.ratelimit import RateLimiter
 from app.db.session import Database
+from app.main import create_app
 from app.settings import Settings
 from tests.conftest import auth, free_port, make_key, run_server
 from tests.dbs import fresh_database

@@ -1,4 +1,6 @@
-"""The application factory. The engine (tokenizer, catalog, indexes) is built at start-up and passed in."""
+"""The application factory: every domain's routes, the HTTP kit's middlewares and handlers, the live content.
+
+The engine (tokenizer, catalog, indexes) is built at start-up and passed in."""
 
 from __future__ import annotations
 
@@ -13,22 +15,25 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
-from app.api import errors, openapi
-from app.api.headers import SecurityHeaders
-from app.api.limits import BodyLimit, NoNulInUrl
-from app.api.origin import OriginCheck
-from app.api.routes import router
-from app.api.schemas import SuggestRequest
 from app.auth.endpoints import router as keys_router
 from app.auth.guard import Guard
 from app.cases.endpoints import router as cases_router
+from app.cases.report_endpoints import router as reports_router
 from app.core.engine import SHOP_TZ, Engine, build_engine
 from app.db.session import Database
+from app.http import errors, openapi
+from app.http.headers import SecurityHeaders
+from app.http.limits import BodyLimit, NoNulInUrl
+from app.http.origin import OriginCheck
+from app.ops import router as ops_router
 from app.phrasebook.endpoints import router as phrasebook_router
-from app.phrasebook.service import latest, record_live
+from app.phrasebook.repository import latest
+from app.phrasebook.service import record_live
 from app.reload import ContentHolder, settle
 from app.settings import Settings
-from app.web.routes import router as web_router
+from app.suggest.endpoints import router as suggest_router
+from app.suggest.schemas import SuggestRequest
+from app.web.endpoints import router as web_router
 
 log = logging.getLogger("app")
 
@@ -83,8 +88,10 @@ def create_app(
     app.state.database = database
     app.state.settings = settings
     errors.install(app)
-    app.include_router(router)
+    app.include_router(suggest_router)  # the order of the routers is the order of the OpenAPI paths
+    app.include_router(ops_router)
     app.include_router(cases_router)
+    app.include_router(reports_router)
     app.include_router(phrasebook_router)
     app.include_router(keys_router)
     app.include_router(web_router)
@@ -103,6 +110,6 @@ def create_app(
         )
     app.add_middleware(errors.CatchAll)  # covers the middlewares above too
     app.add_middleware(SecurityHeaders)  # outermost: every answer gets the headers, a 500 too
-    openapi.include_models(app, SuggestRequest)  # /v1/suggest reads its body itself (app/api/body.py)
-    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent.parent / "web" / "static")), name="static")
+    openapi.include_models(app, SuggestRequest)  # /v1/suggest reads its body itself (app/http/body.py)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     return app

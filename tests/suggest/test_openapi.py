@@ -6,10 +6,11 @@ from typing import Annotated
 
 from fastapi import FastAPI, Header, Security
 
-from app.api.main import create_app
-from app.api.routes import _ERRORS
-from app.api.schemas import SuggestRequest, SuggestResponse
 from app.auth.guard import bearer
+from app.main import create_app
+from app.suggest.endpoints import _ERRORS
+from app.suggest.responses import SuggestResponse
+from app.suggest.schemas import SuggestRequest
 
 
 def _typed_twin() -> dict:

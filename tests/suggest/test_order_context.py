@@ -2,7 +2,8 @@
 
 import pytest
 
-from app.api.schemas import ErrorResponse, RefundQuoteResponse, SuggestResponse
+from app.http.schemas import ErrorResponse
+from app.suggest.responses import RefundQuoteResponse, SuggestResponse
 
 NOW = "2026-11-22T12:00:00+08:00"
 

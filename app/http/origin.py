@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.errors import send_error
+from app.http.errors import send_error
 
 _WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 

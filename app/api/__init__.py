@@ -1,1 +1,0 @@
-"""The HTTP layer: thin routes over the core. No business rules here."""

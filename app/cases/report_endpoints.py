@@ -1,0 +1,78 @@
+"""The report routes over a date range: the 登记表格 (CSV, XLSX) and script adoption. A router of its own,
+included right after the case routes, so the published paths keep their order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response
+
+from app.auth.guard import require
+from app.auth.principal import Principal
+from app.auth.roles import Permission
+from app.cases import export, service
+from app.cases.deps import ERRORS, ShopQuery, database, evidence_names, private, visible
+from app.cases.schemas import StatsOut
+from app.cases.stats import adoption
+from app.http.fields import Moment
+
+router = APIRouter(prefix="/v1", tags=["cases"])
+Exporter = Annotated[Principal, Depends(require(Permission.export))]
+StatsReader = Annotated[Principal, Depends(require(Permission.stats))]
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _register_rows(
+    request: Request, principal: Principal, shop_id: str | None, start: datetime, end: datetime
+) -> list[list[str]]:
+    service.check_range(start, end)
+    engine = request.app.state.content.engine
+    intent_names = {i.id: i.name for i in engine.catalog.intents.values()}
+    with database(request).unit_of_work() as s:
+        rows = export.register_rows(s, visible(principal, shop_id), start, end, intent_names, evidence_names(request))
+        return private(principal, rows)
+
+
+@router.get(
+    "/register.csv",
+    responses={**ERRORS, 200: {"content": {"text/csv": {"schema": {"type": "string"}}}}},
+    response_class=Response,
+    summary="导出登记表格 CSV",
+)
+def register_csv(
+    request: Request, principal: Exporter, start: Moment, end: Moment, shop_id: ShopQuery = None
+) -> Response:
+    return Response(
+        export.to_csv(_register_rows(request, principal, shop_id, start, end)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="register.csv"', **NO_STORE},
+    )
+
+
+@router.get(
+    "/register.xlsx",
+    responses={**ERRORS, 200: {"content": {export.XLSX: {"schema": {"type": "string", "format": "binary"}}}}},
+    response_class=Response,
+    summary="导出登记表格 XLSX",
+)
+def register_xlsx(
+    request: Request, principal: Exporter, start: Moment, end: Moment, shop_id: ShopQuery = None
+) -> Response:
+    rows = _register_rows(request, principal, shop_id, start, end)  # first: a bad range must not leave a half-made book
+    return Response(
+        export.to_xlsx(rows),
+        media_type=export.XLSX,
+        headers={"Content-Disposition": 'attachment; filename="register.xlsx"', **NO_STORE},
+    )
+
+
+@router.get("/stats", response_model=StatsOut, responses=ERRORS, summary="话术采用统计 Script adoption")
+def stats(
+    request: Request, principal: StatsReader, start: Moment, end: Moment, shop_id: ShopQuery = None
+) -> JSONResponse:
+    service.check_range(start, end)
+    with database(request).unit_of_work() as s:
+        counts = adoption(s, visible(principal, shop_id), start, end)
+    return JSONResponse({"start": start.isoformat(), "end": end.isoformat(), **counts})

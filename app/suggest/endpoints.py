@@ -1,0 +1,121 @@
+"""The suggest routes: parse, authorise, call the service, serialise. The rules are in service.py."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import orjson
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+
+from app.auth.guard import admit, bearer_token, require, shop_for
+from app.auth.principal import Principal
+from app.auth.roles import Permission
+from app.core.engine import Engine
+from app.errors import Forbidden
+from app.http import idempotency, openapi
+from app.http.body import header, json_body
+from app.http.schemas import error_responses
+from app.suggest import service
+from app.suggest.responses import IntentsResponse, RefundQuoteResponse, SuggestResponse
+from app.suggest.schemas import RefundQuoteRequest, SuggestRequest
+from app.suggest.serialize import case_refs_out, intents_out, quote_out, suggestion_out
+
+log = logging.getLogger("app.suggest")
+router = APIRouter()
+_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422, 429)
+Suggester = Annotated[Principal, Depends(require(Permission.suggest))]
+
+
+def _engine(request: Request) -> Engine:
+    return request.app.state.content.engine  # read once per request: a reload swaps it between requests
+
+
+@router.post(
+    "/v1/suggest",
+    responses={200: {"model": SuggestResponse}, **_ERRORS},
+    tags=["suggest"],
+    summary="为一条买家消息给出意图、话术、凭证与操作 Suggest for one buyer message",
+    openapi_extra=openapi.operation(SuggestRequest, headers={idempotency.HEADER: idempotency.MAX_LENGTH}),
+)
+async def suggest(request: Request) -> Response:
+    # Called for every buyer message, so it reads its key and body itself (see app/http/body.py) rather
+    # than through FastAPI's dependencies, which cost more than the matching. Async: matching is CPU
+    # only, cheaper on the event loop than a thread hop; the case-aware path goes to the thread pool.
+    principal = admit(request, Permission.suggest, bearer_token(request))
+    body = await json_body(request, SuggestRequest)
+    idempotency_key = header(request, idempotency.HEADER, idempotency.MAX_LENGTH)
+    engine = _engine(request)
+    shop = shop_for(principal, body.shop_id)
+    ask = service.check(engine, body)
+    if body.conversation_id is None and body.case_id is None:
+        result = service.suggest(engine, ask, shop)
+        if log.isEnabledFor(logging.DEBUG):  # buyer text in a log line: masked by the formatter like every line
+            log.debug(
+                "suggest key=%s shop=%s message=%r -> %s",
+                principal.key_id,
+                shop,
+                body.message,
+                result.match.status.value,
+            )
+        return Response(orjson.dumps(suggestion_out(result)), media_type="application/json")
+    if not principal.can(Permission.cases_write):
+        raise Forbidden(
+            f"此密钥的角色({principal.role.value})不能记录案件 role '{principal.role.value}' may not "
+            "record on cases; leave out conversation_id and case_id"
+        )
+    cases_shop = service.cases_shop(principal, body)  # refused before the Idempotency-Key is looked at
+
+    def record(s):  # type: ignore[no-untyped-def]
+        result, refs = service.suggest_in_case(
+            s,
+            engine,
+            ask,
+            shop_id=cases_shop,
+            shop_ids=principal.shop_scope,
+            conversation_id=body.conversation_id,
+            case_id=body.case_id,
+        )
+        log.debug(
+            "suggest in case key=%s conversation=%s message=%r -> %s",
+            principal.key_id,
+            body.conversation_id,
+            body.message,
+            [r.case.id for r in refs],
+        )
+        return 200, suggestion_out(result, case_refs_out(refs))
+
+    # A retried request (same Idempotency-Key and body) must not record the message on the case twice.
+    status, payload = await run_in_threadpool(
+        idempotency.run,
+        request.app.state.database,
+        "suggest",
+        idempotency_key,
+        body.model_dump_json(),
+        ask.now,
+        record,
+        principal.key_id,
+    )
+    return JSONResponse(payload, status)
+
+
+@router.post(
+    "/v1/refund-quote",
+    responses={200: {"model": RefundQuoteResponse}, **_ERRORS},
+    tags=["suggest"],
+    summary="部分退款最大可退金额 Maximum refund for part of an order",
+)
+async def refund_quote(body: RefundQuoteRequest, _: Suggester) -> JSONResponse:
+    return JSONResponse(quote_out(service.refund_quote(body)))
+
+
+@router.get(
+    "/v1/intents",
+    response_model=IntentsResponse,
+    tags=["content"],
+    summary="全部意图及其话术分支 Intents with their flow branches",
+)
+async def intents(request: Request, _: Suggester) -> JSONResponse:
+    return JSONResponse(intents_out(_engine(request)))

@@ -1,0 +1,103 @@
+"""What clients send to the suggest routes, validated strictly: a mistake is a 422 naming the field."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Literal
+
+from pydantic import Field, field_validator
+
+from app.http.fields import Moment, Strict
+
+OrderStatus = Literal[
+    "unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery", "signed", "rejected", "returning"
+]
+MAX_MESSAGE_CHARS = 2000
+
+
+class _Strict(Strict):
+    pass
+
+
+Money = Annotated[
+    Decimal,
+    Field(
+        ge=0, max_digits=12, decimal_places=2, description='金额(元),建议用字符串 yuan, preferably a string: "30.00"'
+    ),
+]
+
+
+class OrderItem(_Strict):
+    id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
+    name: Annotated[str, Field(max_length=200)] | None = Field(None, description="商品名称,用于判断退货仓 product name")
+    price: Money
+    quantity: int = Field(1, ge=1, le=100_000)
+
+
+class OrderContext(_Strict):
+    id: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(None, description="订单号 order id")
+    status: OrderStatus | None = Field(None, description="订单状态 order state")
+    paid_at: Moment | None = None
+    shipped_at: Moment | None = None
+    last_tracking_at: Moment | None = Field(None, description="最后一条物流更新的时间 last tracking update")
+    signed_at: Moment | date | None = Field(
+        None,
+        description="签收时间;只知道日期时给日期 sign-in time, or only its date (the 168 h window then starts "
+        "at 00:00 of the next day)",
+    )
+    signed_by: Literal["self", "proxy", "locker"] | None = Field(
+        None, description="签收人:本人 / 代签(门卫、家人)/ 快递柜 who signed for the parcel"
+    )
+    shipping_insurance: bool | None = Field(None, description="是否有运费险 return-shipping insurance")
+    amount: Money | None = Field(None, description="成交金额 amount paid")
+    items: Annotated[list[OrderItem], Field(max_length=100)] = Field(default_factory=list)
+    coupons: Annotated[list[Money], Field(max_length=20)] = Field(default_factory=list)
+
+
+class SuggestRequest(_Strict):
+    message: Annotated[
+        str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="买家消息 the buyer's message, as received")
+    ]
+    shop_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")] | None = None
+    conversation_id: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
+        None,
+        description="会话号:给出时消息和建议记入该会话的案件,建议接着案件的下一步 records on the conversation's cases",
+    )
+    case_id: int | None = Field(None, ge=1, description="案件号:接着这个案件 continue this case")
+    order: OrderContext | None = None
+    evidence_received: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=50)] = Field(
+        default_factory=list, description="已收到的凭证 ids of evidence the buyer already sent"
+    )
+    assessment: Annotated[str, Field(max_length=64, pattern=r"^[a-z][a-z0-9_]*$")] | None = Field(
+        None, description="客服的判断 the agent's assessment that selects an outcome branch, e.g. box_damaged_severe"
+    )
+    proposed_compensation: Money | None = Field(
+        None, description="客服打算给的补偿金额;超出权限时 needs_approval 为 true an amount the agent means to offer"
+    )
+    now: Moment | None = Field(None, description="当前时间(可选,用于复现)reference time, ISO 8601 with zone")
+
+    @field_validator("message")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("消息为空 message is empty or only white space")
+        return value
+
+
+class RefundItem(_Strict):
+    id: Annotated[str, Field(min_length=1, max_length=64)]
+    price: Money
+    quantity: int = Field(1, ge=1, le=100_000)
+
+
+class RefundDiscount(_Strict):
+    type: Literal["coupon", "full_reduction"] = Field(description="店铺优惠券 coupon / 满减 full_reduction")
+    amount: Money
+
+
+class RefundQuoteRequest(_Strict):
+    items: Annotated[list[RefundItem], Field(min_length=1, max_length=200)]
+    postage: Money = Decimal("0")
+    discounts: Annotated[list[RefundDiscount], Field(max_length=10)] = Field(default_factory=list)
+    refund_items: Annotated[list[Annotated[str, Field(max_length=64)]], Field(min_length=1, max_length=200)]

@@ -1,0 +1,159 @@
+"""The suggest feature's rules: check what a request claims, then ask the engine, for the message alone or
+on the conversation's cases. Every call into the engine is in this module, through ``_advise``, so that a
+change of the engine's API is made here and nowhere else. Functions never commit: the caller's unit of
+work does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from app.auth.guard import case_shop
+from app.auth.principal import Principal
+from app.cases.service import received_evidence
+from app.core.engine import SHOP_TZ, CaseState, Engine, Suggestion
+from app.core.order import Item, Order, inconsistencies
+from app.core.refund import Discount, NotCovered, Quote, QuoteItem, quote
+from app.errors import FieldError
+from app.suggest.casebook import CaseBook, CaseRef
+from app.suggest.schemas import OrderContext, RefundQuoteRequest, SuggestRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    """A request that passed the checks, in the core's terms."""
+
+    message: str
+    order: Order
+    now: datetime  # in the shops' zone
+    order_id: str | None = None
+    evidence_received: frozenset[str] = frozenset()
+    assessment: str | None = None
+    proposed_compensation: Decimal | None = None
+
+
+def check(engine: Engine, body: SuggestRequest) -> Ask:
+    """422 for evidence the vocabulary does not know and for an order context that cannot happen."""
+    unknown = [i for i, e in enumerate(body.evidence_received) if e not in engine.catalog.vocabulary.evidence]
+    if unknown:  # named by position: an error never echoes what the client sent (it may be personal data)
+        raise FieldError.many(
+            [(f"body.evidence_received.{i}", "未知的凭证 unknown evidence id; see GET /v1/intents") for i in unknown],
+            code="unknown_evidence",
+        )
+    now = (body.now or datetime.now(SHOP_TZ)).astimezone(SHOP_TZ)
+    order = _order(body.order)
+    problems = inconsistencies(order, now)
+    if problems:
+        raise FieldError.many([(f"body.{p.field}", p.message) for p in problems], code="impossible_order")
+    return Ask(
+        body.message,
+        order,
+        now,
+        order_id=body.order.id if body.order else None,
+        evidence_received=frozenset(body.evidence_received),
+        assessment=body.assessment,
+        proposed_compensation=body.proposed_compensation,
+    )
+
+
+def suggest(engine: Engine, ask: Ask, shop_id: str | None) -> Suggestion:
+    """The suggestion for the message and what the request says is known; nothing is recorded."""
+    return _advise(engine, ask, shop_id)
+
+
+def cases_shop(principal: Principal, body: SuggestRequest) -> str | None:
+    """The shop of the cases a suggestion is recorded on: a pinned case brings its own (its scope is checked
+    when it is read), else the key's, so that a key for several shops that names none never writes into the
+    shared default shop (422 shop_required)."""
+    return None if body.case_id is not None else case_shop(principal, body.shop_id)
+
+
+def suggest_in_case(
+    s: Session,
+    engine: Engine,
+    ask: Ask,
+    *,
+    shop_id: str | None,
+    shop_ids: tuple[str, ...] | None,
+    conversation_id: str | None,
+    case_id: int | None,
+) -> tuple[Suggestion, list[CaseRef]]:
+    """The suggestion that continues the conversation's cases, recorded on them (see casebook.py)."""
+    book = CaseBook(
+        s,
+        ask.now,
+        shop_id=shop_id,
+        shop_ids=shop_ids,
+        conversation_id=conversation_id,
+        case_id=case_id,
+        order_id=ask.order_id,
+    )
+
+    def known(intent: str) -> CaseState:
+        case = book.case_for(intent)
+        return CaseState(received_evidence(case), case.assessment, case.created_at)
+
+    result = _advise(engine, ask, book.shop, known=known, fallback_intent=book.fallback_intent())
+    refs = book.record(result, ask.message)
+    s.flush()  # ids and versions for the answer
+    return result, refs
+
+
+def preview(engine: Engine, message: str, order: Order, shop_id: str | None) -> Suggestion:
+    """What an editor sees for a message on the preview page: now, nothing else known, nothing recorded."""
+    return _advise(engine, Ask(message, order, datetime.now(SHOP_TZ)), shop_id)
+
+
+def refund_quote(body: RefundQuoteRequest) -> Quote:
+    """The largest refund for part of an order; a discount combination the seed does not cover is a 422."""
+    try:
+        return quote(
+            [QuoteItem(i.id, i.price, i.quantity) for i in body.items],
+            body.postage,
+            [Discount(d.type, d.amount) for d in body.discounts],
+            body.refund_items,
+        )
+    except NotCovered as exc:
+        raise FieldError(f"body.{exc.field}", str(exc), code="not_covered") from exc
+
+
+def _advise(
+    engine: Engine,
+    ask: Ask,
+    shop_id: str | None,
+    *,
+    known: Callable[[str], CaseState] | None = None,
+    fallback_intent: str | None = None,
+) -> Suggestion:
+    return engine.suggest(
+        ask.message,
+        order=ask.order,
+        evidence_received=ask.evidence_received,
+        assessment=ask.assessment,
+        shop_id=shop_id,
+        proposed_compensation=ask.proposed_compensation,
+        now=ask.now,
+        known=known,
+        fallback_intent=fallback_intent,
+    )
+
+
+def _order(o: OrderContext | None) -> Order:
+    if o is None:
+        return Order()
+    return Order(
+        status=o.status,
+        paid_at=o.paid_at,
+        shipped_at=o.shipped_at,
+        last_tracking_at=o.last_tracking_at,
+        signed_at=o.signed_at,
+        signed_by=o.signed_by,
+        shipping_insurance=o.shipping_insurance,
+        amount=o.amount,
+        items=tuple(Item(i.price, i.quantity, i.id, i.name) for i in o.items),
+        coupons=tuple(o.coupons),
+    )
