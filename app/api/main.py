@@ -22,7 +22,8 @@ from app.api.schemas import SuggestRequest
 from app.auth.endpoints import router as keys_router
 from app.auth.guard import Guard
 from app.cases.endpoints import router as cases_router
-from app.core.engine import SHOP_TZ, Engine, build_engine
+from app.core.clock import SHOP_TZ
+from app.core.engine import Engine, build_engine
 from app.db.session import Database
 from app.phrasebook.endpoints import router as phrasebook_router
 from app.phrasebook.service import latest, record_live

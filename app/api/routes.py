@@ -28,7 +28,8 @@ from app.auth.principal import Principal
 from app.auth.roles import Permission
 from app.cases import idempotency
 from app.cases.suggest import suggest_in_case
-from app.core.engine import SHOP_TZ, Engine
+from app.core.clock import SHOP_TZ
+from app.core.engine import Engine
 from app.core.order import Item, Order, inconsistencies
 from app.core.refund import Discount, NotCovered, QuoteItem, quote
 from app.errors import FieldError, Forbidden

@@ -34,7 +34,7 @@ from app.cases.schemas import (
     StatusIn,
 )
 from app.cases.serialize import REGISTER_COLUMNS, case_out, event_out, follow_up_out, register_row
-from app.core.engine import SHOP_TZ
+from app.core.clock import SHOP_TZ
 from app.core.privacy import mask_value
 from app.db.session import Database
 from app.errors import FieldError

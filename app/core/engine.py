@@ -7,21 +7,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from app.core import address
+from app.core.clock import SHOP_TZ
 from app.core.content.cache import load_content
 from app.core.content.models import Branch, Catalog, Flow
+from app.core.content.policy import Policies
 from app.core.entities import Entities, extract
 from app.core.matcher import Match, Matcher, MatcherConfig
 from app.core.normalize import Normalizer
 from app.core.order import Order
 from app.core.playbook import Context, Playbook
-from app.core.policy import Policies
 from app.core.situation import Approval, Deadline, Eligibility, Situation, approval, assess
 from app.core.tokenize import Tokenizer
 
-SHOP_TZ = ZoneInfo("Asia/Shanghai")  # the shops' calendar: "昨天" and working days are China's
 # The deadline a script's {{ deadline }} means, per intent.
 _PRIMARY_DEADLINE = {
     "lost_parcel": "lost_parcel_verification",

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.core.content.models import Branch, Catalog, Conditions, Flow
-from app.core.templates import compile_template, placeholders_of
+from app.core.content.templates import compile_template, placeholders_of
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from app.core.content.policy import Policy
 from app.core.order import BEFORE_SHIPPING, ON_THE_WAY, Order
-from app.core.policy import Policy
 from app.core.workdays import add_workdays
 
 FEN = Decimal("0.01")

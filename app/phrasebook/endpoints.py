@@ -13,8 +13,8 @@ from app.api.schemas import ErrorResponse
 from app.auth.guard import require, shop_for
 from app.auth.principal import Principal
 from app.auth.roles import Permission
+from app.core.clock import SHOP_TZ
 from app.core.content.errors import ContentError
-from app.core.engine import SHOP_TZ
 from app.phrasebook import service
 
 _ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 422, 429)}

@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from app.auth.guard import COOKIE, bearer, require
 from app.auth.principal import Principal
 from app.auth.roles import Permission
-from app.core.engine import SHOP_TZ
+from app.core.clock import SHOP_TZ
 from app.core.order import Order
 from app.errors import AppError, Unauthorized
 

@@ -11,7 +11,7 @@ import pytest
 
 from app.api.schemas import SuggestResponse
 from app.cases.schemas import CaseList, CaseOut, EventOut, OverdueList, StatsOut
-from app.core.engine import SHOP_TZ
+from app.core.clock import SHOP_TZ
 
 
 def conv() -> str:

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
+from app.core.clock import SHOP_TZ
 from app.core.content import load_catalog
-from app.core.engine import SHOP_TZ
 from app.core.normalize import Normalizer
 from app.core.order import Order
 from app.core.playbook import Context

@@ -8,7 +8,7 @@ from typing import Any
 
 from app.core.content.fields import ID, Collector, at, did_you_mean, id_list, strings, text_field
 from app.core.content.models import Branch, Conditions, Flow, Source, Vocabulary
-from app.core.templates import TemplateProblem, placeholders_of
+from app.core.content.templates import TemplateProblem, placeholders_of
 
 ORDER_STATUSES = frozenset(
     {"unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery", "signed", "rejected", "returning"}

@@ -94,7 +94,7 @@ def _shop_flows(
             continue
         for path in sorted(folder.glob("*.yaml")):
             if path.name == "policy.yaml":
-                continue  # the shop's policy: read by app.core.policy
+                continue  # the shop's policy: read by app.core.content.policy
             data = _read_mapping(c, path)
             if data is None:
                 continue

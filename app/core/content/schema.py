@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.content.models import Vocabulary
-from app.core.policy import Policy
+from app.core.content.policy import Policy
 
 _ID = r"^_?[a-z][a-z0-9_]*$"
 OrderStatus = Literal[

@@ -11,8 +11,8 @@ import pytest
 from app.core.content import ContentInvalid
 from app.core.content import cache as content_cache
 from app.core.content.cache import FOLDER, content_key, load_content
+from app.core.content.policy import Policies
 from app.core.normalize import Normalizer
-from app.core.policy import Policies
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.content.lint import lint
+from app.core.lint import lint
 from app.settings import PROJECT_ROOT, Settings
 
 

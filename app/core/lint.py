@@ -13,6 +13,9 @@ from pathlib import Path
 
 from app.core.content.errors import ContentError, ContentInvalid
 from app.core.content.models import NONE_INTENT, Branch, Catalog
+from app.core.content.templates import TemplateProblem, render
+from app.core.engine import Engine, build_engine
+from app.core.playbook import Context
 
 LONG_SCRIPT = 150  # characters; chat scripts longer than this are hard to read on a phone
 # Steering buyers off-platform or trading reviews breaks Taobao/Tmall/JD/PDD rules.
@@ -48,10 +51,10 @@ def lint(root: Path, cache_dir: Path | None = None) -> Report:
     return build_checked(root, cache_dir)[1]
 
 
-def build_checked(root: Path, cache_dir: Path | None = None, reuse=None):  # type: ignore[no-untyped-def]
+def build_checked(
+    root: Path, cache_dir: Path | None = None, reuse: Engine | None = None
+) -> tuple[Engine | None, Report]:
     """(engine, report): the engine only when the report has no error. What a reload puts live."""
-    from app.core.engine import build_engine  # the engine needs the content; imported here to avoid a cycle
-
     try:
         engine = build_engine(root, cache_dir, reuse=reuse)
     except ContentInvalid as exc:
@@ -60,7 +63,7 @@ def build_checked(root: Path, cache_dir: Path | None = None, reuse=None):  # typ
     return (engine if report.ok else None), report
 
 
-def _checks(engine) -> Report:  # type: ignore[no-untyped-def]
+def _checks(engine: Engine) -> Report:
     found: list[ContentError] = list(engine.catalog.warnings)
     found += _unreachable(engine)
     found += _renders(engine.catalog)
@@ -80,9 +83,7 @@ def _at(branch: Branch, message: str, severity: str = "error") -> ContentError:
     return ContentError(branch.source.file, branch.source.line, branch.source.column, message, severity)
 
 
-def _unreachable(engine) -> list[ContentError]:  # type: ignore[no-untyped-def]
-    from app.core.playbook import Context
-
+def _unreachable(engine: Engine) -> list[ContentError]:
     found = []
     for flow in engine.catalog.all_flows():
         for branch in flow.branches:
@@ -117,8 +118,6 @@ def _unreachable(engine) -> list[ContentError]:  # type: ignore[no-untyped-def]
 
 
 def _renders(catalog: Catalog) -> list[ContentError]:
-    from app.core.templates import TemplateProblem, render
-
     samples = {name: f"<{label}>" for name, label in catalog.vocabulary.placeholders.items()}
     found = []
     for flow in catalog.all_flows():
@@ -147,7 +146,7 @@ def _wording(catalog: Catalog) -> list[ContentError]:
     return found
 
 
-def _classification(engine) -> list[ContentError]:  # type: ignore[no-untyped-def]
+def _classification(engine: Engine) -> list[ContentError]:
     found = []
     for intent in engine.catalog.intents.values():
         for test in intent.tests:
