@@ -49,12 +49,17 @@ def suggest_in_case(
         shop = shop_id
     else:
         raise ValueError("a case-aware suggestion needs the shop of its cases or a case_id")
+    fallback = pinned.intent if pinned is not None else None
+    if fallback is None:
+        active = repo.find_active(s, shop, None, conversation_id, order_id)
+        fallback = active.intent if active is not None else None
+    triage = engine.triage(message, continuing=fallback)
+    # The case of each intent to answer, found or opened before the engine builds on what the cases hold.
     cases: dict[str, CaseRef] = {}
-
-    def known(intent: str) -> CaseState:
+    for intent in triage.intents:
         if pinned is not None and pinned.intent == intent:
             cases[intent] = CaseRef(pinned, False)
-        elif intent not in cases:
+        else:
             case, created = service.open_or_find(
                 s,
                 shop_id=shop,
@@ -65,23 +70,19 @@ def suggest_in_case(
                 conversation_id=conversation_id,
             )
             cases[intent] = CaseRef(case, created)
-        case = cases[intent].case
-        return CaseState(service.received_evidence(case), case.assessment, case.created_at)
-
-    fallback = pinned.intent if pinned is not None else None
-    if fallback is None:
-        active = repo.find_active(s, shop, None, conversation_id, order_id)
-        fallback = active.intent if active is not None else None
-    result = engine.suggest(
-        message,
+    states = {
+        intent: CaseState(service.received_evidence(ref.case), ref.case.assessment, ref.case.created_at)
+        for intent, ref in cases.items()
+    }
+    result = engine.advise(
+        triage,
+        cases=states,
         order=order,
         evidence_received=evidence_received,
         assessment=assessment,
         shop_id=shop,
         proposed_compensation=proposed_compensation,
         now=now,
-        known=known,
-        fallback_intent=fallback,
     )
     for script in result.scripts:
         case = cases[script.intent].case
