@@ -10,32 +10,22 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from app.core import address, placeholders
+from app.core import checks, placeholders
 from app.core.clock import SHOP_TZ
 from app.core.content.cache import load_content
 from app.core.content.models import Branch, Catalog, Flow
 from app.core.content.policy import Policies
-from app.core.entities import Entities, extract
+from app.core.entities import extract
 from app.core.matcher import Match, Matcher, MatcherConfig
 from app.core.normalize import Normalizer
 from app.core.order import Order
 from app.core.playbook import Context, Playbook, describe_conditions
-from app.core.situation import Approval, Deadline, Situation, approval, assess
+from app.core.situation import Approval, Deadline, Given, Situation, approval, assess
 from app.core.suggestion import CaseState, Named, NextStep, ScriptSuggestion, Suggestion, Triage
+from app.core.terms import DeadlineKind
 from app.core.tokenize import Tokenizer
 
 __all__ = ["CaseState", "Engine", "Suggestion", "Triage", "build_engine", "describe_conditions"]
-
-# The deadline a script's {{ deadline }} means, per intent.
-_PRIMARY_DEADLINE = {
-    "lost_parcel": "lost_parcel_verification",
-    "seven_day_return": "seven_day_return_window",
-    "delivery_chase": "pickup_timeout",
-    "shipping_eta": "ship_by",
-    "refund_progress": "refund_first_response",
-    "missing_item": "warehouse_feedback",
-    "wrong_item": "warehouse_feedback",
-}
 
 
 class Engine:
@@ -118,17 +108,14 @@ class Engine:
             if flow is None:
                 continue
             state = (cases or {}).get(intent) or CaseState()
+            since = state.opened_at.astimezone(SHOP_TZ) if state.opened_at else now
             situation = assess(
                 intent,
-                order,
-                now,
-                policy,
+                Given(order, now, policy, since, match.normalized, entities),
+                checks.for_flow(flow.checks),
                 needs_status=_uses(flow, "order_status"),
                 needs_signer=_uses(flow, "signed_by"),
-                reported_at=state.opened_at.astimezone(SHOP_TZ) if state.opened_at else None,
             )
-            if intent == "address_change":
-                _check_address(match.normalized, entities, situation)
             ctx = Context(
                 order.status,
                 order.signed_by,
@@ -139,13 +126,15 @@ class Engine:
             branch = self.playbook.select(flow, ctx, match.normalized)
             values = {
                 **placeholders.from_entities(entities),
-                **placeholders.from_situation(_PRIMARY_DEADLINE.get(intent), situation, amount, approved),
+                **placeholders.from_situation(flow.deadline, situation, amount, approved),
             }
             scripts.append(self._script(flow, branch, values, situation, approved))
             deadlines.extend(d for d in situation.deadlines if d not in deadlines)
             eligibility.update(situation.eligibility)
         if approved is not None and approved.needed and approved.answer_by is not None:
-            deadlines.append(Deadline("supervisor_approval", approved.answer_by, f"{approved.approver}批复时限"))
+            deadlines.append(
+                Deadline(DeadlineKind.SUPERVISOR_APPROVAL, approved.answer_by, f"{approved.approver}批复时限")
+            )
         deadlines.sort(key=lambda d: d.due_at)
         return Suggestion(
             match, tuple(scripts), entities, self.catalog.version, tuple(deadlines), eligibility, approved
@@ -200,17 +189,6 @@ class Engine:
             notes=tuple(situation.notes),
             asks=tuple(situation.asks),
         )
-
-
-def _check_address(normalized: str, entities: Entities, situation: Situation) -> None:
-    found = address.check(normalized, entities)
-    if found is None:
-        return
-    if found.missing:
-        situation.notes.append(f"新收货信息:已有{'、'.join(found.present)};缺少{'、'.join(found.missing)}")
-        situation.asks.append(f"请买家补充:{'、'.join(found.missing)}(格式:名字+电话+完整地址+邮编)")
-    else:
-        situation.notes.append("新收货信息格式齐全:名字、电话、完整地址、邮编")
 
 
 def _uses(flow: Flow, condition: str) -> bool:

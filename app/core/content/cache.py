@@ -34,9 +34,14 @@ log = logging.getLogger("app.content")
 FOLDER = "content"  # under CACHE_DIR
 KEEP = 8  # newest entries kept: a few content versions (tests, rollbacks) side by side
 # What the parsed objects depend on besides the content files.
-_CODE = (*sorted(Path(__file__).parent.glob("*.py")), Path(__file__).parent.parent / "normalize.py")
+_CODE = (
+    *sorted(Path(__file__).parent.glob("*.py")),
+    *(Path(__file__).parent.parent / f for f in ("normalize.py", "terms.py")),
+)
 # Only the model classes may come out of an entry: a planted file cannot make unpickling run anything else.
-_MODULES = frozenset({"app.core.content.models", "app.core.content.errors", "app.core.content.policy"})
+_MODULES = frozenset(
+    {"app.core.content.models", "app.core.content.errors", "app.core.content.policy", "app.core.terms"}
+)
 
 
 def load_content(root: Path, normalizer: Normalizer, cache_dir: Path | None = None) -> tuple[Catalog, Policies]:

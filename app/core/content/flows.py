@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from app.core.content.fields import ID, Collector, at, did_you_mean, id_list, strings, text_field
 from app.core.content.models import Branch, Conditions, Flow, Source, Vocabulary
 from app.core.content.templates import TemplateProblem, placeholders_of
+from app.core.terms import Check, DeadlineKind, OrderStatus, Signer
 
-ORDER_STATUSES = frozenset(
-    {"unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery", "signed", "rejected", "returning"}
-)
-SIGNERS = frozenset({"self", "proxy", "locker"})
+# As sets of their string values: `in` on the enum classes themselves raises for a non-member on 3.11.
+STATUSES, SIGNERS = frozenset(OrderStatus), frozenset(Signer)
+CHECKS, DEADLINES = frozenset(Check), frozenset(DeadlineKind)
 WHEN_KEYS = {"order_status", "signed_by", "message_has", "evidence_received", "assessment"}
 
 
@@ -31,9 +32,18 @@ def parse_conditions(
     if assessment is not None and (not isinstance(assessment, str) or not ID.match(assessment)):
         c.add(file, at(when, "assessment"), "'assessment' 必须是一个小写标识 must be one lower_snake_case word")
         assessment = None
+    elif assessment is not None and assessment not in vocab.assessments:
+        c.add(
+            file,
+            at(when, "assessment"),
+            f"未知的判断 unknown assessment '{assessment}' (declare it under assessments: in vocabulary.yaml)"
+            + did_you_mean(assessment, vocab.assessments),
+        )
+    statuses = id_list(c, file, when, "order_status", STATUSES, "订单状态")
+    signers = id_list(c, file, when, "signed_by", SIGNERS, "签收人")
     return Conditions(
-        order_status=frozenset(id_list(c, file, when, "order_status", ORDER_STATUSES, "订单状态")),
-        signed_by=frozenset(id_list(c, file, when, "signed_by", SIGNERS, "签收人")),
+        order_status=frozenset(OrderStatus(v) for v in statuses if v in STATUSES),
+        signed_by=frozenset(Signer(v) for v in signers if v in SIGNERS),
         message_has=tuple(normalize(w) for w, _ in strings(c, file, when, "message_has", required=False)),
         evidence_received=frozenset(id_list(c, file, when, "evidence_received", vocab.evidence, "凭证")),
         assessment=assessment,
@@ -54,7 +64,24 @@ def parse_flow(c: Collector, path: Path, data: Any, vocab: Vocabulary, normalize
         for i, item in enumerate(raw)
         if (b := _branch(c, file, item, at(raw, i), intent_id, vocab, normalize, None)) is not None
     ]
-    return _checked(c, file, at(data, "branches"), intent_id, branches)
+    flow = _checked(c, file, at(data, "branches"), intent_id, branches)
+    return replace(flow, deadline=_deadline(c, file, data), checks=_checks(c, file, data)) if flow else None
+
+
+def _deadline(c: Collector, file: str, data: Any) -> DeadlineKind | None:
+    value = data.get("deadline")
+    if value is None:
+        return None
+    if not isinstance(value, str) or value not in DEADLINES:
+        known = ", ".join(DeadlineKind)
+        c.add(file, at(data, "deadline"), f"未知的时限 unknown deadline {value!r} (known: {known})")
+        return None
+    return DeadlineKind(value)
+
+
+def _checks(c: Collector, file: str, data: Any) -> tuple[Check, ...]:
+    names = id_list(c, file, data, "checks", CHECKS, "检查")
+    return tuple(Check(n) for n in names if n in CHECKS)
 
 
 def parse_override(
@@ -84,7 +111,9 @@ def parse_override(
         branch = _branch(c, file, item, at(raw, i), intent_id, vocab, normalize, shared)
         if branch is not None:
             merged[branch.id] = branch
-    return _checked(c, file, at(data, "branches"), intent_id, list(merged.values()))
+    flow = _checked(c, file, at(data, "branches"), intent_id, list(merged.values()))
+    # A shop rewords steps; what the service works out for the intent stays the shared flow's.
+    return replace(flow, deadline=base.deadline, checks=base.checks) if flow else None
 
 
 def _branch(

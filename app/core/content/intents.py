@@ -47,10 +47,9 @@ def parse_intent(c: Collector, path: Path, data: Any, normalize: Callable[[str],
         if not kw.text:
             c.add(file, (kw.source.line, kw.source.column), "关键词规范化后为空 keyword is empty after normalisation")
 
-    def examples(key: str, negative: bool = False) -> tuple[Example, ...]:
+    def examples(key: str) -> tuple[Example, ...]:
         return tuple(
-            Example(t, intent_id, Source(file, *p), negative)
-            for t, p in strings(c, file, data, key, required=key == "examples")
+            Example(t, intent_id, Source(file, *p)) for t, p in strings(c, file, data, key, required=key == "examples")
         )
 
     intent = Intent(
@@ -59,7 +58,7 @@ def parse_intent(c: Collector, path: Path, data: Any, normalize: Callable[[str],
         str(data.get("description") or "").strip(),
         tuple(k for k in keywords if k.text),
         examples("examples"),
-        examples("negatives", True),
+        near_misses(c, file, data, intent_id),
         examples("tests"),
         Source(file, *at(data)),
     )
@@ -71,3 +70,27 @@ def parse_intent(c: Collector, path: Path, data: Any, normalize: Callable[[str],
             "warning",
         )
     return intent if intent_id else None
+
+
+def near_misses(c: Collector, file: str, data: Any, intent_id: str) -> tuple[Example, ...]:
+    """``negatives:``, each ``{intent: <the intent it belongs to>, text: <the message>}``."""
+    seq = data.get("negatives")
+    if seq is None:
+        return ()
+    if not isinstance(seq, list):
+        c.add(file, at(data, "negatives"), "'negatives' 必须是列表 must be a list")
+        return ()
+    out = []
+    for i, item in enumerate(seq):
+        text = item.get("text") if isinstance(item, dict) else None
+        owner = item.get("intent") if isinstance(item, dict) else None
+        if not isinstance(text, str) or not text.strip() or not isinstance(owner, str) or not ID.match(owner):
+            c.add(
+                file,
+                at(seq, i),
+                f"'negatives' 第 {i + 1} 项必须写成 {{intent: 所属意图, text: 买家原话}} "
+                f"item {i + 1} must be {{intent: <the intent it belongs to>, text: <the message>}}",
+            )
+            continue
+        out.append(Example(text.strip(), intent_id, Source(file, *at(seq, i)), True, owner))
+    return tuple(out)

@@ -107,10 +107,10 @@ def _shop_flows(
 def _vocabulary(c: Collector, doc: tuple[Path, Any] | None) -> Vocabulary:
     if doc is None:
         c.add("phrasebook/vocabulary.yaml", (0, 0), "缺少词表文件 vocabulary file missing")
-        return Vocabulary({}, {}, {})
+        return Vocabulary({}, {}, {}, {})
     path, data = doc
     parts: dict[str, dict[str, str]] = {}
-    for section in ("evidence", "actions", "placeholders"):
+    for section in ("evidence", "actions", "placeholders", "assessments"):
         table = data.get(section)
         if not isinstance(table, dict):
             c.add(c.rel(path), at(data), f"缺少 {section} 表 missing mapping '{section}'")
@@ -127,7 +127,10 @@ def _vocabulary(c: Collector, doc: tuple[Path, Any] | None) -> Vocabulary:
                 continue
             parts[section][key] = name.strip()
     return Vocabulary(
-        Catalog.freeze(parts["evidence"]), Catalog.freeze(parts["actions"]), Catalog.freeze(parts["placeholders"])
+        Catalog.freeze(parts["evidence"]),
+        Catalog.freeze(parts["actions"]),
+        Catalog.freeze(parts["placeholders"]),
+        Catalog.freeze(parts["assessments"]),
     )
 
 
@@ -152,6 +155,15 @@ def _cross_checks(c: Collector, intents: dict[str, Intent], flows: dict[str, Flo
                     kw.source.file,
                     (kw.source.line, kw.source.column),
                     f"关键词 '{kw.text}' 同时属于两个意图 keyword also under '{first.intent}' ({first.source})",
+                )
+    for intent in intents.values():
+        for near in intent.negatives:
+            if near.belongs_to == intent.id or near.belongs_to not in intents:
+                c.add(
+                    near.source.file,
+                    (near.source.line, near.source.column),
+                    f"近似句所属的意图 '{near.belongs_to}' 不存在或就是本意图 a near miss must belong to another "
+                    f"existing intent, not '{near.belongs_to}'",
                 )
     seen: dict[str, Example] = {}
     for intent in intents.values():

@@ -84,6 +84,8 @@ class Policy(_Strict):
     logistics: Logistics
     seven_day_return: SevenDayReturn
     late_shipment: LateShipment
+    # Wording the platforms forbid in a script → why; the lint warns. A shop's policy adds to the defaults.
+    forbidden_wording: dict[str, str] = Field(default_factory=dict)
 
 
 class Policies:

@@ -8,21 +8,24 @@ models mirror its format exactly, and a test validates every shipped file agains
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.core.content.models import Vocabulary
 from app.core.content.policy import Policy
+from app.core.terms import Check, DeadlineKind, OrderStatus, Signer
 
 _ID = r"^_?[a-z][a-z0-9_]*$"
-OrderStatus = Literal[
-    "unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery", "signed", "rejected", "returning"
-]
 
 
 class _Doc(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class NearMiss(_Doc):
+    intent: str = Field(pattern=_ID, description="它属于的意图 the intent it belongs to")
+    text: str = Field(min_length=1, description="买家原话 the message")
 
 
 class IntentFile(_Doc):
@@ -36,13 +39,13 @@ class IntentFile(_Doc):
     )
     hints: list[str] = Field(default_factory=list, description="辅助词 weak cues")
     examples: list[str] = Field(min_length=1, description="买家原话例句,至少 40 句 buyer messages, at least 40")
-    negatives: list[str] = Field(default_factory=list, description="属于别的意图的近似句 near misses")
+    negatives: list[NearMiss] = Field(default_factory=list, description="属于别的意图的近似句 near misses")
     tests: list[str] = Field(default_factory=list, description="必须识别为本意图的测试句 must classify as this intent")
 
 
 class When(_Doc):
     order_status: list[OrderStatus] | None = None
-    signed_by: list[Literal["self", "proxy", "locker"]] | None = None
+    signed_by: list[Signer] | None = None
     message_has: list[str] | None = None
     evidence_received: list[str] | None = None
     assessment: str | None = Field(None, pattern=r"^[a-z][a-z0-9_]*$")
@@ -64,6 +67,10 @@ class FlowFile(_Doc):
     """phrasebook/<intent>.yaml · 话术流程"""
 
     intent: str = Field(pattern=_ID)
+    deadline: DeadlineKind | None = Field(
+        None, description="话术里的 {{ deadline }} 指这个时限 what {{ deadline }} means"
+    )
+    checks: list[Check] = Field(default_factory=list, description="按订单和政策核对的规则 checks, in order")
     branches: list[BranchDoc] = Field(min_length=1)
 
 
@@ -87,6 +94,7 @@ class VocabularyFile(_Doc):
     evidence: dict[str, str]
     actions: dict[str, str]
     placeholders: dict[str, str]
+    assessments: dict[str, str]
 
 
 def _patch(schema: dict[str, Any], vocab: Vocabulary) -> dict[str, Any]:
@@ -104,6 +112,8 @@ def _patch(schema: dict[str, Any], vocab: Vocabulary) -> dict[str, Any]:
     when = defs.get("When", {}).get("properties", {})
     if "evidence_received" in when:
         when["evidence_received"]["anyOf"][0]["items"] = {"enum": sorted(vocab.evidence)}
+    if "assessment" in when:
+        when["assessment"]["anyOf"][0]["enum"] = sorted(vocab.assessments)
     return schema
 
 
