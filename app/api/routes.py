@@ -32,6 +32,7 @@ from app.core.clock import SHOP_TZ
 from app.core.engine import Engine
 from app.core.order import Item, Order, inconsistencies
 from app.core.refund import Discount, NotCovered, QuoteItem, quote
+from app.core.terms import OrderStatus, Signer
 from app.errors import FieldError, Forbidden
 
 log = logging.getLogger("app.suggest")
@@ -156,12 +157,12 @@ def _order(body: SuggestRequest) -> Order:
     if o is None:
         return Order()
     return Order(
-        status=o.status,
+        status=OrderStatus(o.status) if o.status else None,
         paid_at=o.paid_at,
         shipped_at=o.shipped_at,
         last_tracking_at=o.last_tracking_at,
         signed_at=o.signed_at,
-        signed_by=o.signed_by,
+        signed_by=Signer(o.signed_by) if o.signed_by else None,
         shipping_insurance=o.shipping_insurance,
         amount=o.amount,
         items=tuple(Item(i.price, i.quantity, i.id, i.name) for i in o.items),

@@ -7,14 +7,15 @@ from dataclasses import dataclass
 
 from app.core.content.models import Branch, Catalog, Conditions, Flow
 from app.core.content.templates import compile_template, placeholders_of
+from app.core.terms import OrderStatus, Signer
 
 
 @dataclass(frozen=True, slots=True)
 class Context:
     """What is known beyond the message: order state, the case so far, values for placeholders."""
 
-    order_status: str | None = None
-    signed_by: str | None = None
+    order_status: OrderStatus | None = None
+    signed_by: Signer | None = None
     evidence_received: frozenset[str] = frozenset()
     assessment: str | None = None  # the agent's judgement
     facts: frozenset[str] = frozenset()  # the same words, proven by the order data (situation.py)
