@@ -14,7 +14,7 @@ def asked_amount(normalized: str, entities: Entities) -> Decimal | None:
     """An amount the buyer asks for: only when the message speaks of compensation."""
     if not entities.amounts or not any(w in normalized for w in _COMPENSATION_WORDS):
         return None
-    return max(Decimal(a["value"]) for a in entities.amounts)
+    return max(Decimal(a.value) for a in entities.amounts)
 
 
 def from_situation(
@@ -36,11 +36,11 @@ def from_entities(entities: Entities) -> dict[str, str]:
     values: dict[str, str] = {}
     if entities.tracking_numbers:
         first = entities.tracking_numbers[0]
-        values["tracking_no"] = first["value"]
-        if first["courier_name"] and first["confidence"] == "high":
-            values["courier"] = first["courier_name"]
+        values["tracking_no"] = first.value
+        if first.courier_name and first.confidence == "high":
+            values["courier"] = first.courier_name
     if entities.order_numbers:
-        values["order_no"] = entities.order_numbers[0]["value"]
+        values["order_no"] = entities.order_numbers[0].value
     if entities.amounts:
-        values["amount"] = entities.amounts[0]["value"].removesuffix(".00")
+        values["amount"] = entities.amounts[0].value.removesuffix(".00")
     return values
