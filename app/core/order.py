@@ -4,7 +4,7 @@ kept as the date (seed 000 counts the 七天无理由 window differently for it)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 from app.core.terms import OrderStatus, Signer
@@ -53,7 +53,7 @@ class Inconsistency:
     message: str
 
 
-def _day(value: datetime | date, tz) -> date:  # type: ignore[no-untyped-def]
+def _day(value: datetime | date, tz: tzinfo | None) -> date:
     return value.astimezone(tz).date() if isinstance(value, datetime) else value
 
 
@@ -62,7 +62,9 @@ def inconsistencies(order: Order, now: datetime) -> list[Inconsistency]:
     tz = now.tzinfo
     found: list[Inconsistency] = []
 
-    def before(later_field: str, later, earlier_field: str, earlier) -> None:  # type: ignore[no-untyped-def]
+    def before(
+        later_field: str, later: datetime | date | None, earlier_field: str, earlier: datetime | date | None
+    ) -> None:
         if later is None or earlier is None:
             return
         if isinstance(later, datetime) and isinstance(earlier, datetime):

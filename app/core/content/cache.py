@@ -111,7 +111,7 @@ def _code_version() -> str:
     return digest.hexdigest()
 
 
-def _frozen(mapping: dict) -> MappingProxyType:
+def _frozen(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
     return MappingProxyType(mapping)
 
 

@@ -107,7 +107,8 @@ def parse_override(
         return None
     merged = {b.id: b for b in base.branches}
     for i, item in enumerate(raw):
-        shared = merged.get(item.get("id")) if isinstance(item, dict) else None
+        key = item.get("id") if isinstance(item, dict) else None
+        shared = merged.get(key) if isinstance(key, str) else None
         branch = _branch(c, file, item, at(raw, i), intent_id, vocab, normalize, shared)
         if branch is not None:
             merged[branch.id] = branch
@@ -130,11 +131,12 @@ def _branch(
         c.add(file, where, "每个分支必须是映射 each branch must be a mapping")
         return None
 
-    def given(key: str) -> bool:
-        return base is None or key in b
+    def kept(key: str) -> Branch | None:
+        """The shared branch, when this is a shop's branch that leaves ``key`` out (and so keeps its value)."""
+        return base if base is not None and key not in b else None
 
-    text = text_field(c, file, b, "text") if given("text") else base.text
-    if given("text"):
+    text = k.text if (k := kept("text")) is not None else text_field(c, file, b, "text")
+    if kept("text") is None:
         try:
             for name in sorted(placeholders_of(text)):
                 if name not in vocab.placeholders:
@@ -149,14 +151,18 @@ def _branch(
     return Branch(
         id=text_field(c, file, b, "id"),
         intent=intent_id,
-        name=text_field(c, file, b, "name") if given("name") else base.name,
-        entry=bool(b.get("entry", False)) if given("entry") else base.entry,
-        when=parse_conditions(c, file, b, vocab, normalize) if given("when") else base.when,
+        name=k.name if (k := kept("name")) is not None else text_field(c, file, b, "name"),
+        entry=k.entry if (k := kept("entry")) is not None else bool(b.get("entry", False)),
+        when=k.when if (k := kept("when")) is not None else parse_conditions(c, file, b, vocab, normalize),
         text=text,
-        evidence=id_list(c, file, b, "evidence", vocab.evidence, "凭证") if given("evidence") else base.evidence,
-        actions=id_list(c, file, b, "actions", vocab.actions, "操作") if given("actions") else base.actions,
-        next=id_list(c, file, b, "next", None, "分支") if given("next") else base.next,
-        source_note=str(b.get("source") or "") if given("source") else base.source_note,
+        evidence=k.evidence
+        if (k := kept("evidence")) is not None
+        else id_list(c, file, b, "evidence", vocab.evidence, "凭证"),
+        actions=k.actions
+        if (k := kept("actions")) is not None
+        else id_list(c, file, b, "actions", vocab.actions, "操作"),
+        next=k.next if (k := kept("next")) is not None else id_list(c, file, b, "next", None, "分支"),
+        source_note=k.source_note if (k := kept("source")) is not None else str(b.get("source") or ""),
         source=Source(file, *where),
     )
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TypeVar
 
 from app.core.content.errors import ContentError
 from app.core.terms import Check, DeadlineKind, OrderStatus, Signer
 
+K = TypeVar("K")
+V = TypeVar("V")
 NONE_INTENT = "_none"  # the out-of-scope class: matching it means "no intent"
 # The eight intents whose ids are part of the API contract: content may add intents, never drop these.
 CONTRACT_INTENTS = (
@@ -131,7 +134,7 @@ class Catalog:
     shop_flows: Mapping[str, Mapping[str, Flow]] = field(default_factory=dict)  # shop → its overridden flows
 
     @staticmethod
-    def freeze(mapping: dict) -> Mapping:
+    def freeze(mapping: Mapping[K, V]) -> Mapping[K, V]:
         return MappingProxyType(dict(mapping))
 
     def all_flows(self) -> list[Flow]:

@@ -152,19 +152,14 @@ def _validate(data: Any, located: Any, path: Path, root: Path, errors: list[Cont
         return None
 
 
-def _locate(node: Any, loc: tuple) -> tuple[int, int]:
+def _locate(node: Any, loc: tuple[int | str, ...]) -> tuple[int, int]:
     """The deepest position along ``loc`` that the file itself has (an override may lack the rest)."""
     best = at(node)
     for key in loc:
-        if (
-            isinstance(node, dict)
-            and key in node
-            or isinstance(node, list)
-            and isinstance(key, int)
-            and key < len(node)
-        ):
-            best = at(node, key)
-            node = node[key]
+        if isinstance(node, dict) and key in node:
+            best, node = at(node, key), node[key]
+        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+            best, node = at(node, key), node[key]
         else:
             break
     return best
@@ -178,7 +173,7 @@ def _plain(node: Any) -> Any:
     return node
 
 
-def _merge(base: dict, override: dict) -> dict:
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in override.items():
         out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
