@@ -139,6 +139,7 @@ def preview(
         "shops": sorted(engine.catalog.shop_flows),
         "version": engine.version,
         "statuses": [s.value for s in OrderStatus],
+        "signers": [s.value for s in Signer],
     }
     return templates.TemplateResponse(request, "preview.html", context, headers=PAGE_HEADERS)
 
