@@ -108,13 +108,14 @@ def _override(
 ) -> Branch | None:
     """A shop's branch: the shared one with the fields given replaced, or a whole new branch."""
     given = b.model_fields_set
+    # A new branch needs both; a changed one may leave them out, but not blank them (name: null).
+    missing = [k for k in ("name", "text") if getattr(b, k) is None and (shared is None or k in given)]
+    for key in missing:
+        c.add(file, where, f"缺少或无效的字段 missing or invalid field '{key}'")
+    if missing:
+        return None
     if shared is None:
-        missing = [key for key in ("name", "text") if getattr(b, key) is None]
-        for key in missing:
-            c.add(file, where, f"缺少或无效的字段 missing or invalid field '{key}'")
-        if missing:
-            return None
-        doc = BranchDoc.model_validate(b.model_dump())  # every field now present: a whole branch
+        doc = BranchDoc.model_validate(b.model_dump())  # name and text present: a whole branch
         return _branch(c, file, doc, raw, where, intent, vocab, normalize)
     if b.text is not None:
         _placeholders(c, file, b.text, raw, vocab)
