@@ -19,7 +19,8 @@ from app.auth.endpoints import router as keys_router
 from app.auth.guard import Guard
 from app.cases.endpoints import router as cases_router
 from app.cases.report_endpoints import router as reports_router
-from app.core.engine import SHOP_TZ, Engine, build_engine
+from app.core.clock import SHOP_TZ
+from app.core.engine import Engine, build_engine
 from app.db.session import Database
 from app.http import errors, openapi
 from app.http.headers import SecurityHeaders

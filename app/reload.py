@@ -17,10 +17,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from app.core.clock import SHOP_TZ
 from app.core.content.errors import ContentError
-from app.core.content.lint import build_checked
 from app.core.content.loader import CONTENT_FOLDERS, content_digest
-from app.core.engine import SHOP_TZ, Engine
+from app.core.engine import Engine
+from app.core.lint import build_checked
 
 log = logging.getLogger("app.reload")
 

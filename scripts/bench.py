@@ -193,7 +193,7 @@ def bench_engine(root: Path, cache_dir: Path, messages: list[str], passes: int, 
 
 
 def bench_inprocess(messages: list[str], passes: int, cache_dir: Path, quiet: float) -> dict:
-    from app.core.content.lint import lint
+    from app.core.lint import lint
 
     engine, shipped = bench_engine(ROOT, cache_dir, messages, passes, quiet)
     taken = {e.text for i in engine.catalog.intents.values() for e in (*i.examples, *i.tests)}

@@ -11,7 +11,7 @@ from fastapi import Query, Request
 from app.auth.guard import shop_for
 from app.auth.principal import Principal
 from app.auth.roles import Permission
-from app.core.engine import SHOP_TZ
+from app.core.clock import SHOP_TZ
 from app.core.privacy import mask_value
 from app.db.session import Database
 from app.http.schemas import error_responses

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.cases import repository as repo
 from app.cases.models import Case, CaseEvent
-from app.core.engine import SHOP_TZ
+from app.core.clock import SHOP_TZ
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from app.cases.models import Case, CaseEvent, FollowUp
-from app.core.engine import SHOP_TZ
+from app.core.clock import SHOP_TZ
 
 
 def _t(value: datetime | None) -> str | None:

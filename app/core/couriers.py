@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ _DIGIT_RULES: tuple[tuple[re.Pattern[str], Courier], ...] = (
 @dataclass(frozen=True, slots=True)
 class CourierGuess:
     courier: Courier | None
-    confidence: str  # "high": prefix names the courier; "low": shape fits; "none": no rule fits
+    confidence: Literal["high", "low", "none"]  # high: prefix names the courier; low: shape fits; none: no rule
     candidates: tuple[Courier, ...]
 
 

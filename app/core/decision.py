@@ -127,13 +127,13 @@ def decide(norm: str, ranking: list[IntentScore], cfg: MatcherConfig) -> Match:
     in_scope = max(1.0 - p_none, 1e-9)
     share_first = first.score / in_scope
     share_second = second.score / in_scope if second is not None else 0.0
-    contested = second is not None and _grounded(second, cfg)
+    contender = second if second is not None and _grounded(second, cfg) else None
     if share_first < cfg.min_confidence:
-        if contested and share_first + share_second >= cfg.min_confidence:
-            return Match(Status.AMBIGUOUS, (first, second), None, norm, rank)
+        if contender is not None and share_first + share_second >= cfg.min_confidence:
+            return Match(Status.AMBIGUOUS, (first, contender), None, norm, rank)
         return Match(Status.NO_MATCH, (), first, norm, rank)
-    if contested and share_first - share_second < cfg.ambiguity_margin:
-        return Match(Status.AMBIGUOUS, (first, second), None, norm, rank)
+    if contender is not None and share_first - share_second < cfg.ambiguity_margin:
+        return Match(Status.AMBIGUOUS, (first, contender), None, norm, rank)
     return Match(Status.MATCHED, (first,), second, norm, rank)
 
 

@@ -1,87 +1,31 @@
-"""The engine: message and what is known in; intents, scripts, evidence, actions, deadlines out."""
+"""The engine, in two phases. Phase 1 (:meth:`Engine.triage`) reads the message: the match and the intents
+to answer. The caller then loads or opens whatever it keeps per intent (the case records); phase 2
+(:meth:`Engine.advise`) takes that as data and builds scripts, evidence, actions, deadlines, eligibility and
+approval. The core never calls back into the caller. :meth:`Engine.suggest` runs both with no case."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from app.core import address
+from app.core import checks, placeholders
+from app.core.clock import SHOP_TZ
 from app.core.content.cache import load_content
 from app.core.content.models import Branch, Catalog, Flow
-from app.core.entities import Entities, extract
+from app.core.content.policy import Policies
+from app.core.entities import extract
 from app.core.matcher import Match, Matcher, MatcherConfig
 from app.core.normalize import Normalizer
 from app.core.order import Order
-from app.core.playbook import Context, Playbook
-from app.core.policy import Policies
-from app.core.situation import Approval, Deadline, Eligibility, Situation, approval, assess
+from app.core.playbook import Context, Playbook, describe_conditions
+from app.core.situation import Approval, Deadline, Given, Situation, approval, assess
+from app.core.suggestion import CaseState, Named, NextStep, ScriptSuggestion, Suggestion, Triage
+from app.core.terms import DeadlineKind
 from app.core.tokenize import Tokenizer
 
-SHOP_TZ = ZoneInfo("Asia/Shanghai")  # the shops' calendar: "昨天" and working days are China's
-# The deadline a script's {{ deadline }} means, per intent.
-_PRIMARY_DEADLINE = {
-    "lost_parcel": "lost_parcel_verification",
-    "seven_day_return": "seven_day_return_window",
-    "delivery_chase": "pickup_timeout",
-    "shipping_eta": "ship_by",
-    "refund_progress": "refund_first_response",
-    "missing_item": "warehouse_feedback",
-    "wrong_item": "warehouse_feedback",
-}
-_COMPENSATION_WORDS = ("赔", "补偿", "补贴", "返现", "红包", "补我", "退我")
-
-
-@dataclass(frozen=True, slots=True)
-class CaseState:
-    """What a case already holds for one intent."""
-
-    evidence_received: frozenset[str] = frozenset()
-    assessment: str | None = None
-    opened_at: datetime | None = None  # deadlines that run from the report count from here, not from now
-
-
-@dataclass(frozen=True, slots=True)
-class Named:
-    id: str
-    name: str
-
-
-@dataclass(frozen=True, slots=True)
-class NextStep:
-    script_id: str
-    name: str
-    when: dict[str, object]
-
-
-@dataclass(frozen=True, slots=True)
-class ScriptSuggestion:
-    intent: str
-    script_id: str
-    name: str
-    text: str
-    missing_placeholders: tuple[str, ...]
-    evidence: tuple[Named, ...]
-    actions: tuple[Named, ...]
-    next: tuple[NextStep, ...]
-    source: str  # file:line of the branch
-    seed: str  # where in the seed documents the branch comes from
-    notes: tuple[str, ...] = ()  # platform rules and policy the agent must keep in mind
-    asks: tuple[str, ...] = ()  # what to verify before this script fully applies
-
-
-@dataclass(frozen=True, slots=True)
-class Suggestion:
-    match: Match
-    scripts: tuple[ScriptSuggestion, ...]
-    entities: Entities
-    phrasebook_version: str
-    deadlines: tuple[Deadline, ...] = ()
-    eligibility: dict[str, Eligibility] = field(default_factory=dict)
-    approval: Approval | None = None
+__all__ = ["CaseState", "Engine", "Suggestion", "Triage", "build_engine", "describe_conditions"]
 
 
 class Engine:
@@ -115,6 +59,87 @@ class Engine:
     def match(self, message: str) -> Match:
         return self.matcher.match(message)
 
+    def triage(self, message: str, *, continuing: str | None = None) -> Triage:
+        """Phase 1. ``continuing``: the intent of the case already open in this conversation, answered
+        instead when the message names no problem of its own."""
+        match = self.matcher.match(message)
+        intents = [s.intent for s in match.intents]
+        if (
+            continuing
+            and continuing not in intents
+            and (not intents or not any(not h.negated for h in match.intents[0].keywords))
+        ):
+            # Mid-conversation, only a keyword is evidence of a new problem; a message that merely resembles
+            # an example ("照片发你了") continues the case already open.
+            intents = [continuing]
+        # Every shop's flows are the shared ones, some reworded: an intent with a shared flow has one anywhere.
+        return Triage(match, tuple(i for i in intents if i in self.catalog.flows))
+
+    def advise(
+        self,
+        triage: Triage,
+        *,
+        cases: Mapping[str, CaseState] | None = None,
+        order: Order | None = None,
+        evidence_received: frozenset[str] = frozenset(),
+        assessment: str | None = None,
+        shop_id: str | None = None,
+        proposed_compensation: Decimal | None = None,
+        now: datetime | None = None,
+    ) -> Suggestion:
+        """Phase 2. ``cases``: what each intent's case already holds (evidence received, the agent's
+        assessment, when it was opened); an intent without one starts from nothing."""
+        match = triage.match
+        order = order or Order()
+        now = (now or datetime.now(SHOP_TZ)).astimezone(SHOP_TZ)
+        policy = self.policies.for_shop(shop_id)
+        entities = extract(match.normalized, now.date())
+        amount = (
+            proposed_compensation
+            if proposed_compensation is not None
+            else placeholders.asked_amount(match.normalized, entities)
+        )
+        approved = approval(amount, policy, now)
+        scripts: list[ScriptSuggestion] = []
+        deadlines: list[Deadline] = []
+        eligibility = {}
+        for intent in triage.intents:
+            flow = self.playbook.flow(intent, shop_id)
+            if flow is None:
+                continue
+            state = (cases or {}).get(intent) or CaseState()
+            since = state.opened_at.astimezone(SHOP_TZ) if state.opened_at else now
+            situation = assess(
+                intent,
+                Given(order, now, policy, since, match.normalized, entities),
+                checks.for_flow(flow.checks),
+                needs_status=_uses(flow, "order_status"),
+                needs_signer=_uses(flow, "signed_by"),
+            )
+            ctx = Context(
+                order.status,
+                order.signed_by,
+                state.evidence_received | evidence_received,
+                assessment or state.assessment,
+                frozenset(situation.facts),
+            )
+            branch = self.playbook.select(flow, ctx, match.normalized)
+            values = {
+                **placeholders.from_entities(entities),
+                **placeholders.from_situation(flow.deadline, situation, amount, approved),
+            }
+            scripts.append(self._script(flow, branch, values, situation, approved))
+            deadlines.extend(d for d in situation.deadlines if d not in deadlines)
+            eligibility.update(situation.eligibility)
+        if approved is not None and approved.needed and approved.answer_by is not None:
+            deadlines.append(
+                Deadline(DeadlineKind.SUPERVISOR_APPROVAL, approved.answer_by, f"{approved.approver}批复时限")
+            )
+        deadlines.sort(key=lambda d: d.due_at)
+        return Suggestion(
+            match, tuple(scripts), entities, self.catalog.version, tuple(deadlines), eligibility, approved
+        )
+
     def suggest(
         self,
         message: str,
@@ -125,64 +150,16 @@ class Engine:
         shop_id: str | None = None,
         proposed_compensation: Decimal | None = None,
         now: datetime | None = None,
-        known: Callable[[str], CaseState] | None = None,
-        fallback_intent: str | None = None,
     ) -> Suggestion:
-        """``known(intent)`` supplies what a case already holds for that intent (evidence received, the agent's
-        assessment, when it was opened); ``fallback_intent`` continues an open case when the message names no
-        problem itself."""
-        order = order or Order()
-        now = (now or datetime.now(SHOP_TZ)).astimezone(SHOP_TZ)
-        policy = self.policies.for_shop(shop_id)
-        match = self.matcher.match(message)
-        entities = extract(match.normalized, now.date())
-        amount = (
-            proposed_compensation if proposed_compensation is not None else _asked_amount(match.normalized, entities)
-        )
-        approved = approval(amount, policy, now)
-        scripts, deadlines, eligibility = [], [], {}
-        intents = [s.intent for s in match.intents]
-        if (
-            fallback_intent
-            and fallback_intent not in intents
-            and (not intents or not any(not h.negated for h in match.intents[0].keywords))
-        ):
-            # Mid-conversation, only a keyword is evidence of a new problem; a message that merely resembles
-            # an example ("照片发你了") continues the case already open.
-            intents = [fallback_intent]
-        for intent in intents:
-            flow = self.playbook.flow(intent, shop_id)
-            if flow is None:
-                continue
-            state = known(intent) if known else CaseState()
-            situation = assess(
-                intent,
-                order,
-                now,
-                policy,
-                needs_status=_uses(flow, "order_status"),
-                needs_signer=_uses(flow, "signed_by"),
-                reported_at=state.opened_at.astimezone(SHOP_TZ) if state.opened_at else None,
-            )
-            if intent == "address_change":
-                _check_address(match.normalized, entities, situation)
-            ctx = Context(
-                order.status,
-                order.signed_by,
-                state.evidence_received | evidence_received,
-                assessment or state.assessment,
-                frozenset(situation.facts),
-            )
-            branch = self.playbook.select(flow, ctx, match.normalized)
-            values = {**_values_from(entities), **_values_for(intent, situation, amount, approved)}
-            scripts.append(self._script(flow, branch, values, situation, approved))
-            deadlines.extend(d for d in situation.deadlines if d not in deadlines)
-            eligibility.update(situation.eligibility)
-        if approved is not None and approved.needed and approved.answer_by is not None:
-            deadlines.append(Deadline("supervisor_approval", approved.answer_by, f"{approved.approver}批复时限"))
-        deadlines.sort(key=lambda d: d.due_at)
-        return Suggestion(
-            match, tuple(scripts), entities, self.catalog.version, tuple(deadlines), eligibility, approved
+        """Both phases for a message outside any case: a plain suggestion (scripts, previews, tests)."""
+        return self.advise(
+            self.triage(message),
+            order=order,
+            evidence_received=evidence_received,
+            assessment=assessment,
+            shop_id=shop_id,
+            proposed_compensation=proposed_compensation,
+            now=now,
         )
 
     def _script(
@@ -214,69 +191,8 @@ class Engine:
         )
 
 
-def _check_address(normalized: str, entities: Entities, situation: Situation) -> None:
-    found = address.check(normalized, entities)
-    if found is None:
-        return
-    if found.missing:
-        situation.notes.append(f"新收货信息:已有{'、'.join(found.present)};缺少{'、'.join(found.missing)}")
-        situation.asks.append(f"请买家补充:{'、'.join(found.missing)}(格式:名字+电话+完整地址+邮编)")
-    else:
-        situation.notes.append("新收货信息格式齐全:名字、电话、完整地址、邮编")
-
-
 def _uses(flow: Flow, condition: str) -> bool:
     return any(getattr(b.when, condition) for b in flow.branches)
-
-
-def describe_conditions(branch: Branch) -> dict[str, object]:
-    w = branch.when
-    out: dict[str, object] = {}
-    if w.order_status:
-        out["order_status"] = sorted(w.order_status)
-    if w.signed_by:
-        out["signed_by"] = sorted(w.signed_by)
-    if w.message_has:
-        out["message_has"] = list(w.message_has)
-    if w.evidence_received:
-        out["evidence_received"] = sorted(w.evidence_received)
-    if w.assessment:
-        out["assessment"] = w.assessment
-    return out
-
-
-def _asked_amount(normalized: str, entities: Entities) -> Decimal | None:
-    """An amount the buyer asks for: only when the message speaks of compensation."""
-    if not entities.amounts or not any(w in normalized for w in _COMPENSATION_WORDS):
-        return None
-    return max(Decimal(a["value"]) for a in entities.amounts)
-
-
-def _values_for(intent: str, situation: Situation, amount: Decimal | None, approved: Approval | None) -> dict[str, str]:
-    values: dict[str, str] = {}
-    kind = _PRIMARY_DEADLINE.get(intent)
-    due = next((d.due_at for d in situation.deadlines if d.kind == kind), None)
-    if due is None and approved is not None and approved.needed:
-        due = approved.answer_by  # escalation scripts promise an answer within the approval time
-    if due is not None:
-        values["deadline"] = f"{due.month}月{due.day}日{due:%H:%M}"
-    if amount is not None:
-        values["amount"] = f"{amount:f}".removesuffix(".00")
-    return values
-
-
-def _values_from(entities: Entities) -> dict[str, str]:
-    values: dict[str, str] = {}
-    if entities.tracking_numbers:
-        first = entities.tracking_numbers[0]
-        values["tracking_no"] = first["value"]
-        if first["courier_name"] and first["confidence"] == "high":
-            values["courier"] = first["courier_name"]
-    if entities.order_numbers:
-        values["order_no"] = entities.order_numbers[0]["value"]
-    if entities.amounts:
-        values["amount"] = entities.amounts[0]["value"].removesuffix(".00")
-    return values
 
 
 def build_engine(

@@ -6,9 +6,10 @@ Runs on normalised text (half-width digits, simplified characters, lower case).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Literal, TypeVar
 
 from app.core import couriers
 
@@ -30,16 +31,53 @@ _RELATIVE = {"大前天": -3, "前天": -2, "昨天": -1, "昨日": -1, "今天"
 _RELATIVE_WORDS = re.compile("|".join(sorted(_RELATIVE, key=len, reverse=True)))  # 大前天 before 前天
 _WEEKDAY = re.compile(r"(上上|上|这|本|下)?(?:周|星期|礼拜)([一二三四五六日天])")
 _WEEKDAY_INDEX = {"一": 0, "二": 1, "三": 2, "四": 3, "五": 4, "六": 5, "日": 6, "天": 6}
+T = TypeVar("T")
 _WEEK_SHIFT = {"上上": -2, "上": -1, "这": 0, "本": 0, "下": 1, None: 0}
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class OrderNumber:
+    value: str
+    platform_guess: Literal["taobao", "jd", "pdd"] | None
+
+
+@dataclass(frozen=True, slots=True)
+class TrackingNumber:
+    value: str  # upper case
+    courier: str | None  # the courier's code, e.g. "SF"
+    courier_name: str | None
+    confidence: Literal["high", "low", "none"]  # see couriers.CourierGuess
+    candidates: tuple[str, ...]  # codes of every courier whose numbers look like this one
+
+
+@dataclass(frozen=True, slots=True)
+class Phone:
+    value: str
+    masked: str  # 138****5678
+    kind: Literal["mobile", "landline"]
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    value: str  # yuan with two decimals, "30.50"
+    text: str  # as written, "三十块五"
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    value: str  # ISO date
+    text: str  # as written, "上周五"
+
+
+@dataclass(frozen=True, slots=True)
 class Entities:
-    order_numbers: list[dict] = field(default_factory=list)
-    tracking_numbers: list[dict] = field(default_factory=list)
-    phones: list[dict] = field(default_factory=list)
-    amounts: list[dict] = field(default_factory=list)
-    dates: list[dict] = field(default_factory=list)
+    """Each kind in the order the buyer wrote them."""
+
+    order_numbers: tuple[OrderNumber, ...] = ()
+    tracking_numbers: tuple[TrackingNumber, ...] = ()
+    phones: tuple[Phone, ...] = ()
+    amounts: tuple[Amount, ...] = ()
+    dates: tuple[DateMention, ...] = ()
 
 
 def mask_phone(digits: str) -> str:
@@ -47,32 +85,29 @@ def mask_phone(digits: str) -> str:
 
 
 def extract(norm: str, today: date) -> Entities:
-    found = Entities()
+    # Each kind collected with where it starts, then put in the order the buyer wrote them.
+    orders: list[tuple[int, OrderNumber]] = []
+    tracking: list[tuple[int, TrackingNumber]] = []
+    phones: list[tuple[int, Phone]] = []
+    amounts: list[tuple[int, Amount]] = []
+    dates: list[tuple[int, DateMention]] = []
     taken: list[tuple[int, int]] = []
 
     def free(m: re.Match[str]) -> bool:
         return all(m.end() <= s or m.start() >= e for s, e in taken)
 
     for m in couriers.LETTERED.finditer(norm):
-        g = couriers.guess(m.group())
-        found.tracking_numbers.append({**_tracking(m.group().upper(), g), "_at": m.start()})
+        tracking.append((m.start(), _tracking(m.group().upper(), couriers.guess(m.group()))))
         taken.append(m.span())
     for m in _PHONE.finditer(norm):
         if free(m):
             digits = "".join(m.groups())
-            found.phones.append({"value": digits, "masked": mask_phone(digits), "kind": "mobile", "_at": m.start()})
+            phones.append((m.start(), Phone(digits, mask_phone(digits), "mobile")))
             taken.append(m.span())
     for m in _LANDLINE.finditer(norm):
         if free(m):
             digits = m.group(1) + m.group(2)
-            found.phones.append(
-                {
-                    "value": f"{m.group(1)}-{m.group(2)}",
-                    "masked": mask_phone(digits),
-                    "kind": "landline",
-                    "_at": m.start(),
-                }
-            )
+            phones.append((m.start(), Phone(f"{m.group(1)}-{m.group(2)}", mask_phone(digits), "landline")))
             taken.append(m.span())
     for m in _DIGITS.finditer(norm):
         if not free(m):
@@ -80,62 +115,57 @@ def extract(norm: str, today: date) -> Entities:
         taken.append(m.span())
         number, before = m.group(), norm[max(0, m.start() - 8) : m.start()]
         if _TRACKING_CTX.search(before) and not _ORDER_CTX.search(before):
-            found.tracking_numbers.append({**_tracking(number, couriers.guess(number)), "_at": m.start()})
+            tracking.append((m.start(), _tracking(number, couriers.guess(number))))
         elif _ORDER_CTX.search(before) or "-" in number or len(number) >= 16:
-            found.order_numbers.append({"value": number, "platform_guess": _platform(number), "_at": m.start()})
+            orders.append((m.start(), OrderNumber(number, _platform(number))))
         else:
             g = couriers.guess(number)
             if g.courier is not None:
-                found.tracking_numbers.append({**_tracking(number, g), "_at": m.start()})
+                tracking.append((m.start(), _tracking(number, g)))
             else:
-                found.order_numbers.append({"value": number, "platform_guess": _platform(number), "_at": m.start()})
+                orders.append((m.start(), OrderNumber(number, _platform(number))))
     for m in _DATE_YMD.finditer(norm):
         if free(m) and (d := _safe_date(int(m[1]), int(m[2]), int(m[3]))):
-            found.dates.append({"value": d.isoformat(), "text": m.group(), "_at": m.start()})
+            dates.append((m.start(), DateMention(d.isoformat(), m.group())))
             taken.append(m.span())
     for m in _DATE_MD.finditer(norm):
         if free(m) and (d := _safe_date(_year_for(today, int(m[1])), int(m[1]), int(m[2]))):
-            found.dates.append({"value": d.isoformat(), "text": m.group(), "_at": m.start()})
+            dates.append((m.start(), DateMention(d.isoformat(), m.group())))
             taken.append(m.span())
     for m in _DATE_D.finditer(norm):
         if free(m) and (d := _safe_date(today.year, today.month, int(m[1]))):
-            found.dates.append({"value": d.isoformat(), "text": m.group(), "_at": m.start()})
+            dates.append((m.start(), DateMention(d.isoformat(), m.group())))
             taken.append(m.span())
     for m in _RELATIVE_WORDS.finditer(norm):
         if free(m):
-            found.dates.append(
-                {
-                    "value": (today + timedelta(days=_RELATIVE[m.group()])).isoformat(),
-                    "text": m.group(),
-                    "_at": m.start(),
-                }
-            )
+            day = today + timedelta(days=_RELATIVE[m.group()])
+            dates.append((m.start(), DateMention(day.isoformat(), m.group())))
             taken.append(m.span())
     for m in _WEEKDAY.finditer(norm):
         monday = today - timedelta(days=today.weekday()) + timedelta(weeks=_WEEK_SHIFT[m[1]])
         day = monday + timedelta(days=_WEEKDAY_INDEX[m[2]])
-        found.dates.append({"value": day.isoformat(), "text": m.group(), "_at": m.start()})
+        dates.append((m.start(), DateMention(day.isoformat(), m.group())))
     for m in _AMOUNT.finditer(norm):
         if free(m) and (value := _amount(m)) is not None:
-            found.amounts.append({"value": f"{value:.2f}", "text": m.group().strip(), "_at": m.start()})
-    for items in (found.order_numbers, found.tracking_numbers, found.phones, found.amounts, found.dates):
-        items.sort(key=lambda item: item["_at"])  # in the order the buyer wrote them
-        for item in items:
-            del item["_at"]
-    return found
+            amounts.append((m.start(), Amount(f"{value:.2f}", m.group().strip())))
+    return Entities(_ordered(orders), _ordered(tracking), _ordered(phones), _ordered(amounts), _ordered(dates))
 
 
-def _tracking(number: str, g: couriers.CourierGuess) -> dict:
-    return {
-        "value": number,
-        "courier": g.courier.code if g.courier else None,
-        "courier_name": g.courier.name if g.courier else None,
-        "confidence": g.confidence,
-        "candidates": [c.code for c in g.candidates],
-    }
+def _ordered(found: list[tuple[int, T]]) -> tuple[T, ...]:
+    return tuple(item for _, item in sorted(found, key=lambda pair: pair[0]))  # stable: ties keep their order
 
 
-def _platform(number: str) -> str | None:
+def _tracking(number: str, g: couriers.CourierGuess) -> TrackingNumber:
+    return TrackingNumber(
+        number,
+        g.courier.code if g.courier else None,
+        g.courier.name if g.courier else None,
+        g.confidence,
+        tuple(c.code for c in g.candidates),
+    )
+
+
+def _platform(number: str) -> Literal["taobao", "jd", "pdd"] | None:
     if re.fullmatch(r"\d{6}-\d{15}", number):
         return "pdd"
     if len(number) in (18, 19):

@@ -64,13 +64,18 @@ class NgramModel:
     def loglik(self, bare: str) -> np.ndarray:
         """Log-likelihood of the message's known n-grams under each label, in ``self.labels`` order."""
         rows = list({i for _, i in self._automaton.iter(bare)}) if bare and self._known else []
-        scores = len(rows) * self._default
+        # numpy types arithmetic on arrays of unknown dtype as Any: the annotations say what each result is.
+        scores: np.ndarray = len(rows) * self._default
         if not rows:
             return scores
         if self._dense is not None:
-            return scores + self._dense[rows].sum(axis=0)
+            dense: np.ndarray = scores + self._dense[rows].sum(axis=0)
+            return dense
         ids = np.array(rows, dtype=np.int64)
         starts, lengths = self._indptr[ids], self._indptr[ids + 1] - self._indptr[ids]
         # Every position of every selected row, without a Python loop: a run of aranges in one go.
         offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
-        return scores + np.bincount(self._classes[offsets], weights=self._deltas[offsets], minlength=len(self.labels))
+        sparse: np.ndarray = scores + np.bincount(
+            self._classes[offsets], weights=self._deltas[offsets], minlength=len(self.labels)
+        )
+        return sparse

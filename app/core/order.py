@@ -4,11 +4,13 @@ kept as the date (seed 000 counts the 七天无理由 window differently for it)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
-BEFORE_SHIPPING = frozenset({"unpaid", "awaiting_shipment"})
-ON_THE_WAY = frozenset({"shipped", "in_transit", "out_for_delivery"})
+from app.core.terms import OrderStatus, Signer
+
+BEFORE_SHIPPING = frozenset({OrderStatus.UNPAID, OrderStatus.AWAITING_SHIPMENT})
+ON_THE_WAY = frozenset({OrderStatus.SHIPPED, OrderStatus.IN_TRANSIT, OrderStatus.OUT_FOR_DELIVERY})
 BEFORE_SIGNING = BEFORE_SHIPPING | ON_THE_WAY
 CLOCK_SKEW = timedelta(minutes=5)  # a timestamp this far ahead of "now" is still believable
 
@@ -23,12 +25,12 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class Order:
-    status: str | None = None
+    status: OrderStatus | None = None
     paid_at: datetime | None = None
     shipped_at: datetime | None = None
     last_tracking_at: datetime | None = None
     signed_at: datetime | date | None = None  # a date alone when only the day is known
-    signed_by: str | None = None
+    signed_by: Signer | None = None
     shipping_insurance: bool | None = None
     amount: Decimal | None = None
     items: tuple[Item, ...] = ()
@@ -51,7 +53,7 @@ class Inconsistency:
     message: str
 
 
-def _day(value: datetime | date, tz) -> date:  # type: ignore[no-untyped-def]
+def _day(value: datetime | date, tz: tzinfo | None) -> date:
     return value.astimezone(tz).date() if isinstance(value, datetime) else value
 
 
@@ -60,7 +62,9 @@ def inconsistencies(order: Order, now: datetime) -> list[Inconsistency]:
     tz = now.tzinfo
     found: list[Inconsistency] = []
 
-    def before(later_field: str, later, earlier_field: str, earlier) -> None:  # type: ignore[no-untyped-def]
+    def before(
+        later_field: str, later: datetime | date | None, earlier_field: str, earlier: datetime | date | None
+    ) -> None:
         if later is None or earlier is None:
             return
         if isinstance(later, datetime) and isinstance(earlier, datetime):
@@ -90,7 +94,7 @@ def inconsistencies(order: Order, now: datetime) -> list[Inconsistency]:
         ):
             found.append(Inconsistency(f"order.{name}", f"{name} 在将来 ({name} is in the future)"))
     status = order.status
-    if status == "unpaid" and order.paid_at is not None:
+    if status == OrderStatus.UNPAID and order.paid_at is not None:
         found.append(Inconsistency("order.paid_at", "未付款订单不应有付款时间 (an unpaid order has no payment time)"))
     if status in BEFORE_SHIPPING and order.shipped_at is not None:
         found.append(

@@ -6,15 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from app.core.content.models import Branch, Catalog, Conditions, Flow
-from app.core.templates import compile_template, placeholders_of
+from app.core.content.templates import compile_template, placeholders_of
+from app.core.terms import OrderStatus, Signer
 
 
 @dataclass(frozen=True, slots=True)
 class Context:
     """What is known beyond the message: order state, the case so far, values for placeholders."""
 
-    order_status: str | None = None
-    signed_by: str | None = None
+    order_status: OrderStatus | None = None
+    signed_by: Signer | None = None
     evidence_received: frozenset[str] = frozenset()
     assessment: str | None = None  # the agent's judgement
     facts: frozenset[str] = frozenset()  # the same words, proven by the order data (situation.py)
@@ -69,3 +70,20 @@ class Playbook:
         missing = tuple(n for n in names if not values.get(n))
         filled = {n: values[n] if values.get(n) else f"【{labels.get(n, n)}】" for n in names}
         return Rendered(self._templates[branch.source].render(**filled), missing)
+
+
+def describe_conditions(branch: Branch) -> dict[str, object]:
+    """A branch's conditions as the API shows them: only those it has, sets sorted."""
+    w = branch.when
+    out: dict[str, object] = {}
+    if w.order_status:
+        out["order_status"] = sorted(w.order_status)
+    if w.signed_by:
+        out["signed_by"] = sorted(w.signed_by)
+    if w.message_has:
+        out["message_has"] = list(w.message_has)
+    if w.evidence_received:
+        out["evidence_received"] = sorted(w.evidence_received)
+    if w.assessment:
+        out["assessment"] = w.assessment
+    return out

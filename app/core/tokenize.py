@@ -38,6 +38,7 @@ class Tokenizer:
         if "jieba" not in sys.modules and "pkg_resources" not in sys.modules:
             # jieba imports pkg_resources only to open its own files, which it does as well without it; importing
             # pkg_resources scans every installed distribution, 0.1 s of each start.
+            # None in sys.modules makes an import fail fast (documented), which typeshed's ModuleType cannot say.
             sys.modules["pkg_resources"] = None  # type: ignore[assignment]
             try:
                 import jieba as _jieba

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from app.core.clock import SHOP_TZ
 from app.core.content.errors import ContentError
-from app.core.engine import SHOP_TZ, Engine
+from app.core.engine import Engine
 from app.phrasebook.models import PhrasebookVersion
 from app.reload import ContentHolder, Outcome
 

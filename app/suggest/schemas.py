@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator
 
+from app.core import terms
 from app.http.fields import Moment, Strict
 
-OrderStatus = Literal[
-    "unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery", "signed", "rejected", "returning"
-]
+if TYPE_CHECKING:
+    OrderStatus = str
+    Signer = str
+else:
+    # Literals of the enums' values, in their order: the OpenAPI document lists them inline, as it always has
+    # (a field typed with the enum itself would become a $ref to a new schema).
+    OrderStatus = Literal[tuple(s.value for s in terms.OrderStatus)]
+    Signer = Literal[tuple(s.value for s in terms.Signer)]
 MAX_MESSAGE_CHARS = 2000
 
 
@@ -46,7 +52,7 @@ class OrderContext(_Strict):
         description="签收时间;只知道日期时给日期 sign-in time, or only its date (the 168 h window then starts "
         "at 00:00 of the next day)",
     )
-    signed_by: Literal["self", "proxy", "locker"] | None = Field(
+    signed_by: Signer | None = Field(
         None, description="签收人:本人 / 代签(门卫、家人)/ 快递柜 who signed for the parcel"
     )
     shipping_insurance: bool | None = Field(None, description="是否有运费险 return-shipping insurance")

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
-
 from app.core.engine import Engine, Suggestion, describe_conditions
 from app.core.entities import Entities
 from app.core.matcher import IntentScore
 from app.core.refund import Quote
 from app.core.situation import Approval
 from app.suggest.casebook import CaseRef
-
-_ENTITY_KINDS = tuple(f.name for f in fields(Entities))
 
 
 def intent_out(s: IntentScore) -> dict:
@@ -50,7 +46,7 @@ def suggestion_out(s: Suggestion, cases: list[dict] | None = None) -> dict:
             }
             for x in s.scripts
         ],
-        "entities": {name: getattr(s.entities, name) for name in _ENTITY_KINDS},  # lists of plain dicts already
+        "entities": _entities(s.entities),
         "deadlines": [
             {"kind": d.kind, "due_at": d.due_at.isoformat(), "why": d.why, "intent": d.intent} for d in s.deadlines
         ],
@@ -78,6 +74,25 @@ def case_refs_out(refs: list[CaseRef]) -> list[dict]:
         }
         for r in refs
     ]
+
+
+def _entities(e: Entities) -> dict:
+    return {
+        "order_numbers": [{"value": o.value, "platform_guess": o.platform_guess} for o in e.order_numbers],
+        "tracking_numbers": [
+            {
+                "value": t.value,
+                "courier": t.courier,
+                "courier_name": t.courier_name,
+                "confidence": t.confidence,
+                "candidates": list(t.candidates),
+            }
+            for t in e.tracking_numbers
+        ],
+        "phones": [{"value": p.value, "masked": p.masked, "kind": p.kind} for p in e.phones],
+        "amounts": [{"value": a.value, "text": a.text} for a in e.amounts],
+        "dates": [{"value": d.value, "text": d.text} for d in e.dates],
+    }
 
 
 def _approval(a: Approval | None) -> dict | None:

@@ -1,11 +1,11 @@
 """The suggest feature's rules: check what a request claims, then ask the engine, for the message alone or
-on the conversation's cases. Every call into the engine is in this module, through ``_advise``, so that a
+on the conversation's cases. Every call into the engine is in this module (triage, then ``_advise``), so that a
 change of the engine's API is made here and nowhere else. Functions never commit: the caller's unit of
 work does."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 from app.auth.guard import case_shop
 from app.auth.principal import Principal
 from app.cases.service import received_evidence
-from app.core.engine import SHOP_TZ, CaseState, Engine, Suggestion
+from app.core.clock import SHOP_TZ
+from app.core.engine import CaseState, Engine, Suggestion, Triage
 from app.core.order import Item, Order, inconsistencies
 from app.core.refund import Discount, NotCovered, Quote, QuoteItem, quote
+from app.core.terms import OrderStatus, Signer
 from app.errors import FieldError
 from app.suggest.casebook import CaseBook, CaseRef
 from app.suggest.schemas import OrderContext, RefundQuoteRequest, SuggestRequest
@@ -62,7 +64,7 @@ def check(engine: Engine, body: SuggestRequest) -> Ask:
 
 def suggest(engine: Engine, ask: Ask, shop_id: str | None) -> Suggestion:
     """The suggestion for the message and what the request says is known; nothing is recorded."""
-    return _advise(engine, ask, shop_id)
+    return _advise(engine, engine.triage(ask.message), ask, shop_id)
 
 
 def cases_shop(principal: Principal, body: SuggestRequest) -> str | None:
@@ -93,11 +95,13 @@ def suggest_in_case(
         order_id=ask.order_id,
     )
 
-    def known(intent: str) -> CaseState:
+    triage = engine.triage(ask.message, continuing=book.fallback_intent())
+    # The case of each intent to answer, found or opened before the engine builds on what the cases hold.
+    states = {}
+    for intent in triage.intents:
         case = book.case_for(intent)
-        return CaseState(received_evidence(case), case.assessment, case.created_at)
-
-    result = _advise(engine, ask, book.shop, known=known, fallback_intent=book.fallback_intent())
+        states[intent] = CaseState(received_evidence(case), case.assessment, case.created_at)
+    result = _advise(engine, triage, ask, book.shop, cases=states)
     refs = book.record(result, ask.message)
     s.flush()  # ids and versions for the answer
     return result, refs
@@ -105,7 +109,7 @@ def suggest_in_case(
 
 def preview(engine: Engine, message: str, order: Order, shop_id: str | None) -> Suggestion:
     """What an editor sees for a message on the preview page: now, nothing else known, nothing recorded."""
-    return _advise(engine, Ask(message, order, datetime.now(SHOP_TZ)), shop_id)
+    return _advise(engine, engine.triage(message), Ask(message, order, datetime.now(SHOP_TZ)), shop_id)
 
 
 def refund_quote(body: RefundQuoteRequest) -> Quote:
@@ -123,22 +127,21 @@ def refund_quote(body: RefundQuoteRequest) -> Quote:
 
 def _advise(
     engine: Engine,
+    triage: Triage,
     ask: Ask,
     shop_id: str | None,
     *,
-    known: Callable[[str], CaseState] | None = None,
-    fallback_intent: str | None = None,
+    cases: Mapping[str, CaseState] | None = None,
 ) -> Suggestion:
-    return engine.suggest(
-        ask.message,
+    return engine.advise(
+        triage,
+        cases=cases,
         order=ask.order,
         evidence_received=ask.evidence_received,
         assessment=ask.assessment,
         shop_id=shop_id,
         proposed_compensation=ask.proposed_compensation,
         now=ask.now,
-        known=known,
-        fallback_intent=fallback_intent,
     )
 
 
@@ -146,12 +149,12 @@ def _order(o: OrderContext | None) -> Order:
     if o is None:
         return Order()
     return Order(
-        status=o.status,
+        status=OrderStatus(o.status) if o.status else None,
         paid_at=o.paid_at,
         shipped_at=o.shipped_at,
         last_tracking_at=o.last_tracking_at,
         signed_at=o.signed_at,
-        signed_by=o.signed_by,
+        signed_by=Signer(o.signed_by) if o.signed_by else None,
         shipping_insurance=o.shipping_insurance,
         amount=o.amount,
         items=tuple(Item(i.price, i.quantity, i.id, i.name) for i in o.items),

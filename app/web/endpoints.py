@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Query, Request, Response, Security
@@ -17,8 +17,16 @@ from app.auth.guard import COOKIE, bearer, require
 from app.auth.principal import Principal
 from app.auth.roles import Permission
 from app.core.order import Order
+from app.core.terms import OrderStatus, Signer
 from app.errors import AppError, Unauthorized
 from app.suggest import service
+
+if TYPE_CHECKING:
+    StatusChoice = str
+    SignerChoice = str
+else:  # the form's choices: "" (not known) or one of the enum's values
+    StatusChoice = Literal[("", *(s.value for s in OrderStatus))]
+    SignerChoice = Literal[("", *(s.value for s in Signer))]
 
 router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -109,21 +117,8 @@ def preview(
     request: Request,
     principal: Annotated[Principal | None, Depends(_editor)],
     message: Annotated[str, Query(max_length=2000)] = "",
-    status: Annotated[
-        Literal[
-            "",
-            "unpaid",
-            "awaiting_shipment",
-            "shipped",
-            "in_transit",
-            "out_for_delivery",
-            "signed",
-            "rejected",
-            "returning",
-        ],
-        Query(),
-    ] = "",
-    signed_by: Annotated[Literal["", "self", "proxy", "locker"], Query()] = "",
+    status: Annotated[StatusChoice, Query()] = "",
+    signed_by: Annotated[SignerChoice, Query()] = "",
     shop_id: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
     if principal is None:
@@ -131,7 +126,8 @@ def preview(
     engine = request.app.state.content.engine
     result = None
     if message.strip():
-        order = Order(status=status or None, signed_by=(signed_by or None) if status == "signed" else None)
+        signer = Signer(signed_by) if signed_by and status == OrderStatus.SIGNED else None
+        order = Order(status=OrderStatus(status) if status else None, signed_by=signer)
         result = service.preview(engine, message, order, shop_id or None)
     context = {
         "message": message,
@@ -141,16 +137,8 @@ def preview(
         "result": result,
         "shops": sorted(engine.catalog.shop_flows),
         "version": engine.version,
-        "statuses": [
-            "unpaid",
-            "awaiting_shipment",
-            "shipped",
-            "in_transit",
-            "out_for_delivery",
-            "signed",
-            "rejected",
-            "returning",
-        ],
+        "statuses": [s.value for s in OrderStatus],
+        "signers": [s.value for s in Signer],
     }
     return templates.TemplateResponse(request, "preview.html", context, headers=PAGE_HEADERS)
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from app.cases.schemas import CaseList, CaseOut, EventOut, OverdueList, StatsOut
-from app.core.engine import SHOP_TZ
+from app.core.clock import SHOP_TZ
 from app.suggest.responses import SuggestResponse
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from app.cases import repository as repo
 from app.cases import service
-from app.core.engine import SHOP_TZ
+from app.core.clock import SHOP_TZ
 from app.errors import Conflict, NotFound
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=SHOP_TZ)

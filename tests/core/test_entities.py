@@ -1,7 +1,9 @@
-from datetime import date
+import json
+from datetime import date, datetime
 
 import pytest
 
+from app.core.clock import SHOP_TZ
 from app.core.entities import extract, mask_phone
 
 TODAY = date(2026, 11, 22)  # a Sunday
@@ -26,7 +28,7 @@ def ents(normalizer, text):
 )
 def test_tracking_numbers_with_courier_guess(normalizer, text, value, courier, confidence):
     found = ents(normalizer, text).tracking_numbers
-    assert [(t["value"], t["courier"], t["confidence"]) for t in found] == [(value, courier, confidence)]
+    assert [(t.value, t.courier, t.confidence) for t in found] == [(value, courier, confidence)]
 
 
 @pytest.mark.parametrize(
@@ -40,8 +42,8 @@ def test_tracking_numbers_with_courier_guess(normalizer, text, value, courier, c
 )
 def test_order_numbers(normalizer, text, value, platform):
     found = ents(normalizer, text)
-    assert [(o["value"], o["platform_guess"]) for o in found.order_numbers] == [(value, platform)]
-    assert found.tracking_numbers == []
+    assert [(o.value, o.platform_guess) for o in found.order_numbers] == [(value, platform)]
+    assert found.tracking_numbers == ()
 
 
 @pytest.mark.parametrize(
@@ -50,13 +52,13 @@ def test_order_numbers(normalizer, text, value, platform):
 )
 def test_mobile_phones_in_every_spelling(normalizer, text):
     phones = ents(normalizer, text).phones
-    assert [(p["value"], p["masked"]) for p in phones] == [("13812345678", "138****5678")]
+    assert [(p.value, p.masked) for p in phones] == [("13812345678", "138****5678")]
 
 
 def test_landline_and_phone_not_taken_for_order_number(normalizer):
     found = ents(normalizer, "座机021-12345678 手机13912345678")
-    assert [p["kind"] for p in found.phones] == ["landline", "mobile"]
-    assert found.order_numbers == [] and found.tracking_numbers == []
+    assert [p.kind for p in found.phones] == ["landline", "mobile"]
+    assert found.order_numbers == () and found.tracking_numbers == ()
 
 
 @pytest.mark.parametrize(
@@ -73,7 +75,7 @@ def test_landline_and_phone_not_taken_for_order_number(normalizer):
     ],
 )
 def test_amounts(normalizer, text, values):
-    assert [a["value"] for a in ents(normalizer, text).amounts] == values
+    assert [a.value for a in ents(normalizer, text).amounts] == values
 
 
 @pytest.mark.parametrize(
@@ -91,7 +93,7 @@ def test_amounts(normalizer, text, values):
     ],
 )
 def test_dates(normalizer, text, values):
-    assert [d["value"] for d in ents(normalizer, text).dates] == values
+    assert [d.value for d in ents(normalizer, text).dates] == values
 
 
 def test_mask_phone():
@@ -104,4 +106,30 @@ def test_nothing_in_plain_text(normalizer):
 
 def test_month_far_ahead_means_last_year(normalizer):
     # In early January, "12月28号" is last December: buyers speak of the past.
-    assert [d["value"] for d in extract(normalizer("12月28号签收的"), date(2026, 1, 5)).dates] == ["2025-12-28"]
+    assert [d.value for d in extract(normalizer("12月28号签收的"), date(2026, 1, 5)).dates] == ["2025-12-28"]
+
+
+def test_the_api_shows_every_kind_with_the_fields_it_always_had(engine):
+    from app.suggest.serialize import suggestion_out
+
+    message = "单号SF1234567890123 订单号123456789012345678 电话13812345678 座机021-12345678 赔我三十块五 昨天"
+    out = suggestion_out(engine.suggest(message, now=datetime(2026, 11, 22, 12, tzinfo=SHOP_TZ)))
+    expected = {
+        "order_numbers": [{"value": "123456789012345678", "platform_guess": "taobao"}],
+        "tracking_numbers": [
+            {
+                "value": "SF1234567890123",
+                "courier": "SF",
+                "courier_name": "顺丰速运",
+                "confidence": "high",
+                "candidates": ["SF"],
+            }
+        ],
+        "phones": [
+            {"value": "13812345678", "masked": "138****5678", "kind": "mobile"},
+            {"value": "021-12345678", "masked": "021****5678", "kind": "landline"},
+        ],
+        "amounts": [{"value": "30.50", "text": "三十块五"}],
+        "dates": [{"value": "2026-11-21", "text": "昨天"}],
+    }
+    assert json.dumps(out["entities"], ensure_ascii=False) == json.dumps(expected, ensure_ascii=False)  # key order too

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
+from app.core.clock import SHOP_TZ
 from app.core.content import load_catalog
-from app.core.engine import SHOP_TZ
 from app.core.normalize import Normalizer
 from app.core.order import Order
 from app.core.playbook import Context
@@ -78,7 +78,7 @@ def test_suggest_fills_placeholders_from_entities(engine):
     assert script.script_id.startswith("lost_parcel.")
     assert "{{" not in script.text and "【处理时限】" not in script.text
     assert "11月25日" in script.text  # three working days after Friday 20 November
-    assert result.entities.tracking_numbers[0]["courier"] == "SF"
+    assert result.entities.tracking_numbers[0].courier == "SF"
     assert result.phrasebook_version == engine.version
 
 

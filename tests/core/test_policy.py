@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from app.core.content import ContentInvalid
-from app.core.policy import load_policies
+from app.core.content.policy import load_policies
 from app.settings import PROJECT_ROOT
 
 

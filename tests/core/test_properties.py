@@ -13,9 +13,9 @@ from datetime import date, datetime
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
+from app.core.clock import SHOP_TZ
 from app.core.content.models import NONE_INTENT
 from app.core.decision import Status
-from app.core.engine import SHOP_TZ
 from app.core.normalize import strip_punctuation
 from app.core.privacy import _id_number, mask
 from app.core.tokenize import STOPWORDS

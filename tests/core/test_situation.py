@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.core.engine import SHOP_TZ
+from app.core.clock import SHOP_TZ
 from app.core.order import Order
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=SHOP_TZ)  # a Sunday

@@ -27,8 +27,8 @@ from typing import Any
 from app.core.content.errors import ContentError, ContentInvalid
 from app.core.content.loader import CONTENT_FOLDERS, load_catalog
 from app.core.content.models import Catalog
+from app.core.content.policy import Policies, load_policies
 from app.core.normalize import Normalizer
-from app.core.policy import Policies, load_policies
 
 log = logging.getLogger("app.content")
 FOLDER = "content"  # under CACHE_DIR
@@ -36,10 +36,12 @@ KEEP = 8  # newest entries kept: a few content versions (tests, rollbacks) side 
 # What the parsed objects depend on besides the content files.
 _CODE = (
     *sorted(Path(__file__).parent.glob("*.py")),
-    *(Path(__file__).parent.parent / f for f in ("policy.py", "normalize.py", "templates.py")),
+    *(Path(__file__).parent.parent / f for f in ("normalize.py", "terms.py")),
 )
 # Only the model classes may come out of an entry: a planted file cannot make unpickling run anything else.
-_MODULES = frozenset({"app.core.content.models", "app.core.content.errors", "app.core.policy"})
+_MODULES = frozenset(
+    {"app.core.content.models", "app.core.content.errors", "app.core.content.policy", "app.core.terms"}
+)
 
 
 def load_content(root: Path, normalizer: Normalizer, cache_dir: Path | None = None) -> tuple[Catalog, Policies]:
@@ -109,7 +111,7 @@ def _code_version() -> str:
     return digest.hexdigest()
 
 
-def _frozen(mapping: dict) -> MappingProxyType:
+def _frozen(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
     return MappingProxyType(mapping)
 
 

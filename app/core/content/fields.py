@@ -1,15 +1,17 @@
-"""Reading fields out of parsed YAML while collecting errors with their 1-based line and column."""
+"""Reading parsed YAML against its model (content/formats.py) while collecting errors with their 1-based
+line and column."""
 
 from __future__ import annotations
 
 import difflib
-import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from app.core.content.errors import ContentError
 
-ID = re.compile(r"^_?[a-z][a-z0-9_]*$")
+M = TypeVar("M", bound=BaseModel)
 
 
 class Collector:
@@ -41,41 +43,55 @@ def at(node: Any, key: Any = None) -> tuple[int, int]:
     return (line + 1, col + 1)
 
 
-def strings(c: Collector, file: str, data: Any, key: str, required: bool = True) -> list[tuple[str, tuple[int, int]]]:
-    seq = data.get(key)
-    if seq is None:
-        if required:
-            c.add(file, at(data), f"缺少字段 missing field '{key}'")
-        return []
-    if not isinstance(seq, list):
-        c.add(file, at(data, key), f"'{key}' 必须是列表 must be a list")
-        return []
-    out = []
-    for i, item in enumerate(seq):
-        if not isinstance(item, str) or not item.strip():
-            c.add(file, at(seq, i), f"'{key}' 第 {i + 1} 项必须是非空文字 item {i + 1} must be non-empty text")
-            continue
-        out.append((item.strip(), at(seq, i)))
-    return out
-
-
-def text_field(c: Collector, file: str, data: Any, key: str) -> str:
-    value = data.get(key)
-    if not isinstance(value, str) or not value.strip():
-        c.add(file, at(data, key) if key in data else at(data), f"缺少或无效的字段 missing or invalid field '{key}'")
-        return ""
-    return value.strip()
-
-
-def id_list(c: Collector, file: str, data: Any, key: str, known: Any, what: str) -> tuple[str, ...]:
-    out = []
-    for value, pos in strings(c, file, data, key, required=False):
-        if known is not None and value not in known:
-            c.add(file, pos, f"未知的{what} unknown {key} id '{value}'")
-        out.append(value)
-    return tuple(out)
-
-
 def did_you_mean(name: str, known: Any) -> str:
     close = difflib.get_close_matches(name, list(known), n=1)
     return f";是不是 did you mean '{close[0]}'?" if close else ""
+
+
+def validated(c: Collector, file: str, data: Any, model: type[M]) -> M | None:
+    """``data`` as ``model``, or None with every mistake collected where the file has it."""
+    try:
+        return model.model_validate(plain(data))
+    except ValidationError as exc:
+        for err in exc.errors():
+            c.add(file, locate(data, err["loc"]), describe(err["type"], err["loc"], err["msg"], err.get("input")))
+        return None
+
+
+def describe(kind: str, loc: tuple[int | str, ...], msg: str, given: Any) -> str:
+    where = ".".join(str(p) for p in loc)
+    if kind == "extra_forbidden" and len(loc) > 1 and loc[-2] == "when":
+        known = ", ".join(sorted(WHEN_KEYS))
+        return f"未知条件 unknown condition '{loc[-1]}' (known: {known})"
+    if kind == "extra_forbidden":
+        return f"未知字段 unknown field '{where}'"
+    if kind == "missing":
+        return f"缺少字段 missing field '{where}'"
+    if kind in ("enum", "literal_error") and isinstance(given, str):
+        return f"{where}: 未知的值 unknown value '{given}': {msg}"
+    return f"{where}: {msg}"
+
+
+WHEN_KEYS = ("assessment", "evidence_received", "message_has", "order_status", "signed_by")
+
+
+def locate(node: Any, loc: tuple[int | str, ...]) -> tuple[int, int]:
+    """The deepest position along ``loc`` that the file itself has (an override may lack the rest)."""
+    best = at(node)
+    for key in loc:
+        if isinstance(node, dict) and key in node:
+            best, node = at(node, key), node[key]
+        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+            best, node = at(node, key), node[key]
+        else:
+            break
+    return best
+
+
+def plain(node: Any) -> Any:
+    """ruamel's commented containers as plain dicts and lists, for pydantic."""
+    if isinstance(node, dict):
+        return {k: plain(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [plain(v) for v in node]
+    return node

@@ -1,60 +1,34 @@
-"""phrasebook/<id>.yaml → Flow: branches with conditions, script template, evidence, actions, next steps."""
+"""phrasebook/<id>.yaml → Flow: branches with conditions, script template, evidence, actions, next steps.
+
+The file's shape is checked by its model (content/formats.py); this adds what needs the vocabulary or the
+other branches: known ids, placeholders, links between branches, exactly one entry."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from app.core.content.fields import ID, Collector, at, did_you_mean, id_list, strings, text_field
+from app.core.content.fields import Collector, at, did_you_mean, validated
+from app.core.content.formats import BranchDoc, FlowFile, ShopBranchDoc, ShopFlowFile, When
 from app.core.content.models import Branch, Conditions, Flow, Source, Vocabulary
-from app.core.templates import TemplateProblem, placeholders_of
-
-ORDER_STATUSES = frozenset(
-    {"unpaid", "awaiting_shipment", "shipped", "in_transit", "out_for_delivery", "signed", "rejected", "returning"}
-)
-SIGNERS = frozenset({"self", "proxy", "locker"})
-WHEN_KEYS = {"order_status", "signed_by", "message_has", "evidence_received", "assessment"}
-
-
-def parse_conditions(
-    c: Collector, file: str, data: Any, vocab: Vocabulary, normalize: Callable[[str], str]
-) -> Conditions:
-    when = data.get("when") or {}
-    if not isinstance(when, dict):
-        c.add(file, at(data, "when"), "'when' 必须是映射 must be a mapping")
-        return Conditions()
-    for key in when:
-        if key not in WHEN_KEYS:
-            c.add(file, at(when, key), f"未知条件 unknown condition '{key}' (known: {', '.join(sorted(WHEN_KEYS))})")
-    assessment = when.get("assessment")
-    if assessment is not None and (not isinstance(assessment, str) or not ID.match(assessment)):
-        c.add(file, at(when, "assessment"), "'assessment' 必须是一个小写标识 must be one lower_snake_case word")
-        assessment = None
-    return Conditions(
-        order_status=frozenset(id_list(c, file, when, "order_status", ORDER_STATUSES, "订单状态")),
-        signed_by=frozenset(id_list(c, file, when, "signed_by", SIGNERS, "签收人")),
-        message_has=tuple(normalize(w) for w, _ in strings(c, file, when, "message_has", required=False)),
-        evidence_received=frozenset(id_list(c, file, when, "evidence_received", vocab.evidence, "凭证")),
-        assessment=assessment,
-    )
+from app.core.content.templates import TemplateProblem, placeholders_of
 
 
 def parse_flow(c: Collector, path: Path, data: Any, vocab: Vocabulary, normalize: Callable[[str], str]) -> Flow | None:
     file = c.rel(path)
-    intent_id = text_field(c, file, data, "intent")
-    if intent_id and intent_id != path.stem:
-        c.add(file, at(data, "intent"), f"intent '{intent_id}' 必须与文件名一致 must equal the file name '{path.stem}'")
-    raw = data.get("branches")
-    if not isinstance(raw, list) or not raw:
-        c.add(file, at(data), "缺少 branches 列表 missing non-empty list 'branches'")
+    _same_name(c, file, path, data)
+    doc = validated(c, file, data, FlowFile)
+    if doc is None:
         return None
+    raw = data["branches"]
     branches = [
-        b
-        for i, item in enumerate(raw)
-        if (b := _branch(c, file, item, at(raw, i), intent_id, vocab, normalize, None)) is not None
+        _branch(c, file, b, raw[i], at(raw, i), doc.intent, vocab, normalize) for i, b in enumerate(doc.branches)
     ]
-    return _checked(c, file, at(data, "branches"), intent_id, branches)
+    flow = _checked(c, file, at(data, "branches"), doc.intent, branches)
+    if flow is None:
+        return None
+    return Flow(flow.intent, flow.branches, doc.deadline, tuple(doc.checks))
 
 
 def parse_override(
@@ -63,73 +37,160 @@ def parse_override(
     """A shop's phrasebook/shops/<shop>/<intent>.yaml: each branch replaces the shared branch with its id
     (only the fields given change) or, with a new id, is added to the flow."""
     file = c.rel(path)
-    intent_id = text_field(c, file, data, "intent")
-    if intent_id and intent_id != path.stem:
-        c.add(file, at(data, "intent"), f"intent '{intent_id}' 必须与文件名一致 must equal the file name '{path.stem}'")
-    if base is None:
-        if intent_id:
-            c.add(
-                file,
-                at(data, "intent"),
-                f"没有共用的话术 phrasebook/{intent_id}.yaml 可覆盖 no shared flow to override",
-            )
+    _same_name(c, file, path, data)
+    doc = validated(c, file, data, ShopFlowFile)
+    if doc is None:
         return None
-    raw = data.get("branches")
-    if not isinstance(raw, list) or not raw:
-        c.add(file, at(data), "缺少 branches 列表 missing non-empty list 'branches'")
+    if base is None:
+        c.add(
+            file,
+            at(data, "intent"),
+            f"没有共用的话术 phrasebook/{doc.intent}.yaml 可覆盖 no shared flow to override",
+        )
         return None
     merged = {b.id: b for b in base.branches}
-    for i, item in enumerate(raw):
-        shared = merged.get(item.get("id")) if isinstance(item, dict) else None
-        branch = _branch(c, file, item, at(raw, i), intent_id, vocab, normalize, shared)
+    raw = data["branches"]
+    for i, b in enumerate(doc.branches):
+        branch = _override(c, file, b, raw[i], at(raw, i), merged.get(b.id), doc.intent, vocab, normalize)
         if branch is not None:
             merged[branch.id] = branch
-    return _checked(c, file, at(data, "branches"), intent_id, list(merged.values()))
+    flow = _checked(c, file, at(data, "branches"), doc.intent, list(merged.values()))
+    # A shop rewords steps; what the service works out for the intent stays the shared flow's.
+    return Flow(flow.intent, flow.branches, base.deadline, base.checks) if flow is not None else None
+
+
+def _same_name(c: Collector, file: str, path: Path, data: Any) -> None:
+    intent = data.get("intent")
+    if isinstance(intent, str) and intent.strip() and intent.strip() != path.stem:
+        c.add(
+            file,
+            at(data, "intent"),
+            f"intent '{intent.strip()}' 必须与文件名一致 must equal the file name '{path.stem}'",
+        )
 
 
 def _branch(
     c: Collector,
     file: str,
-    b: Any,
+    b: BranchDoc,
+    raw: Any,
     where: tuple[int, int],
-    intent_id: str,
+    intent: str,
     vocab: Vocabulary,
     normalize: Callable[[str], str],
-    base: Branch | None,
-) -> Branch | None:
-    if not isinstance(b, dict):
-        c.add(file, where, "每个分支必须是映射 each branch must be a mapping")
-        return None
-
-    def given(key: str) -> bool:
-        return base is None or key in b
-
-    text = text_field(c, file, b, "text") if given("text") else base.text
-    if given("text"):
-        try:
-            for name in sorted(placeholders_of(text)):
-                if name not in vocab.placeholders:
-                    c.add(
-                        file,
-                        at(b, "text"),
-                        f"未知占位符 unknown placeholder '{{{{ {name} }}}}'" + did_you_mean(name, vocab.placeholders),
-                    )
-        except TemplateProblem as exc:
-            line, col = at(b, "text")
-            c.add(file, (line + max(exc.line - 1, 0), col), str(exc))
+) -> Branch:
+    _placeholders(c, file, b.text, raw, vocab)
     return Branch(
-        id=text_field(c, file, b, "id"),
-        intent=intent_id,
-        name=text_field(c, file, b, "name") if given("name") else base.name,
-        entry=bool(b.get("entry", False)) if given("entry") else base.entry,
-        when=parse_conditions(c, file, b, vocab, normalize) if given("when") else base.when,
-        text=text,
-        evidence=id_list(c, file, b, "evidence", vocab.evidence, "凭证") if given("evidence") else base.evidence,
-        actions=id_list(c, file, b, "actions", vocab.actions, "操作") if given("actions") else base.actions,
-        next=id_list(c, file, b, "next", None, "分支") if given("next") else base.next,
-        source_note=str(b.get("source") or "") if given("source") else base.source_note,
+        id=b.id,
+        intent=intent,
+        name=b.name,
+        entry=b.entry,
+        when=_conditions(c, file, b.when, raw.get("when"), vocab, normalize),
+        text=b.text,
+        evidence=_known(c, file, b.evidence, raw.get("evidence"), vocab.evidence, "evidence", "凭证"),
+        actions=_known(c, file, b.actions, raw.get("actions"), vocab.actions, "actions", "操作"),
+        next=tuple(b.next),
+        source_note=b.source or "",
         source=Source(file, *where),
     )
+
+
+def _override(
+    c: Collector,
+    file: str,
+    b: ShopBranchDoc,
+    raw: Any,
+    where: tuple[int, int],
+    shared: Branch | None,
+    intent: str,
+    vocab: Vocabulary,
+    normalize: Callable[[str], str],
+) -> Branch | None:
+    """A shop's branch: the shared one with the fields given replaced, or a whole new branch."""
+    given = b.model_fields_set
+    # A new branch needs both; a changed one may leave them out, but not blank them (name: null).
+    missing = [k for k in ("name", "text") if getattr(b, k) is None and (shared is None or k in given)]
+    for key in missing:
+        c.add(file, where, f"缺少或无效的字段 missing or invalid field '{key}'")
+    if missing:
+        return None
+    if shared is None:
+        doc = BranchDoc.model_validate(b.model_dump())  # name and text present: a whole branch
+        return _branch(c, file, doc, raw, where, intent, vocab, normalize)
+    if b.text is not None:
+        _placeholders(c, file, b.text, raw, vocab)
+    return Branch(
+        id=b.id,
+        intent=intent,
+        name=b.name if b.name is not None else shared.name,
+        entry=b.entry if "entry" in given else shared.entry,
+        when=_conditions(c, file, b.when, raw.get("when"), vocab, normalize) if "when" in given else shared.when,
+        text=b.text if b.text is not None else shared.text,
+        evidence=_known(c, file, b.evidence, raw.get("evidence"), vocab.evidence, "evidence", "凭证")
+        if "evidence" in given
+        else shared.evidence,
+        actions=_known(c, file, b.actions, raw.get("actions"), vocab.actions, "actions", "操作")
+        if "actions" in given
+        else shared.actions,
+        next=tuple(b.next) if "next" in given else shared.next,
+        source_note=(b.source or "") if "source" in given else shared.source_note,
+        source=Source(file, *where),
+    )
+
+
+def _conditions(
+    c: Collector, file: str, when: When | None, raw: Any, vocab: Vocabulary, normalize: Callable[[str], str]
+) -> Conditions:
+    if when is None:
+        return Conditions()
+    if when.assessment is not None and when.assessment not in vocab.assessments:
+        c.add(
+            file,
+            at(raw, "assessment"),
+            f"未知的判断 unknown assessment '{when.assessment}' (declare it under assessments: in vocabulary.yaml)"
+            + did_you_mean(when.assessment, vocab.assessments),
+        )
+    return Conditions(
+        order_status=frozenset(when.order_status or ()),
+        signed_by=frozenset(when.signed_by or ()),
+        message_has=tuple(normalize(w) for w in when.message_has or ()),
+        evidence_received=frozenset(
+            _known(
+                c,
+                file,
+                when.evidence_received or [],
+                raw.get("evidence_received"),
+                vocab.evidence,
+                "evidence_received",
+                "凭证",
+            )
+        ),
+        assessment=when.assessment,
+    )
+
+
+def _known(
+    c: Collector, file: str, ids: Iterable[str], raw: Any, known: Mapping[str, str], key: str, what: str
+) -> tuple[str, ...]:
+    out = tuple(ids)
+    for i, value in enumerate(out):
+        if value not in known:
+            c.add(file, at(raw, i), f"未知的{what} unknown {key} id '{value}'")
+    return out
+
+
+def _placeholders(c: Collector, file: str, text: str, raw: Any, vocab: Vocabulary) -> None:
+    try:
+        for name in sorted(placeholders_of(text)):
+            if name not in vocab.placeholders:
+                c.add(
+                    file,
+                    at(raw, "text"),
+                    f"未知占位符 unknown placeholder '{{{{ {name} }}}}'" + did_you_mean(name, vocab.placeholders),
+                )
+    except TemplateProblem as exc:
+        line, col = at(raw, "text")
+        c.add(file, (line + max(exc.line - 1, 0), col), str(exc))
 
 
 def _checked(c: Collector, file: str, where: tuple[int, int], intent_id: str, branches: list[Branch]) -> Flow | None:

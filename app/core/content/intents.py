@@ -6,7 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.core.content.fields import ID, Collector, at, strings, text_field
+from app.core.content.fields import Collector, at, validated
+from app.core.content.formats import IntentFile
 from app.core.content.models import NONE_INTENT, Example, Intent, Keyword, Source
 
 KEYWORD_WEIGHT = 1.0
@@ -16,58 +17,50 @@ MIN_EXAMPLES = 40
 
 def parse_intent(c: Collector, path: Path, data: Any, normalize: Callable[[str], str]) -> Intent | None:
     file = c.rel(path)
-    intent_id = text_field(c, file, data, "id")
-    if intent_id and intent_id != path.stem:
-        c.add(file, at(data, "id"), f"id '{intent_id}' 必须与文件名一致 must equal the file name '{path.stem}'")
-    if intent_id and not ID.match(intent_id):
-        c.add(file, at(data, "id"), f"id '{intent_id}' 必须是小写字母加下划线 must be lower_snake_case")
-    name = text_field(c, file, data, "name")
+    raw_id = data.get("id")
+    if isinstance(raw_id, str) and raw_id.strip() and raw_id.strip() != path.stem:
+        c.add(file, at(data, "id"), f"id '{raw_id.strip()}' 必须与文件名一致 must equal the file name '{path.stem}'")
+    doc = validated(c, file, data, IntentFile)
+    if doc is None:
+        return None
     keywords: list[Keyword] = []
-    table = data.get("keywords", {})
-    if not isinstance(table, dict):
-        c.add(file, at(data, "keywords"), "'keywords' 必须是映射 must be a mapping 关键词: [同义词]")
-        table = {}
-    for word, synonyms in table.items():
+    table = data.get("keywords") or {}
+    for word, synonyms in doc.keywords.items():
         where = Source(file, *at(table, word))
-        if synonyms is None:
-            synonyms = []
-        if not isinstance(word, str) or not isinstance(synonyms, list) or not all(isinstance(s, str) for s in synonyms):
-            c.add(
-                file,
-                (where.line, where.column),
-                f"关键词 {word!r} 的同义词必须是文字列表 synonyms must be a list of text",
-            )
-            continue
-        for i, term in enumerate([word, *synonyms]):
-            src = where if i == 0 else Source(file, *at(synonyms, i - 1))
-            keywords.append(Keyword(normalize(term), normalize(word), intent_id, KEYWORD_WEIGHT, src))
-    for hint, pos in strings(c, file, data, "hints", required=False):
-        keywords.append(Keyword(normalize(hint), normalize(hint), intent_id, HINT_WEIGHT, Source(file, *pos)))
+        keywords.append(Keyword(normalize(word), normalize(word), doc.id, KEYWORD_WEIGHT, where))
+        for i, term in enumerate(synonyms or ()):
+            src = Source(file, *at(table[word], i))
+            keywords.append(Keyword(normalize(term), normalize(word), doc.id, KEYWORD_WEIGHT, src))
+    for i, hint in enumerate(doc.hints):
+        keywords.append(
+            Keyword(normalize(hint), normalize(hint), doc.id, HINT_WEIGHT, Source(file, *at(data["hints"], i)))
+        )
     for kw in keywords:
         if not kw.text:
             c.add(file, (kw.source.line, kw.source.column), "关键词规范化后为空 keyword is empty after normalisation")
 
-    def examples(key: str, negative: bool = False) -> tuple[Example, ...]:
-        return tuple(
-            Example(t, intent_id, Source(file, *p), negative)
-            for t, p in strings(c, file, data, key, required=key == "examples")
-        )
+    def examples(key: str, texts: list[str]) -> tuple[Example, ...]:
+        return tuple(Example(t, doc.id, Source(file, *at(data[key], i))) for i, t in enumerate(texts))
 
+    near = tuple(
+        Example(n.text, doc.id, Source(file, *at(data["negatives"], i)), True, n.intent)
+        for i, n in enumerate(doc.negatives)
+    )
     intent = Intent(
-        intent_id,
-        name,
-        str(data.get("description") or "").strip(),
+        doc.id,
+        doc.name,
+        (doc.description or "").strip(),
         tuple(k for k in keywords if k.text),
-        examples("examples"),
-        examples("negatives", True),
-        examples("tests"),
+        examples("examples", doc.examples),
+        near,
+        examples("tests", doc.tests),
         Source(file, *at(data)),
     )
-    if intent_id != NONE_INTENT and len(intent.examples) < MIN_EXAMPLES:
+    if doc.id != NONE_INTENT and len(intent.examples) < MIN_EXAMPLES:
         c.add(
             file,
             at(data, "examples"),
             f"示例太少 only {len(intent.examples)} examples (want at least {MIN_EXAMPLES})",
             "warning",
         )
-    return intent if intent_id else None
+    return intent

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from app.core.content.errors import ContentInvalid
-from app.core.content.fields import ID, Collector, at
+from app.core.content.fields import Collector, validated
 from app.core.content.flows import parse_flow, parse_override
+from app.core.content.formats import VocabularyFile
 from app.core.content.intents import parse_intent
 from app.core.content.models import CONTRACT_INTENTS, NONE_INTENT, Catalog, Example, Flow, Intent, Keyword, Vocabulary
 from app.core.content.yamlsafe import load_yaml
@@ -33,8 +34,11 @@ def load_catalog(root: Path, normalize: Callable[[str], str]) -> Catalog:
     vocab = _vocabulary(c, vocab_doc)
     intents = {i.id: i for i in (parse_intent(c, p, d, normalize) for p, d in docs["intents"]) if i}
     flows = {f.intent: f for f in (parse_flow(c, p, d, vocab, normalize) for p, d in docs["phrasebook"]) if f}
-    _cross_checks(c, intents, flows)
-    shop_flows = _shop_flows(c, root, flows, vocab, normalize)
+    # A file that was read but did not fit its format has its errors already: not "missing" on top of them.
+    unfit = {p.stem for p, _ in docs["intents"] if p.stem not in intents}
+    unfit |= {p.stem for p, _ in docs["phrasebook"] if p.stem not in flows}
+    _cross_checks(c, intents, flows, unfit)
+    shop_flows = _shop_flows(c, root, flows, vocab, normalize, unfit)
     errors = [e for e in c.errors if e.severity == "error"]
     if errors:
         raise ContentInvalid(c.errors)
@@ -79,7 +83,12 @@ SHOP_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 
 
 def _shop_flows(
-    c: Collector, root: Path, flows: dict[str, Flow], vocab: Vocabulary, normalize: Callable[[str], str]
+    c: Collector,
+    root: Path,
+    flows: dict[str, Flow],
+    vocab: Vocabulary,
+    normalize: Callable[[str], str],
+    unfit: set[str],
 ) -> dict[str, dict[str, Flow]]:
     """phrasebook/shops/<shop_id>/<intent>.yaml: each shop's flows, merged over the shared ones."""
     shops: dict[str, dict[str, Flow]] = {}
@@ -93,8 +102,8 @@ def _shop_flows(
             )
             continue
         for path in sorted(folder.glob("*.yaml")):
-            if path.name == "policy.yaml":
-                continue  # the shop's policy: read by app.core.policy
+            if path.name == "policy.yaml" or path.stem in unfit:
+                continue  # the shop's policy: read by content/policy.py; an unfit shared flow: fix that first
             data = _read_mapping(c, path)
             if data is None:
                 continue
@@ -107,39 +116,35 @@ def _shop_flows(
 def _vocabulary(c: Collector, doc: tuple[Path, Any] | None) -> Vocabulary:
     if doc is None:
         c.add("phrasebook/vocabulary.yaml", (0, 0), "缺少词表文件 vocabulary file missing")
-        return Vocabulary({}, {}, {})
+        return Vocabulary({}, {}, {}, {})
     path, data = doc
-    parts: dict[str, dict[str, str]] = {}
-    for section in ("evidence", "actions", "placeholders"):
-        table = data.get(section)
-        if not isinstance(table, dict):
-            c.add(c.rel(path), at(data), f"缺少 {section} 表 missing mapping '{section}'")
-            parts[section] = {}
-            continue
-        parts[section] = {}
-        for key, name in table.items():
-            if not isinstance(key, str) or not ID.match(key) or not isinstance(name, str) or not name.strip():
-                c.add(
-                    c.rel(path),
-                    at(table, key),
-                    f"无效条目 invalid entry {key!r}: id must be lower_snake_case with a Chinese name",
-                )
-                continue
-            parts[section][key] = name.strip()
-    return Vocabulary(
-        Catalog.freeze(parts["evidence"]), Catalog.freeze(parts["actions"]), Catalog.freeze(parts["placeholders"])
-    )
+    v = validated(c, c.rel(path), data, VocabularyFile)
+    if v is not None:
+        return Vocabulary(
+            Catalog.freeze(v.evidence),
+            Catalog.freeze(v.actions),
+            Catalog.freeze(v.placeholders),
+            Catalog.freeze(v.assessments),
+        )
+    # Its mistakes are reported; the entries that are fine still count, so the flows are not flooded with
+    # "unknown id" errors that fixing the vocabulary would take back.
+    sections = [data.get(s) if isinstance(data.get(s), dict) else {} for s in VocabularyFile.model_fields]
+    fine = [
+        {k: n.strip() for k, n in t.items() if isinstance(k, str) and isinstance(n, str) and n.strip()}
+        for t in sections
+    ]
+    return Vocabulary(*(Catalog.freeze(t) for t in fine))
 
 
-def _cross_checks(c: Collector, intents: dict[str, Intent], flows: dict[str, Flow]) -> None:
+def _cross_checks(c: Collector, intents: dict[str, Intent], flows: dict[str, Flow], unfit: set[str]) -> None:
     for required in CONTRACT_INTENTS:
-        if required not in intents:
+        if required not in intents and required not in unfit:
             c.add(f"intents/{required}.yaml", (0, 0), f"缺少约定的意图 contract intent '{required}' is missing")
     for intent_id, intent in intents.items():
-        if intent_id != NONE_INTENT and intent_id not in flows:
+        if intent_id != NONE_INTENT and intent_id not in flows and intent_id not in unfit:
             c.add(intent.source.file, (1, 1), f"意图 '{intent_id}' 没有话术 has no phrasebook/{intent_id}.yaml")
     for intent_id, flow in flows.items():
-        if intent_id not in intents:
+        if intent_id not in intents and intent_id not in unfit:
             c.add(
                 flow.branches[0].source.file, (1, 1), f"话术对应的意图不存在 no intents/{intent_id}.yaml for this flow"
             )
@@ -152,6 +157,16 @@ def _cross_checks(c: Collector, intents: dict[str, Intent], flows: dict[str, Flo
                     kw.source.file,
                     (kw.source.line, kw.source.column),
                     f"关键词 '{kw.text}' 同时属于两个意图 keyword also under '{first.intent}' ({first.source})",
+                )
+    for intent in intents.values():
+        for near in intent.negatives:
+            home = near.belongs_to
+            if home == intent.id or (home not in intents and home not in unfit):
+                c.add(
+                    near.source.file,
+                    (near.source.line, near.source.column),
+                    f"近似句所属的意图 '{home}' 不存在或就是本意图 a near miss must belong to another "
+                    f"existing intent, not '{home}'",
                 )
     seen: dict[str, Example] = {}
     for intent in intents.values():

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import TypeVar
 
 from app.core.content.errors import ContentError
+from app.core.terms import Check, DeadlineKind, OrderStatus, Signer
 
+K = TypeVar("K")
+V = TypeVar("V")
 NONE_INTENT = "_none"  # the out-of-scope class: matching it means "no intent"
 # The eight intents whose ids are part of the API contract: content may add intents, never drop these.
 CONTRACT_INTENTS = (
@@ -47,6 +51,7 @@ class Example:
     intent: str
     source: Source
     negative: bool = False  # a near miss listed under `intent` that must NOT match it
+    belongs_to: str | None = None  # a near miss: the intent it does belong to
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +68,8 @@ class Intent:
 
 @dataclass(frozen=True, slots=True)
 class Conditions:
-    order_status: frozenset[str] = frozenset()
-    signed_by: frozenset[str] = frozenset()
+    order_status: frozenset[OrderStatus] = frozenset()
+    signed_by: frozenset[Signer] = frozenset()
     message_has: tuple[str, ...] = ()  # normalised
     evidence_received: frozenset[str] = frozenset()
     assessment: str | None = None
@@ -100,6 +105,8 @@ class Branch:
 class Flow:
     intent: str
     branches: tuple[Branch, ...]
+    deadline: DeadlineKind | None = None  # the deadline its scripts' {{ deadline }} means
+    checks: tuple[Check, ...] = ()  # what the service works out for it from the order and policy, in order
 
     @property
     def entry(self) -> Branch:
@@ -114,6 +121,7 @@ class Vocabulary:
     evidence: Mapping[str, str]
     actions: Mapping[str, str]
     placeholders: Mapping[str, str]
+    assessments: Mapping[str, str]  # the words an agent (or the order data) may choose in `when: assessment`
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +134,7 @@ class Catalog:
     shop_flows: Mapping[str, Mapping[str, Flow]] = field(default_factory=dict)  # shop → its overridden flows
 
     @staticmethod
-    def freeze(mapping: dict) -> Mapping:
+    def freeze(mapping: Mapping[K, V]) -> Mapping[K, V]:
         return MappingProxyType(dict(mapping))
 
     def all_flows(self) -> list[Flow]:

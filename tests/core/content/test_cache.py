@@ -11,8 +11,8 @@ import pytest
 from app.core.content import ContentInvalid
 from app.core.content import cache as content_cache
 from app.core.content.cache import FOLDER, content_key, load_content
+from app.core.content.policy import Policies
 from app.core.normalize import Normalizer
-from app.core.policy import Policies
 
 
 @pytest.fixture
@@ -153,3 +153,16 @@ def test_old_entries_are_pruned(content_root, cache_dir, normalizer, monkeypatch
         load_content(content_root, normalizer, cache_dir)
     assert len(entries(cache_dir)) == 2
     assert cache_dir / FOLDER / f"{content_key(content_root, normalizer)}.pickle" in entries(cache_dir)
+
+
+def test_the_key_covers_all_the_code_an_entry_depends_on():
+    """A change to the format, the models or the words they use must miss every old entry."""
+    import importlib
+    import re
+
+    keyed = {p.resolve() for p in content_cache._CODE}
+    for module in content_cache._MODULES:
+        assert Path(importlib.import_module(module).__file__).resolve() in keyed, module
+    for source in Path(content_cache.__file__).parent.glob("*.py"):
+        for module in re.findall(r"^from (app\.core\.[\w.]+) import", source.read_text(encoding="utf-8"), re.M):
+            assert Path(importlib.import_module(module).__file__).resolve() in keyed, (source.name, module)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core.content.lint import lint
+from app.core.lint import lint
 from app.settings import PROJECT_ROOT, Settings
 
 
@@ -69,7 +69,12 @@ def test_test_sentence_matched_elsewhere(root):
 
 
 def test_near_miss_matched_as_its_own_intent_is_a_warning(root):
-    edit(root, "intents/damaged.yaml", "negatives:\n", "negatives:\n  - 杯子碎了\n")
+    edit(
+        root,
+        "intents/damaged.yaml",
+        "  - {intent: quality_issue, text: 用了三天就坏了不制冷}",
+        "  - {intent: quality_issue, text: 杯子碎了}\n  - {intent: quality_issue, text: 用了三天就坏了不制冷}",
+    )
     e = where(lint(root), "near miss is matched as this intent")
     assert e.severity == "warning" and e.file == "intents/damaged.yaml"
 
@@ -103,3 +108,14 @@ def test_cli_exit_codes(root):
         timeout=120,
     )
     assert bad.returncode == 1 and "phrasebook/damaged.yaml:" in bad.stdout and "nope" in bad.stdout
+
+
+def test_a_shops_policy_adds_forbidden_wording(root):
+    (root / "phrasebook/shops/demo-shop/policy.yaml").write_text(
+        "forbidden_wording:\n  亲爱哒: 本店不用的称呼 a form of address this shop does not use\n", encoding="utf-8"
+    )
+    report = lint(root)
+    hits = [e for e in report.warnings if "'亲爱哒'" in e.message]
+    # The shared damaged entry step is worded with it; only demo-shop's policy forbids it, and says so.
+    assert hits and all("demo-shop" in e.message and e.severity == "warning" for e in hits)
+    assert report.errors == ()

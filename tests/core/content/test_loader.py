@@ -135,3 +135,54 @@ def test_broken_yaml_is_reported_with_the_other_errors(content, normalizer):
         content, normalizer, {"phrasebook/damaged.yaml": ("evidence: [waybill_photo", "evidence: [nope")}
     )
     assert any(e.startswith("intents/_extra.yaml:") for e in errs) and any("nope" in e for e in errs)
+
+
+def test_undeclared_assessment_is_an_error_with_a_suggestion(content, normalizer):
+    errs = errors_after(
+        content,
+        normalizer,
+        {"phrasebook/damaged.yaml": ("assessment: box_damaged_severe}", "assessment: box_damaged_sevre}")},
+    )
+    line = line_of(content, "phrasebook/damaged.yaml", "box_damaged_sevre")
+    assert len(errs) == 1 and errs[0].startswith(f"phrasebook/damaged.yaml:{line}:")
+    assert "unknown assessment 'box_damaged_sevre'" in errs[0] and "did you mean 'box_damaged_severe'" in errs[0]
+
+
+def test_near_miss_names_an_existing_other_intent(content, normalizer):
+    errs = errors_after(
+        content,
+        normalizer,
+        {
+            "intents/damaged.yaml": (
+                "  - {intent: quality_issue, text: 用了三天就坏了不制冷}\n  - {intent: quality_issue, text: 电水壶",
+                "  - {intent: quality_isue, text: 用了三天就坏了不制冷}\n  - {intent: damaged, text: 电水壶",
+            ),
+            "intents/wrong_item.yaml": ("negatives:", "negatives:\n  - 只写了一句话\n  - {text: 没有意图}\n#"),
+        },
+    )
+    assert len(errs) == 4
+    assert any(e.startswith("intents/damaged.yaml:") and "not 'quality_isue'" in e for e in errs)
+    assert any(e.startswith("intents/damaged.yaml:") and "not 'damaged'" in e for e in errs)
+    assert any(
+        e.startswith("intents/wrong_item.yaml:") and "negatives.0: Input should be a valid dict" in e for e in errs
+    )
+    assert any(e.startswith("intents/wrong_item.yaml:") and "missing field 'negatives.1.intent'" in e for e in errs)
+
+
+def test_unknown_check_and_deadline(content, normalizer):
+    errs = errors_after(
+        content,
+        normalizer,
+        {
+            "phrasebook/missing_item.yaml": (
+                "deadline: warehouse_feedback",
+                "deadline: warehouse_feedbak",
+            ),
+            "phrasebook/damaged.yaml": ("checks: [remedy_ladder", "checks: [remedy_laddr"),
+        },
+    )
+    assert len(errs) == 2
+    assert any(
+        e.startswith("phrasebook/missing_item.yaml:3:") and "unknown value 'warehouse_feedbak'" in e for e in errs
+    )
+    assert any(e.startswith("phrasebook/damaged.yaml:") and "remedy_laddr" in e for e in errs)

@@ -125,3 +125,11 @@ branches:
     assert "本店:外箱压坏,我们找快递" in next_names("s3")
     assert "外包装严重破损:追究快递责任" in next_names(None)
     assert "本店:外箱压坏,我们找快递" not in next_names(None)
+
+
+def test_a_shop_may_leave_out_a_branchs_name_but_not_blank_it(root, normalizer):
+    shop_file(root, "s3", "damaged.yaml", "intent: damaged\nbranches:\n  - id: ask_evidence\n    name:\n")
+    with pytest.raises(ContentInvalid) as caught:
+        load_catalog(root, normalizer)
+    hits = [e for e in caught.value.errors if "missing or invalid field 'name'" in e.message]
+    assert hits and (hits[0].file, hits[0].line) == ("phrasebook/shops/s3/damaged.yaml", 3)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, meta
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 _ENV = ImmutableSandboxedEnvironment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False)
@@ -31,5 +31,5 @@ def render(text: str, values: Mapping[str, object]) -> str:
         raise TemplateProblem(f"模板无法渲染 template fails to render: {exc}") from exc
 
 
-def compile_template(text: str):  # -> jinja2.Template
+def compile_template(text: str) -> Template:
     return _ENV.from_string(text)

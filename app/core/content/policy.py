@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from app.core.content.errors import ContentError, ContentInvalid
-from app.core.content.fields import at
+from app.core.content.fields import locate, plain
 from app.core.content.yamlsafe import load_yaml
 
 Step = Literal["explain", "coupon", "compensate", "exchange", "return"]
@@ -84,6 +84,8 @@ class Policy(_Strict):
     logistics: Logistics
     seven_day_return: SevenDayReturn
     late_shipment: LateShipment
+    # Wording the platforms forbid in a script → why; the lint warns. A shop's policy adds to the defaults.
+    forbidden_wording: dict[str, str] = Field(default_factory=dict)
 
 
 class Policies:
@@ -112,7 +114,7 @@ def load_policies(root: Path) -> Policies:
         override = _read(path, root, errors)
         if override is None or base is None:
             continue
-        merged = _merge(_plain(base), _plain(override))
+        merged = _merge(plain(base), plain(override))
         policy = _validate(merged, override, path, root, errors)
         if policy is not None:
             shops[path.parent.name] = policy
@@ -140,43 +142,17 @@ def _read(path: Path, root: Path, errors: list[ContentError]) -> Any:
 
 def _validate(data: Any, located: Any, path: Path, root: Path, errors: list[ContentError]) -> Policy | None:
     try:
-        return Policy.model_validate(_plain(data))
+        return Policy.model_validate(plain(data))
     except ValidationError as exc:
         rel = path.relative_to(root).as_posix()
         for err in exc.errors():
-            line, col = _locate(located, err["loc"])
+            line, col = locate(located, err["loc"])
             where = ".".join(str(p) for p in err["loc"])
             errors.append(ContentError(rel, line, col, f"{where}: {err['msg']}"))
         return None
 
 
-def _locate(node: Any, loc: tuple) -> tuple[int, int]:
-    """The deepest position along ``loc`` that the file itself has (an override may lack the rest)."""
-    best = at(node)
-    for key in loc:
-        if (
-            isinstance(node, dict)
-            and key in node
-            or isinstance(node, list)
-            and isinstance(key, int)
-            and key < len(node)
-        ):
-            best = at(node, key)
-            node = node[key]
-        else:
-            break
-    return best
-
-
-def _plain(node: Any) -> Any:
-    if isinstance(node, dict):
-        return {k: _plain(v) for k, v in node.items()}
-    if isinstance(node, list):
-        return [_plain(v) for v in node]
-    return node
-
-
-def _merge(base: dict, override: dict) -> dict:
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in override.items():
         out[key] = _merge(out[key], value) if isinstance(value, dict) and isinstance(out.get(key), dict) else value
