@@ -211,7 +211,7 @@ def bench_inprocess(messages: list[str], passes: int, cache_dir: Path, quiet: fl
 
 
 def tree(pid: int) -> list[int]:
-    """``pid`` and its descendants: with WORKERS>1 the uvicorn supervisor and its workers."""
+    """``pid`` and its descendants: with WORKERS>1 the supervisor and its workers."""
     out, todo = [], [pid]
     while todo:
         out.append(p := todo.pop())
