@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request
@@ -33,9 +33,14 @@ from app.core.order import Item, Order, inconsistencies
 from app.core.refund import Discount, NotCovered, QuoteItem, quote
 from app.errors import FieldError, Forbidden
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 log = logging.getLogger("app.suggest")
 router = APIRouter()
-_ERRORS = {code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429)}
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorResponse} for code in (400, 401, 403, 404, 409, 413, 422, 429)
+}
 Suggester = Annotated[Principal, Depends(require(Permission.suggest))]
 
 
@@ -99,7 +104,7 @@ async def suggest(request: Request) -> Response:
     # so a key for several shops that names none never writes into the shared default shop.
     cases_shop = None if body.case_id is not None else case_shop(principal, body.shop_id)
 
-    def record(s):  # type: ignore[no-untyped-def]
+    def record(s: Session) -> tuple[int, dict[str, Any]]:
         result, refs = suggest_in_case(
             s,
             engine,

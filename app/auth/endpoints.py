@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
@@ -17,7 +17,7 @@ from app.auth.models import ApiKey
 from app.auth.principal import Principal
 from app.auth.roles import Permission, Role
 
-_ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 404, 422, 429)}
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (401, 403, 404, 422, 429)}
 router = APIRouter(prefix="/v1/admin/keys", tags=["keys"], responses=_ERRORS)
 Admin = Annotated[Principal, Depends(require(Permission.keys))]
 KeyId = Annotated[str, Path(min_length=12, max_length=12, pattern=r"^[0-9a-f]{12}$")]

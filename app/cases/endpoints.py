@@ -6,10 +6,11 @@ import csv
 import io
 from collections import defaultdict
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel
 
 from app.api.fields import Moment
 from app.api.schemas import ErrorResponse
@@ -39,8 +40,12 @@ from app.core.privacy import mask_value
 from app.db.session import Database
 from app.errors import FieldError
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+_T = TypeVar("_T")
 router = APIRouter(prefix="/v1", tags=["cases"])
-_ERRORS = {
+_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorResponse},
     403: {"model": ErrorResponse},
     404: {"model": ErrorResponse},
@@ -86,9 +91,9 @@ def _now() -> datetime:
     return datetime.now(SHOP_TZ)
 
 
-def _private(principal: Principal, payload):  # type: ignore[no-untyped-def]
+def _private(principal: Principal, payload: _T) -> _T:
     """Buyers' phones, ID numbers and addresses in clear only for roles that handle the buyer."""
-    return payload if principal.can(Permission.personal_data) else mask_value(payload)
+    return payload if principal.can(Permission.personal_data) else cast(_T, mask_value(payload))  # same shape
 
 
 def _respond(
@@ -96,8 +101,8 @@ def _respond(
     principal: Principal,
     scope: str,
     key: str | None,
-    body,  # type: ignore[no-untyped-def]
-    handler,
+    body: BaseModel,
+    handler: idempotency.Handler,
 ) -> JSONResponse:
     status, payload = idempotency.run(
         _db(request), scope, key, body.model_dump_json(), _now(), handler, owner=principal.key_id
@@ -117,7 +122,7 @@ def open_case(body: CaseOpen, request: Request, principal: Writer, idempotency_k
     names = _names(request)
     shop = case_shop(principal, body.shop_id)
 
-    def handler(s):  # type: ignore[no-untyped-def]
+    def handler(s: Session) -> tuple[int, dict[str, Any]]:
         case, created = service.open_or_find(
             s,
             shop_id=shop,
@@ -187,7 +192,7 @@ def timeline(case_id: CaseId, request: Request, principal: Reader) -> JSONRespon
 def add_event(
     case_id: CaseId, body: EventIn, request: Request, principal: Writer, idempotency_key: IdemKey = None
 ) -> JSONResponse:
-    def handler(s):  # type: ignore[no-untyped-def]
+    def handler(s: Session) -> tuple[int, dict[str, Any]]:
         event = service.add_event(
             s,
             service.get(s, case_id, principal.shop_scope),
@@ -221,7 +226,7 @@ def evidence_received(
     if evidence_id not in names:
         raise FieldError("path.evidence_id", "未知的凭证 unknown evidence id", code="unknown_evidence")
 
-    def handler(s):  # type: ignore[no-untyped-def]
+    def handler(s: Session) -> tuple[int, dict[str, Any]]:
         case = service.get(s, case_id, principal.shop_scope)
         service.receive_evidence(s, case, evidence_id, _now(), body.by)
         s.flush()
@@ -240,7 +245,7 @@ def evidence_received(
 def set_follow_up(
     case_id: CaseId, body: FollowUpIn, request: Request, principal: Writer, idempotency_key: IdemKey = None
 ) -> JSONResponse:
-    def handler(s):  # type: ignore[no-untyped-def]
+    def handler(s: Session) -> tuple[int, dict[str, Any]]:
         follow_up = service.set_follow_up(
             s, service.get(s, case_id, principal.shop_scope), body.what, body.due_at, _now(), body.actor
         )
@@ -258,7 +263,7 @@ def set_follow_up(
 def follow_up_done(
     follow_up_id: CaseId, body: FollowUpDoneIn, request: Request, principal: Writer, idempotency_key: IdemKey = None
 ) -> JSONResponse:
-    def handler(s):  # type: ignore[no-untyped-def]
+    def handler(s: Session) -> tuple[int, dict[str, Any]]:
         return 200, follow_up_out(service.complete_follow_up(s, follow_up_id, _now(), body.by, principal.shop_scope))
 
     return _respond(request, principal, f"follow_up_done:{follow_up_id}", idempotency_key, body, handler)
@@ -296,7 +301,7 @@ def change_status(
 ) -> JSONResponse:
     names = _names(request)
 
-    def handler(s):  # type: ignore[no-untyped-def]
+    def handler(s: Session) -> tuple[int, dict[str, Any]]:
         case = service.change_status(
             s, service.get(s, case_id, principal.shop_scope), body.status, body.version, _now(), body.actor, body.reason
         )

@@ -17,7 +17,7 @@ from app.core.content.errors import ContentError
 from app.core.engine import SHOP_TZ
 from app.phrasebook import service
 
-_ERRORS = {code: {"model": ErrorResponse} for code in (401, 403, 422, 429)}
+_ERRORS: dict[int | str, dict[str, Any]] = {code: {"model": ErrorResponse} for code in (401, 403, 422, 429)}
 router = APIRouter(prefix="/v1", tags=["phrasebook"], responses=_ERRORS)
 Reader = Annotated[Principal, Depends(require(Permission.phrasebook_read))]
 Writer = Annotated[Principal, Depends(require(Permission.phrasebook_write))]
