@@ -11,7 +11,6 @@ import typing
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from annotated_types import Ge, Le
 from pydantic import AliasGenerator, Field, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
@@ -147,8 +146,9 @@ def expects(field: FieldInfo) -> str:
     if annotation == tuple[str, ...]:
         return "origins (`https://host[:port]`) separated by commas, never `*`"
     if annotation in (int, float):
-        low = next((m.ge for m in field.metadata if isinstance(m, Ge)), None)
-        high = next((m.le for m in field.metadata if isinstance(m, Le)), None)
+        # The bounds pydantic keeps from Field(ge=…, le=…), as annotated_types' Ge and Le.
+        low = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
+        high = next((m.le for m in field.metadata if hasattr(m, "le")), None)
         kind = "an integer" if annotation is int else "a number"
         if low is not None and high is not None:
             return f"{kind} from {low} to {high}"
