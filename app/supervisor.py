@@ -99,7 +99,8 @@ class Supervisor:
             self.count += 1
         elif sig == signal.SIGTTOU and self.count > 1:
             self.count -= 1
-            self._retire(next(reversed(self.workers)))
+            if len(self.workers) > self.count:
+                self._retire(next(reversed(self.workers)))  # the newest
 
     def _wait(self, fds: list[int], timeout: float | None) -> list[int]:
         """Until a signal, one of ``fds`` or the timeout; signals go to ``stopping`` and ``pending``."""
