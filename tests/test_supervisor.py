@@ -20,15 +20,17 @@ from app.settings import PROJECT_ROOT
 from tests.test_main import workers_of
 
 _SCRIPT = """
-import sys, time
+import os, sys, time
 from app.supervisor import Supervisor
 
 def work(ready):
     if sys.argv[1] == "fail":
         return 3  # as uvicorn when the application cannot start
     ready()
-    while True:
-        time.sleep(1)
+    supervisor = os.getppid()
+    while os.getppid() == supervisor:  # never outlive a supervisor that was killed: no stray test processes
+        time.sleep(0.1)
+    return 0
 
 print("started", flush=True)
 sys.exit(Supervisor(work, 2).run())
@@ -59,8 +61,8 @@ def supervisor():
     proc = supervise()
     yield proc
     if proc.poll() is None:
-        proc.kill()
-        proc.wait()
+        proc.terminate()  # the supervisor stops its workers
+        proc.wait(timeout=10)
 
 
 def test_sighup_replaces_every_worker_and_sigterm_stops_them_all(supervisor):
