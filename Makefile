@@ -22,6 +22,7 @@ run: $(DEPS)
 test: $(DEPS)
 	$(PY) -m ruff format --check app scripts tests alembic
 	$(PY) -m ruff check app scripts tests alembic
+	$(PY) -m mypy  # app/ and scripts/, as [tool.mypy] in pyproject.toml lists them
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 evaluate: $(DEPS)
@@ -31,4 +32,4 @@ bench: $(DEPS)
 	$(PY) scripts/bench.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .cache .pytest_cache
+	rm -rf $(VENV) .cache .pytest_cache .mypy_cache

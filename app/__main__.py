@@ -9,7 +9,7 @@ import argparse
 import sys
 
 from app import logs
-from app.settings import Settings
+from app.settings import InvalidSettings, Settings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -20,7 +20,12 @@ def main(argv: list[str] | None = None) -> int:
 
     cli.add_parser(sub)
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except InvalidSettings as exc:
+        for line in exc.lines:  # one line per bad variable, no traceback: the message is the whole story
+            print(f"设置有误,服务未启动 invalid setting, not starting: {line}", file=sys.stderr)
+        return 2
     logs.setup(settings.log_level)
     if args.command == "keys":
         return cli.run(args, settings.database_url or None)

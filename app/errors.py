@@ -46,9 +46,10 @@ class Unauthorized(AppError):
     def __init__(
         self,
         message: str = "需要有效的 API 密钥 a valid API key is required (Authorization: Bearer <key>)",
-        **kwargs: object,
+        *,
+        code: str | None = None,
     ) -> None:
-        super().__init__(message, headers={"WWW-Authenticate": "Bearer"}, **kwargs)  # type: ignore[arg-type]
+        super().__init__(message, code=code, headers={"WWW-Authenticate": "Bearer"})
 
 
 class Forbidden(AppError):

@@ -7,6 +7,7 @@ traceback and any ``extra`` a library adds are all covered, whoever logged them.
 from __future__ import annotations
 
 import logging
+from typing import TextIO
 
 from app.core.privacy import mask
 
@@ -18,9 +19,9 @@ class MaskingFormatter(logging.Formatter):
         return mask(super().format(record))
 
 
-def handler(stream: object = None) -> logging.Handler:
+def handler(stream: TextIO | None = None) -> logging.Handler:
     """The one way log lines leave the process: through the masking formatter."""
-    h = logging.StreamHandler(stream)  # type: ignore[arg-type]
+    h = logging.StreamHandler(stream)
     h.setFormatter(MaskingFormatter(FORMAT))
     return h
 

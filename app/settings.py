@@ -1,57 +1,169 @@
-"""Settings from the environment, read once at start-up. Embedded defaults need no configuration."""
+"""Settings from the environment, read once at start-up. Embedded defaults need no configuration.
+
+Each field is one environment variable, its name in capitals. The field's description, default and type make
+the README's configuration table (scripts/settings_table.py writes it; a test fails when it is stale), and the
+one-line error a bad value stops start-up with (``InvalidSettings``, printed by ``python -m app``).
+"""
 
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass
+import typing
 from pathlib import Path
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AliasGenerator, Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
+Origins = Annotated[tuple[str, ...], NoDecode]  # NoDecode: comma-separated in the environment, not JSON
+Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0)]
 
-@dataclass(frozen=True, slots=True)
-class Settings:
-    host: str = "127.0.0.1"
-    port: int = 8000
-    content_dir: Path = PROJECT_ROOT  # holds intents/ and phrasebook/
-    cache_dir: Path = PROJECT_ROOT / ".cache"  # app-owned: jieba's dictionary and the parsed content, not in /tmp
-    log_level: str = "info"
-    workers: int = 1  # worker processes of one instance, forked once the engine is built (app/workers.py)
-    database_url: str = ""  # empty: SQLite under ./data (app.db.base.database_url)
-    watch_content: bool = True  # hot reload on file changes
-    sidebar_origins: tuple[str, ...] = ()  # chat clients allowed to frame the sidebar and talk to it
-    max_body_bytes: int = 64 * 1024
-    max_message_chars: int = 2000
-    rate_limit_per_minute: int = 1200  # per key, shared by all instances; 0 turns it off
-    auth_failures_per_minute: int = 20  # wrong keys from one source address before it gets 429
-    auth_cache_seconds: float = 5.0  # how long an instance trusts a key it checked: revocation reaches all within this
-    cors_origins: tuple[str, ...] = ()  # web apps on other origins that may call the API from a browser
-    content_check_seconds: float = 2.0  # how often an instance looks for a phrasebook version another went live with
+
+class Settings(BaseSettings):
+    # README columns: the description is the "meaning"; "readme_default" replaces a default that would print as
+    # this machine's path or as an empty string.
+    host: str = Field("127.0.0.1", description="where the service listens (`0.0.0.0`: every interface)")
+    port: int = Field(8000, ge=1, le=65535, description="its TCP port")
+    content_dir: Path = Field(
+        PROJECT_ROOT,
+        description="folder holding `intents/`, `phrasebook/` and `policy/`",
+        json_schema_extra={"readme_default": "the repository"},
+    )
+    cache_dir: Path = Field(
+        PROJECT_ROOT / ".cache",
+        description="jieba's dictionary and the parsed content, for fast starts (app-owned, not `/tmp`; safe to delete)",
+        json_schema_extra={"readme_default": "`./.cache`"},
+    )
+    database_url: str = Field(
+        "",  # empty: SQLite under ./data (app.db.base.database_url)
+        description="the database: SQLite by default, or PostgreSQL as `postgresql+psycopg://user:pw@host/db`",
+        json_schema_extra={"readme_default": "`sqlite:///./data/shouhou.db`"},
+    )
+    log_level: Literal["critical", "fatal", "error", "warning", "warn", "info", "debug", "notset"] = Field(
+        "info",
+        description="log lines mask phones, ID numbers and addresses; `debug` logs every buyer message (masked)",
+    )
+    workers: int = Field(
+        1, ge=1, description="worker processes of this instance, forked once the engine is built (app/workers.py)"
+    )
+    watch_content: bool = Field(True, description="reload when content files change (polls every 0.25 s)")
+    rate_limit_per_minute: Count = Field(
+        1200, description="requests per key and minute, shared by all instances; `0` turns it off"
+    )
+    auth_failures_per_minute: Count = Field(
+        20, description="wrong keys from one address in a minute before it gets 429; `0` turns it off"
+    )
+    auth_cache_seconds: Seconds = Field(
+        5.0,
+        description="how long an instance trusts a key it checked: a revocation reaches every instance within this",
+    )
+    content_check_seconds: Seconds = Field(
+        2.0,
+        description="how often an instance looks for a phrasebook version another instance made live; `0` turns it off",
+    )
+    sidebar_origins: Origins = Field((), description="chat clients allowed to frame the sidebar and talk to it")
+    cors_origins: Origins = Field((), description="web apps on other origins that may call the API from a browser")
+
+    # Part of the contract (README: 413 over 64 KB), not a deployment choice: no environment variable. The
+    # 2,000-character message limit is not a setting either: the suggest request schema holds it
+    # (MAX_MESSAGE_CHARS) and the OpenAPI document publishes it as maxLength, so a setting could only make
+    # the limit enforced differ from the limit published.
+    max_body_bytes: ClassVar[int] = 64 * 1024
+
+    model_config = SettingsConfigDict(
+        frozen=True,
+        extra="forbid",
+        case_sensitive=True,  # HOST, never host or Host: exactly the names the service always read
+        alias_generator=AliasGenerator(validation_alias=str.upper),
+        validate_by_name=True,  # Settings(port=…) in code and tests, PORT in the environment
+        validate_by_alias=True,
+    )
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("sidebar_origins", "cors_origins", mode="before")
+    @classmethod
+    def _origins(cls, value: object) -> object:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple):
+            return value  # pydantic reports the type
+        origins = tuple(str(o).strip().rstrip("/") for o in items if str(o).strip())
+        if "*" in origins:
+            raise ValueError("origins must be listed; '*' is not allowed (SIDEBAR_ORIGINS, CORS_ORIGINS)")
+        return origins
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Settings(…) is exactly what the caller passes (tests, scripts); only from_env() reads the environment.
+        return (init_settings,)
 
     @classmethod
     def from_env(cls) -> Settings:
-        env = os.environ
-        default = cls()  # with slots, class attributes are descriptors, not the defaults
-        return cls(
-            host=env.get("HOST", default.host),
-            port=int(env.get("PORT", default.port)),
-            content_dir=Path(env.get("CONTENT_DIR", default.content_dir)),
-            cache_dir=Path(env.get("CACHE_DIR", default.cache_dir)),
-            log_level=env.get("LOG_LEVEL", default.log_level).lower(),
-            workers=int(env.get("WORKERS", default.workers)),
-            database_url=env.get("DATABASE_URL", default.database_url),
-            watch_content=env.get("WATCH_CONTENT", "1") not in ("0", "false", "no"),
-            sidebar_origins=_origins(env.get("SIDEBAR_ORIGINS", "")),
-            rate_limit_per_minute=int(env.get("RATE_LIMIT_PER_MINUTE", default.rate_limit_per_minute)),
-            auth_failures_per_minute=int(env.get("AUTH_FAILURES_PER_MINUTE", default.auth_failures_per_minute)),
-            auth_cache_seconds=float(env.get("AUTH_CACHE_SECONDS", default.auth_cache_seconds)),
-            cors_origins=_origins(env.get("CORS_ORIGINS", "")),
-            content_check_seconds=float(env.get("CONTENT_CHECK_SECONDS", default.content_check_seconds)),
-        )
+        """The defaults overridden by the environment; InvalidSettings names every variable with a bad value."""
+        found = EnvSettingsSource(cls, case_sensitive=True)()
+        try:
+            return cls(**found)
+        except ValidationError as exc:
+            raise InvalidSettings([_problem(error) for error in exc.errors()]) from None
 
 
-def _origins(raw: str) -> tuple[str, ...]:
-    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
-    if "*" in origins:
-        raise ValueError("origins must be listed; '*' is not allowed (SIDEBAR_ORIGINS, CORS_ORIGINS)")
-    return origins
+class InvalidSettings(ValueError):
+    """One line per bad variable: its name, the value given and what it expects."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("; ".join(lines))
+        self.lines = lines
+
+
+def expects(field: FieldInfo) -> str:
+    """What a variable accepts, in words: for the start-up error and the README table."""
+    annotation = field.annotation
+    if annotation is bool:
+        return "`1`/`0`, `true`/`false`, `yes`/`no` or `on`/`off`"
+    if typing.get_origin(annotation) is Literal:
+        return "one of " + ", ".join(f"`{v}`" for v in typing.get_args(annotation))
+    if annotation is Path:
+        return "a folder"
+    if annotation == tuple[str, ...]:
+        return "origins (`https://host[:port]`) separated by commas, never `*`"
+    if annotation in (int, float):
+        # The bounds pydantic keeps from Field(ge=…, le=…), as annotated_types' Ge and Le.
+        low = next((m.ge for m in field.metadata if hasattr(m, "ge")), None)
+        high = next((m.le for m in field.metadata if hasattr(m, "le")), None)
+        kind = "an integer" if annotation is int else "a number"
+        if low is not None and high is not None:
+            return f"{kind} from {low} to {high}"
+        return f"{kind} ≥ {low}" if low is not None else kind
+    return "text"
+
+
+def _problem(error: Any) -> str:
+    name = str(error["loc"][0]) if error["loc"] else "?"
+    field = Settings.model_fields.get(name.lower())
+    given = repr(error["input"]) if isinstance(error["input"], str) else ""
+    if error["type"] == "value_error":  # a validator's own words
+        wanted = str(error["ctx"]["error"])
+    elif field is not None:
+        wanted = "expected " + expects(field).replace("`", "")
+    else:
+        wanted = error["msg"]
+    return f"{name}={given[:60]}: {wanted}"

@@ -43,7 +43,12 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from app.core.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 HELDOUT = ROOT / "tests" / "data" / "heldout.tsv"
@@ -158,12 +163,12 @@ def make_large_content(shipped: Path, dest: Path, taken: set[str], seed: int = 2
             )
 
 
-def _pct(values: list[float], q: float) -> float:
+def _pct(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile of sorted ``values``."""
     return values[max(0, math.ceil(q * len(values)) - 1)]
 
 
-def bench_engine(root: Path, cache_dir: Path, messages: list[str], passes: int, quiet: float) -> tuple[object, dict]:
+def bench_engine(root: Path, cache_dir: Path, messages: list[str], passes: int, quiet: float) -> tuple[Engine, dict]:
     from app.core.engine import build_engine
 
     t0 = time.perf_counter()
@@ -211,7 +216,7 @@ def bench_inprocess(messages: list[str], passes: int, cache_dir: Path, quiet: fl
 
 
 def tree(pid: int) -> list[int]:
-    """``pid`` and its descendants: with WORKERS>1 the uvicorn supervisor and its workers."""
+    """``pid`` and its descendants: with WORKERS>1 the supervisor and its workers."""
     out, todo = [], [pid]
     while todo:
         out.append(p := todo.pop())
@@ -307,7 +312,9 @@ class Server:
     """``python -m app`` in its own session (Ctrl-C reaches only us), output timestamped, stopped by SIGTERM."""
 
     def __init__(self, env: dict[str, str], command: list[str] | None = None) -> None:
-        self.env, self.lines, self.proc = env, [], None
+        self.env = env
+        self.lines: list[tuple[float, str]] = []
+        self.proc: subprocess.Popen[str] | None = None
         self.command = command or [sys.executable, "-m", "app"]
 
     def start(self) -> None:
@@ -323,15 +330,21 @@ class Server:
         )
         threading.Thread(target=self._read, daemon=True).start()
 
+    @property
+    def process(self) -> subprocess.Popen[str]:
+        assert self.proc is not None, "start() first"
+        return self.proc
+
     def _read(self) -> None:
-        for line in self.proc.stdout:
+        assert self.process.stdout is not None
+        for line in self.process.stdout:
             self.lines.append((time.perf_counter() - self.t0, line.rstrip()))
 
-    def line(self, test, wait: float = 0.0) -> tuple[float, str] | None:  # type: ignore[no-untyped-def]
+    def line(self, test: Callable[[str], bool], wait: float = 0.0) -> tuple[float, str] | None:
         """The first output line passing ``test``; if none yet, wait for one until ``wait`` s after the start."""
         while True:
             found = next(((t, s) for t, s in list(self.lines) if test(s)), None)
-            if found or time.perf_counter() - self.t0 > wait or self.proc.poll() is not None:
+            if found or time.perf_counter() - self.t0 > wait or self.process.poll() is not None:
                 return found
             time.sleep(0.02)
 
@@ -341,7 +354,7 @@ class Server:
             json.dumps({"message": "快递到哪了"}),
             {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
         )
-        while time.perf_counter() - self.t0 < limit and self.proc.poll() is None:
+        while time.perf_counter() - self.t0 < limit and self.process.poll() is None:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             try:
                 conn.request("POST", "/v1/suggest", body, headers)
@@ -353,14 +366,14 @@ class Server:
                 time.sleep(0.02)
             finally:
                 conn.close()
-        raise RuntimeError(f"no answer from POST /v1/suggest (exit code {self.proc.poll()}):\n{self.output()}")
+        raise RuntimeError(f"no answer from POST /v1/suggest (exit code {self.process.poll()}):\n{self.output()}")
 
     def wait_idle(self, quiet: float = 0.3, limit: float = 30.0) -> float:
         """Seconds from start until no server process used CPU for ``quiet`` s: every worker has its engine."""
-        last, since = cpu_seconds(tree(self.proc.pid)), time.perf_counter()
+        last, since = cpu_seconds(tree(self.process.pid)), time.perf_counter()
         while time.perf_counter() - since < quiet and time.perf_counter() - self.t0 < limit:
             time.sleep(0.05)
-            if (now := cpu_seconds(tree(self.proc.pid))) != last:
+            if (now := cpu_seconds(tree(self.process.pid))) != last:
                 last, since = now, time.perf_counter()
         return time.perf_counter() - self.t0
 
@@ -507,19 +520,19 @@ def bench_http(
             found = server.line(lambda s: s.strip().startswith("shk_"), wait=60)
             key = out["admin_key"] = found[1].strip() if found else ""
         out["startup_s"] = round(server.wait_suggest(port, key), 3)
-        out["startup_cpu_s"] = round(cpu_seconds(tree(server.proc.pid)), 2)
+        out["startup_cpu_s"] = round(cpu_seconds(tree(server.process.pid)), 2)
         others = watch.stop()["other_cpu_pct"] - 100 * out["startup_cpu_s"] / out["startup_s"]
         out["other_cpu_pct"] = max(0.0, round(others))
         serving = server.line(lambda s: "serving on" in s)
         out["serving_line_s"] = round(serving[0], 3) if serving else None
         out["all_idle_s"] = round(server.wait_idle(), 3)
-        out["rss_after_startup"] = rss(server.proc.pid)
+        out["rss_after_startup"] = rss(server.process.pid)
         base, bodies, script = f"http://127.0.0.1:{port}", [json.dumps({"message": m}) for m in messages], tmp / "s.lua"
         script.write_text(_lua(messages, key), encoding="utf-8")
 
         def load(path: str, post: bool, secs: float) -> dict:
-            wait_quiet(quiet, tree(server.proc.pid))
-            watch = CpuWatch(tree(server.proc.pid))
+            wait_quiet(quiet, tree(server.process.pid))
+            watch = CpuWatch(tree(server.process.pid))
             r = (
                 run_wrk(base + path, secs, script if post else None)
                 if loadgen == "wrk"
@@ -536,7 +549,7 @@ def bench_http(
         if repeat_healthz:
             out["healthz_again"] = load("/healthz", False, seconds)
         out["ratio_pct"] = round(100 * out["suggest"]["rps"] / out["healthz"]["rps"], 1)
-        out["rss_after_load"] = rss(server.proc.pid)
+        out["rss_after_load"] = rss(server.process.pid)
     finally:
         out["exit_code"] = server.stop()  # uvicorn re-raises SIGTERM after a graceful shutdown: -15 is normal
     return out
@@ -552,14 +565,16 @@ def serve_precomputed() -> int:
     from app.__main__ import main as serve
     from app.core.engine import Engine
 
-    real, answers = Engine.suggest, {}
+    real = Engine.suggest
+    answers: dict[str, tuple[Engine, Any]] = {}
 
-    def suggest(self, message, **kwargs):  # type: ignore[no-untyped-def]
+    def suggest(self: Engine, message: str, **kwargs: Any) -> Any:
         found = answers.get(message)
         if found is None or found[0] is not self:
             answers[message] = found = (self, real(self, message, **kwargs))
         return found[1]
 
+    # Benchmark-only, in this process alone: replacing the method is the point, and mypy rightly flags it.
     Engine.suggest = suggest  # type: ignore[method-assign]
     return serve([])
 

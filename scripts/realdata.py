@@ -263,7 +263,7 @@ def rebuild(sources: Sources) -> list[Session]:
     reserved = reserved_lines()
     banned = reserved_texts(sources, reserved)
     kept: list[Session] = []
-    dropped = Counter()
+    dropped: Counter[str] = Counter()
     for repository, commit, path, parse in CORPORA:
         lines = reserved.get((repository, path), set())
         for s in parse(sources.read(repository, commit, path), repository, path):

@@ -76,8 +76,8 @@ def main() -> int:
     print(
         f"{len(results)} configurations on {', '.join(map(str, args.tsv))} ({len(rows)} lines); current: {matcher.config}"
     )
-    for objective, core, fp, overall, cfg in results[: args.top]:
-        print(f"objective {objective:.3f}  core {core:.1%}  oos→core {fp:.1%}  all {overall:.1%}  {cfg}")
+    for objective, core_share, fp_share, overall, grid in results[: args.top]:
+        print(f"objective {objective:.3f}  core {core_share:.1%}  oos→core {fp_share:.1%}  all {overall:.1%}  {grid}")
     return 0
 
 

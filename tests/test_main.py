@@ -146,7 +146,7 @@ def script_for(base: str, key: str, message: str = "杯子碎了") -> str:
 
 
 def test_two_workers_share_the_start_up_engine_and_replacements_read_the_files(content_root, tmp_path):
-    """WORKERS=2 forks both workers from the process that built the engine; a worker uvicorn starts later
+    """WORKERS=2 forks both workers from the process that built the engine; a worker started later
     (one died) builds its own from the files as they are then, not from the engine of the start-up."""
     port = free_port()
     env = {

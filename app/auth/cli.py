@@ -12,7 +12,7 @@ from app.db.session import Database
 from app.errors import AppError
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser = sub.add_parser("keys", help="API 密钥 manage API keys")
     actions = parser.add_subparsers(dest="action", required=True)
     create = actions.add_parser(

@@ -48,6 +48,7 @@ class Guard:
         digest = hashlib.sha256(token.encode()).digest()
         now = self.clock()
         hit = self._cache.get(digest)
+        principal: Principal | None
         if hit is not None and now - hit[1] < self.cache_seconds:
             principal = hit[0]
         else:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from app.auth.guard import case_shop, require
 from app.auth.principal import Principal
@@ -32,6 +33,9 @@ from app.errors import FieldError
 from app.http import idempotency
 from app.http.fields import Moment
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
 router = APIRouter(prefix="/v1", tags=["cases"])
 Reader = Annotated[Principal, Depends(require(Permission.cases_read))]
 Writer = Annotated[Principal, Depends(require(Permission.cases_write))]
@@ -48,8 +52,8 @@ def _respond(
     principal: Principal,
     scope: str,
     key: str | None,
-    body,  # type: ignore[no-untyped-def]
-    handler,
+    body: BaseModel,
+    handler: idempotency.Handler,
 ) -> JSONResponse:
     status, payload = idempotency.run(
         database(request), scope, key, body.model_dump_json(), now(), handler, owner=principal.key_id
@@ -69,7 +73,7 @@ def open_case(body: CaseOpen, request: Request, principal: Writer, idempotency_k
     names = evidence_names(request)
     shop = case_shop(principal, body.shop_id)
 
-    def handler(s):  # type: ignore[no-untyped-def]
+    def handler(s: Session) -> tuple[int, dict[str, Any]]:
         case, created = service.open_or_find(
             s,
             shop_id=shop,
@@ -137,7 +141,7 @@ def timeline(case_id: CaseId, request: Request, principal: Reader) -> JSONRespon
 def add_event(
     case_id: CaseId, body: EventIn, request: Request, principal: Writer, idempotency_key: IdemKey = None
 ) -> JSONResponse:
-    def handler(s):  # type: ignore[no-untyped-def]
+    def handler(s: Session) -> tuple[int, dict[str, Any]]:
         event = service.add_event(
             s,
             service.get(s, case_id, principal.shop_scope),
@@ -171,7 +175,7 @@ def evidence_received(
     if evidence_id not in names:
         raise FieldError("path.evidence_id", "未知的凭证 unknown evidence id", code="unknown_evidence")
 
-    def handler(s):  # type: ignore[no-untyped-def]
+    def handler(s: Session) -> tuple[int, dict[str, Any]]:
         case = service.get(s, case_id, principal.shop_scope)
         service.receive_evidence(s, case, evidence_id, now(), body.by)
         s.flush()
@@ -190,7 +194,7 @@ def evidence_received(
 def set_follow_up(
     case_id: CaseId, body: FollowUpIn, request: Request, principal: Writer, idempotency_key: IdemKey = None
 ) -> JSONResponse:
-    def handler(s):  # type: ignore[no-untyped-def]
+    def handler(s: Session) -> tuple[int, dict[str, Any]]:
         follow_up = service.set_follow_up(
             s, service.get(s, case_id, principal.shop_scope), body.what, body.due_at, now(), body.actor
         )
@@ -208,7 +212,7 @@ def set_follow_up(
 def follow_up_done(
     follow_up_id: CaseId, body: FollowUpDoneIn, request: Request, principal: Writer, idempotency_key: IdemKey = None
 ) -> JSONResponse:
-    def handler(s):  # type: ignore[no-untyped-def]
+    def handler(s: Session) -> tuple[int, dict[str, Any]]:
         return 200, follow_up_out(service.complete_follow_up(s, follow_up_id, now(), body.by, principal.shop_scope))
 
     return _respond(request, principal, f"follow_up_done:{follow_up_id}", idempotency_key, body, handler)
@@ -246,7 +250,7 @@ def change_status(
 ) -> JSONResponse:
     names = evidence_names(request)
 
-    def handler(s):  # type: ignore[no-untyped-def]
+    def handler(s: Session) -> tuple[int, dict[str, Any]]:
         case = service.change_status(
             s, service.get(s, case_id, principal.shop_scope), body.status, body.version, now(), body.actor, body.reason
         )

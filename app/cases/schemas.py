@@ -11,6 +11,8 @@ from pydantic import BaseModel, Field
 from app.cases.models import EVENT_TYPES, REMEDIES, STATUSES
 from app.http.fields import Moment, Strict
 
+# Literal types built from the tuples app/cases/models.py checks the columns with, so there is one list of each;
+# mypy cannot read a Literal of a variable, hence valid-type on each.
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 Remedy = Literal[REMEDIES]  # type: ignore[valid-type]
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
@@ -37,7 +39,7 @@ class CaseOpen(_Strict):
 
 
 class EventIn(_Strict):
-    type: Literal[MANUAL_EVENTS]  # type: ignore[valid-type]
+    type: Literal[MANUAL_EVENTS]  # type: ignore[valid-type]  # a Literal of a tuple, as Status above
     actor: Actor | None = None
     script_id: Annotated[str, Field(max_length=128)] | None = None
     data: dict[str, Any] = Field(default_factory=dict, description='备注内容等 e.g. {"text": "已补发"}')

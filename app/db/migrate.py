@@ -80,8 +80,8 @@ def script_heads() -> set[str]:
     for path in VERSIONS.glob("*.py"):
         try:
             names = _assignments(path)
-            revision = ast.literal_eval(names["revision"])
-            down = ast.literal_eval(names["down_revision"]) if "down_revision" in names else None
+            revision = ast.literal_eval(_value(names["revision"]))
+            down = ast.literal_eval(_value(names["down_revision"])) if "down_revision" in names else None
             down = (down,) if isinstance(down, str) else tuple(down or ())
         except (SyntaxError, KeyError, ValueError, TypeError):
             return set()
@@ -90,6 +90,12 @@ def script_heads() -> set[str]:
         revisions.add(revision)
         revised.update(down)
     return revisions - revised
+
+
+def _value(node: ast.expr | None) -> ast.expr:
+    if node is None:  # `revision: str` with no value: nothing to read
+        raise ValueError("no value")
+    return node
 
 
 def _assignments(path: Path) -> dict[str, ast.expr | None]:

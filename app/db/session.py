@@ -8,11 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.base import make_engine
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
+    from sqlalchemy.engine.interfaces import DBAPIConnection
+    from sqlalchemy.pool import ConnectionPoolEntry
 
 
 class Database:
@@ -34,9 +40,9 @@ class Database:
 def _begin_immediate(engine: Engine) -> None:
     # The documented pysqlite recipe: take transaction control from the driver, then begin ourselves.
     @event.listens_for(engine, "connect")
-    def _no_driver_transactions(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _no_driver_transactions(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None
 
     @event.listens_for(engine, "begin")
-    def _immediate(conn) -> None:  # type: ignore[no-untyped-def]
+    def _immediate(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")

@@ -105,6 +105,7 @@ class CatchAll:
 
 
 def install(app: FastAPI) -> None:
+    # Starlette types a handler as taking any Exception; each of ours takes the class it is registered for.
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(AppError, _app_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request
@@ -22,6 +22,9 @@ from app.suggest import service
 from app.suggest.responses import IntentsResponse, RefundQuoteResponse, SuggestResponse
 from app.suggest.schemas import RefundQuoteRequest, SuggestRequest
 from app.suggest.serialize import case_refs_out, intents_out, quote_out, suggestion_out
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger("app.suggest")
 router = APIRouter()
@@ -68,7 +71,7 @@ async def suggest(request: Request) -> Response:
         )
     cases_shop = service.cases_shop(principal, body)  # refused before the Idempotency-Key is looked at
 
-    def record(s):  # type: ignore[no-untyped-def]
+    def record(s: Session) -> tuple[int, dict[str, Any]]:
         result, refs = service.suggest_in_case(
             s,
             engine,
