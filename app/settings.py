@@ -70,6 +70,11 @@ class Settings(BaseSettings):
         2.0,
         description="how often an instance looks for a phrasebook version another instance made live; `0` turns it off",
     )
+    conversation_memory_hours: Annotated[float, Field(gt=0, le=24 * 30, allow_inf_nan=False)] = Field(
+        24.0,
+        description="how long a conversation's recent turns (at most 20) are kept to read new messages in context; "
+        "older turns are deleted",
+    )
     sidebar_origins: Origins = Field((), description="chat clients allowed to frame the sidebar and talk to it")
     cors_origins: Origins = Field((), description="web apps on other origins that may call the API from a browser")
 

@@ -3,6 +3,7 @@ migration tests need the whole schema. It stands above the domains, so app/db/ n
 
 from app.auth.models import ApiKey, RateWindow
 from app.cases.models import Case, CaseEvent, EvidenceItem, FollowUp
+from app.conversations.models import ConversationTurn
 from app.http.idempotency import IdempotencyRecord
 from app.phrasebook.models import PhrasebookVersion
 
@@ -10,6 +11,7 @@ __all__ = [
     "ApiKey",
     "Case",
     "CaseEvent",
+    "ConversationTurn",
     "EvidenceItem",
     "FollowUp",
     "IdempotencyRecord",

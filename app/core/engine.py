@@ -5,18 +5,20 @@ approval. The core never calls back into the caller. :meth:`Engine.suggest` runs
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from app.core import checks, placeholders
+from app.core import checks, conversation, placeholders
 from app.core.clock import SHOP_TZ
 from app.core.content.cache import load_content
-from app.core.content.models import Branch, Catalog, Flow
+from app.core.content.models import Branch, Catalog, Conditions, Flow, Redirect
 from app.core.content.policy import Policies
+from app.core.conversation import ReadAs, Reading, Turn
 from app.core.entities import extract
-from app.core.matcher import Match, Matcher, MatcherConfig
+from app.core.matcher import IntentScore, Match, Matcher, MatcherConfig, Status
 from app.core.normalize import Normalizer
 from app.core.order import Order
 from app.core.playbook import Context, Playbook, describe_conditions
@@ -51,6 +53,7 @@ class Engine:
         branches = [b for f in catalog.all_flows() for b in f.branches]
         self._evidence = {b.source: tuple(Named(e, vocab.evidence.get(e, e)) for e in b.evidence) for b in branches}
         self._conditions = {b.source: describe_conditions(b) for b in branches}
+        self._questions = conversation.Questions(catalog.clarify, self.matcher)
 
     @property
     def version(self) -> str:
@@ -59,21 +62,58 @@ class Engine:
     def match(self, message: str) -> Match:
         return self.matcher.match(message)
 
-    def triage(self, message: str, *, continuing: str | None = None) -> Triage:
-        """Phase 1. ``continuing``: the intent of the case already open in this conversation, answered
-        instead when the message names no problem of its own."""
-        match = self.matcher.match(message)
-        intents = [s.intent for s in match.intents]
-        if (
-            continuing
-            and continuing not in intents
-            and (not intents or not any(not h.negated for h in match.intents[0].keywords))
-        ):
+    def triage(
+        self,
+        message: str,
+        *,
+        context: Sequence[Turn] = (),
+        continuing: str | None = None,
+        order: Order | None = None,
+        chosen: str | None = None,
+    ) -> Triage:
+        """Phase 1: what the buyer wants, read with the conversation before the message (``context``, oldest
+        first). ``continuing``: the intent of the case already open in this conversation, answered instead
+        when the message names no problem of its own. ``order``: its state decides where the words cannot.
+        ``chosen``: the intent the agent picked (after a question). Unsure, it answers no intent and says
+        which question to ask instead."""
+        if chosen is not None:
+            prepared = self.matcher.prepare(message)
+            match = self.matcher.narrow(prepared, (chosen,), confirmed=True)
+            reading = Reading(match, ReadAs.CHOSEN, (len(context),), prepared)
+        else:
+            reading = conversation.read(message, context, self.catalog.reading, self._questions, self.matcher)
+            match = reading.match
+        redirected: dict[str, tuple[str, Redirect]] = {}
+        if chosen is None and order is not None and order.status is not None and match.intents:
+            match, redirected = self._by_order_state(match, order)
+        intents = [s.intent for s in match.intents] if match.status is Status.MATCHED else []
+        question = None
+        if continuing and continuing not in intents and not _names_a_problem(match):
             # Mid-conversation, only a keyword is evidence of a new problem; a message that merely resembles
             # an example ("照片发你了") continues the case already open.
             intents = [continuing]
+        elif match.status is Status.AMBIGUOUS and self.catalog.clarify is not None:
+            question = self.catalog.clarify.question(tuple(s.intent for s in match.intents))
         # Every shop's flows are the shared ones, some reworded: an intent with a shared flow has one anywhere.
-        return Triage(match, tuple(i for i in intents if i in self.catalog.flows))
+        return Triage(match, tuple(i for i in intents if i in self.catalog.flows), reading, question, redirected)
+
+    def _by_order_state(self, match: Match, order: Order) -> tuple[Match, dict[str, tuple[str, Redirect]]]:
+        """The intents the words name, in this order state (intents/*.yaml order_state): "什么时候到" before
+        shipping is 何时发货. Two candidates that the state turns into one are no longer a question."""
+        redirected: dict[str, tuple[str, Redirect]] = {}
+        scores: list[IntentScore] = []
+        for s in match.intents:
+            intent = self.catalog.intents.get(s.intent)
+            rule = next((r for r in intent.redirects if _holds(r.when, order)), None) if intent else None
+            if rule is not None and rule.intent in self.catalog.intents:
+                redirected[rule.intent] = (s.intent, rule)
+                s = replace(s, intent=rule.intent, name=self.catalog.intents[rule.intent].name)
+            if all(o.intent != s.intent for o in scores):
+                scores.append(s)
+        if not redirected:
+            return match, redirected
+        status = Status.MATCHED if len(scores) == 1 and match.status is Status.AMBIGUOUS else match.status
+        return replace(match, status=status, intents=tuple(scores)), redirected
 
     def advise(
         self,
@@ -93,11 +133,11 @@ class Engine:
         order = order or Order()
         now = (now or datetime.now(SHOP_TZ)).astimezone(SHOP_TZ)
         policy = self.policies.for_shop(shop_id)
-        entities = extract(match.normalized, now.date())
+        entities = extract(triage.text, now.date())
         amount = (
             proposed_compensation
             if proposed_compensation is not None
-            else placeholders.asked_amount(match.normalized, entities)
+            else placeholders.asked_amount(triage.text, entities)
         )
         approved = approval(amount, policy, now)
         scripts: list[ScriptSuggestion] = []
@@ -111,7 +151,7 @@ class Engine:
             since = state.opened_at.astimezone(SHOP_TZ) if state.opened_at else now
             situation = assess(
                 intent,
-                Given(order, now, policy, since, match.normalized, entities),
+                Given(order, now, policy, since, triage.text, entities),
                 checks.for_flow(flow.checks),
                 needs_status=_uses(flow, "order_status"),
                 needs_signer=_uses(flow, "signed_by"),
@@ -123,7 +163,7 @@ class Engine:
                 assessment or state.assessment,
                 frozenset(situation.facts),
             )
-            branch = self.playbook.select(flow, ctx, match.normalized)
+            branch = self.playbook.select(flow, ctx, triage.text)
             values = {
                 **placeholders.from_entities(entities),
                 **placeholders.from_situation(flow.deadline, situation, amount, approved),
@@ -137,7 +177,7 @@ class Engine:
             )
         deadlines.sort(key=lambda d: d.due_at)
         return Suggestion(
-            match, tuple(scripts), entities, self.catalog.version, tuple(deadlines), eligibility, approved
+            match, tuple(scripts), entities, self.catalog.version, tuple(deadlines), eligibility, approved, triage
         )
 
     def suggest(
@@ -153,7 +193,7 @@ class Engine:
     ) -> Suggestion:
         """Both phases for a message outside any case: a plain suggestion (scripts, previews, tests)."""
         return self.advise(
-            self.triage(message),
+            self.triage(message, order=order),
             order=order,
             evidence_received=evidence_received,
             assessment=assessment,
@@ -191,6 +231,15 @@ class Engine:
         )
 
 
+def _names_a_problem(match: Match) -> bool:
+    """The best intent rests on a keyword the buyer did not deny: a new problem, not a continuation."""
+    return bool(match.intents) and any(not h.negated for h in match.intents[0].keywords)
+
+
+def _holds(when: Conditions, order: Order) -> bool:
+    return order.status in when.order_status and (not when.signed_by or order.signed_by in when.signed_by)
+
+
 def _uses(flow: Flow, condition: str) -> bool:
     return any(getattr(b.when, condition) for b in flow.branches)
 
@@ -205,7 +254,7 @@ def build_engine(
     """Load and validate the content and policy, then build the tokenizer and indexes. Raises ContentInvalid."""
     normalizer = normalizer or (reuse.normalizer if reuse is not None else Normalizer())
     catalog, policies = load_content(content_root, normalizer, cache_dir)
-    words = frozenset(k.text for i in catalog.intents.values() for k in i.keywords)
+    words = frozenset(p for i in catalog.intents.values() for k in i.keywords for p in k.text.split("~") if p)
     previous = reuse.matcher.tokenizer if reuse is not None else None
     # jieba takes ~0.2 s to build; a reload that leaves the keywords alone shares the previous one, which
     # is never mutated after it is built.

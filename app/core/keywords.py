@@ -1,7 +1,9 @@
 """Keyword evidence: an Aho-Corasick automaton over every keyword, leftmost-longest, with negation.
 
 One pass over the message whatever the number of keywords (a regex alternation of 1,500 words cost
-~130 µs on a 100-character message; the automaton costs a few).
+~130 µs on a 100-character message; the automaton costs a few). A gapped keyword ("什么时候~发货") is its
+parts in order with at most ``GAP_CHARS`` characters between each: buyers put words in the middle of a
+phrase ("什么时候可以发货", "今天下午能到吗") that one fixed string cannot follow.
 """
 
 from __future__ import annotations
@@ -12,9 +14,12 @@ import ahocorasick
 
 from app.core.content.models import Keyword
 
-# A keyword right after one of these is denied by the buyer ("外包装没破", "不是少件", "不用开发票") and does not
-# count, unless the negator is part of an A-not-A question ("有没有少", "是不是少件"), which asks.
-_NEGATORS = ("没有", "不是", "不用", "没", "不", "未", "无", "非")
+GAP = "~"
+GAP_CHARS = 4
+# A keyword right after one of these is denied by the buyer ("外包装没破", "不是少件", "不用开发票", "不要拦截了")
+# and does not count, unless the negator is part of an A-not-A question ("有没有少", "是不是少件",
+# "要不要拦截"), which asks. Longest first: "不需要" before "不要" before "不".
+_NEGATORS = ("不需要", "没有", "不是", "不用", "不要", "不想", "无需", "不必", "没", "不", "未", "无", "非")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,26 +33,59 @@ class KeywordHit:
 class KeywordIndex:
     def __init__(self, keywords: list[Keyword]) -> None:
         self._automaton = ahocorasick.Automaton()
+        self._heads = ahocorasick.Automaton()  # the first part of each gapped keyword
+        plain = [k for k in keywords if GAP not in k.text]
+        gapped: dict[str, list[tuple[Keyword, tuple[str, ...]]]] = {}
         for k in keywords:
+            if GAP in k.text:
+                parts = tuple(k.text.split(GAP))
+                gapped.setdefault(parts[0], []).append((k, parts))
+        for k in plain:
             self._automaton.add_word(k.text, k)
-        self._empty = not keywords
-        if keywords:
+        for head, entries in gapped.items():
+            self._heads.add_word(head, tuple(entries))
+        self._plain = bool(plain)
+        self._gapped = bool(gapped)
+        if plain:
             self._automaton.make_automaton()
+        if gapped:
+            self._heads.make_automaton()
 
     def find(self, bare: str) -> list[KeywordHit]:
-        if self._empty:
-            return []
         # iter_long: at each position the longest keyword ("碎成渣" over "碎"), never overlapping.
-        return [
-            KeywordHit(k, end + 1 - len(k.text), end + 1, _negated(bare, end + 1 - len(k.text)))
-            for end, k in self._automaton.iter_long(bare)
-        ]
+        spans = (
+            [(end + 1 - len(k.text), end + 1, k) for end, k in self._automaton.iter_long(bare)] if self._plain else []
+        )
+        if self._gapped:
+            spans.extend(self._gapped_spans(bare))
+            # Leftmost, then longest, never overlapping, across both kinds.
+            spans.sort(key=lambda s: (s[0], s[0] - s[1]))
+            kept: list[tuple[int, int, Keyword]] = []
+            for span in spans:
+                if not kept or span[0] >= kept[-1][1]:
+                    kept.append(span)
+            spans = kept
+        return [KeywordHit(k, start, end, _negated(bare, start)) for start, end, k in spans]
+
+    def _gapped_spans(self, bare: str) -> list[tuple[int, int, Keyword]]:
+        found = []
+        for end, entries in self._heads.iter(bare):
+            for keyword, parts in entries:
+                at = end + 1
+                for part in parts[1:]:
+                    j = bare.find(part, at, at + GAP_CHARS + len(part))
+                    if j < 0:
+                        break
+                    at = j + len(part)
+                else:
+                    found.append((end + 1 - len(parts[0]), at, keyword))
+        return found
 
 
 def _negated(bare: str, start: int) -> bool:
     for neg in _NEGATORS:
         if bare.endswith(neg, 0, start):
             at = start - len(neg)
-            asking = at >= 1 and bare[at - 1] == (neg[1] if len(neg) == 2 else bare[start : start + 1])
+            asking = at >= 1 and bare[at - 1] == (neg[1] if len(neg) >= 2 else bare[start : start + 1])
             return not asking
     return False

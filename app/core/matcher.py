@@ -4,13 +4,14 @@ built once per catalog. The thresholds are applied by :func:`app.core.decision.d
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
 
 from app.core.content.models import NONE_INTENT, Catalog, Example
-from app.core.decision import IntentScore, Match, MatcherConfig, Status, decide, logits_for
+from app.core.decision import IntentScore, Match, MatcherConfig, Status, decide, grounded, logits_for
 from app.core.keywords import KeywordHit, KeywordIndex
 from app.core.ngrams import NgramModel
 from app.core.normalize import Normalizer, strip_punctuation
@@ -57,12 +58,33 @@ class Matcher:
         self._index = {label: i for i, label in enumerate(self.labels)}
         self._public = np.array([label != NONE_INTENT for label in self.labels])
         self._names = {i.id: i.name for i in catalog.intents.values()}
+        self._yields = {i.id: i.yields_to for i in catalog.intents.values() if i.yields_to}
+        rules = catalog.reading
+        self._skip = tuple(re.compile(p) for p in rules.skip)
+        self._strip = tuple(re.compile(p) for p in (*rules.strip, *rules.corrections))
 
     def match(self, message: str) -> Match:
         return self.decide(self.evidence(message))
 
-    def evidence(self, message: str) -> Evidence:
+    def prepare(self, message: str) -> str:
+        """The message as it is matched: normalised, with what only the platform or the buyer's correction of
+        their own words put there removed (order cards, "发错了 应该是…"); empty when the whole message is a
+        greeting, an order card or "转人工" (intents/_reading.yaml)."""
         norm = self._normalize(message)
+        if any(p.search(norm) for p in self._skip):
+            return ""
+        for pattern in self._strip:
+            norm = pattern.sub(" ", norm)
+        return " ".join(norm.split())
+
+    def match_prepared(self, prepared: str) -> Match:
+        return self.decide(self.measure(prepared))
+
+    def evidence(self, message: str) -> Evidence:
+        return self.measure(self.prepare(message))
+
+    def measure(self, norm: str) -> Evidence:
+        """Everything about a prepared message, before any threshold."""
         bare = strip_punctuation(norm)
         hits = tuple(self._keywords.find(bare))
         loglik = self._ngrams.loglik(bare)
@@ -105,7 +127,41 @@ class Matcher:
                     sim,
                 )
             )
-        return decide(ev.normalized, ranking, cfg)
+        return decide(ev.normalized, ranking, cfg, self._yields)
+
+    def narrow(self, prepared: str, intents: tuple[str, ...], *, confirmed: bool) -> Match:
+        """The message read among ``intents`` only: the answer to a question that named them. Matched when
+        one of them is grounded in the message and ahead of the other, or when the buyer said yes to it
+        (``confirmed``); else no match."""
+        ev = self.measure(prepared)
+        known = [i for i in intents if i in self._index]
+        if not known:
+            return decide(ev.normalized, [], self.config)
+        nearest = {**self._similar.nearest(ev.bare, self.tokenizer.tokens(ev.normalized), known), **ev.nearest}
+        logits = np.array([ev.logits[self._index[i]] for i in known])
+        shares = np.exp(logits - logits.max())
+        shares = shares / shares.sum()
+        scores = sorted(
+            (
+                IntentScore(
+                    i,
+                    self._names[i],
+                    1.0 if confirmed else float(share),
+                    float(logit),
+                    tuple(h for h in ev.hits if h.keyword.intent == i),
+                    *(nearest.get(i, (0.0, None))[::-1]),
+                )
+                for i, share, logit in zip(known, shares, logits, strict=True)
+            ),
+            key=lambda s: -s.logit,
+        )
+        if confirmed:
+            return Match(Status.MATCHED, (scores[0],), None, ev.normalized, tuple(scores))
+        based = [s for s in scores if grounded(s, self.config)]
+        if based and (len(based) == 1 or based[0].score - based[1].score >= self.config.ambiguity_margin):
+            best = based[0]
+            return Match(Status.MATCHED, (best,), None, ev.normalized, tuple(scores))
+        return Match(Status.NO_MATCH, (), scores[0], ev.normalized, tuple(scores))
 
     def _leading(self, logits: np.ndarray, n: int) -> list[int]:
         """Indexes of the n public intents with the highest logits, best first (ties: by name, as decide())."""

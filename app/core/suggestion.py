@@ -3,9 +3,12 @@ suggestion phase 2 builds. Plain frozen data, so callers (HTTP, cases, scripts) 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.core.content.models import Question, Redirect
+from app.core.conversation import Reading
 from app.core.entities import Entities
 from app.core.matcher import Match
 from app.core.situation import Approval, Deadline, Eligibility
@@ -18,6 +21,14 @@ class Triage:
 
     match: Match
     intents: tuple[str, ...]
+    reading: Reading | None = None  # how the message was read with the conversation before it
+    question: Question | None = None  # asked instead of acting when unsure: then no intent is answered
+    redirected: Mapping[str, tuple[str, Redirect]] = field(default_factory=dict)  # intent → (words' intent, rule)
+
+    @property
+    def text(self) -> str:
+        """The buyer's words read (prepared): what branch conditions and entities look at."""
+        return self.reading.text if self.reading is not None else self.match.normalized
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,3 +78,4 @@ class Suggestion:
     deadlines: tuple[Deadline, ...] = ()
     eligibility: dict[str, Eligibility] = field(default_factory=dict)
     approval: Approval | None = None
+    triage: Triage | None = None  # what phase 1 read and decided (the reading, the question, redirects)

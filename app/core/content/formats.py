@@ -28,6 +28,19 @@ class NearMiss(_Doc):
     text: Text = Field(description="买家原话 the message")
 
 
+class When(_Doc):
+    order_status: list[OrderStatus] | None = None
+    signed_by: list[Signer] | None = None
+    message_has: list[Text] | None = None
+    evidence_received: list[Text] | None = None
+    assessment: StepId | None = Field(None, description="客服的判断,见 vocabulary.yaml assessments")
+
+
+class Redirect(_Doc):
+    when: When = Field(description="订单状态等条件 the order state (and signer) this applies to")
+    intent: Id = Field(description="这时买家其实要的意图 the intent the buyer means in that state")
+
+
 class IntentFile(_Doc):
     """intents/<id>.yaml · 意图:关键词、同义词、例句、反例、测试句"""
 
@@ -41,14 +54,14 @@ class IntentFile(_Doc):
     examples: list[Text] = Field(description="买家原话例句,至少 40 句 buyer messages, at least 40")
     negatives: list[NearMiss] = Field(default_factory=list, description="属于别的意图的近似句 near misses")
     tests: list[Text] = Field(default_factory=list, description="必须识别为本意图的测试句 must classify as this intent")
-
-
-class When(_Doc):
-    order_status: list[OrderStatus] | None = None
-    signed_by: list[Signer] | None = None
-    message_has: list[Text] | None = None
-    evidence_received: list[Text] | None = None
-    assessment: StepId | None = Field(None, description="客服的判断,见 vocabulary.yaml assessments")
+    order_state: list[Redirect] = Field(
+        default_factory=list,
+        description="订单状态决定意图:同样的话在这些状态下是另一个意图 where the order's state decides the intent",
+    )
+    yields_to: list[Id] = Field(
+        default_factory=list,
+        description="同时识别出这些更具体的意图时让给它们 gives way to these more specific intents when both match",
+    )
 
 
 class _BranchFields(_Doc):
@@ -99,3 +112,39 @@ class VocabularyFile(_Doc):
     actions: dict[Id, Text]
     placeholders: dict[Id, Text]
     assessments: dict[StepId, Text]
+
+
+class BurstDoc(_Doc):
+    turns: int = Field(5, ge=1, le=20, description="最多合读几条连发 at most this many consecutive messages")
+    minutes: int = Field(10, ge=1, le=1440, description="相隔超过这么久不算连发 a longer pause ends a burst")
+
+
+class ReadingFile(_Doc):
+    """intents/_reading.yaml · 多轮对话怎么读 how a conversation is read"""
+
+    skip: list[Text] = Field(default_factory=list, description="整条跳过的消息(正则)whole messages read past")
+    strip: list[Text] = Field(default_factory=list, description="从消息中去掉的片段(正则)parts removed")
+    affirm: list[Text] = Field(default_factory=list, description="表示肯定的整条消息 a whole message saying yes")
+    deny: list[Text] = Field(default_factory=list, description="表示否定的整条消息 a whole message saying no")
+    corrections: list[Text] = Field(
+        default_factory=list, description="买家纠正自己的话(正则)the buyer correcting their own message"
+    )
+    burst: BurstDoc = Field(default_factory=BurstDoc)
+
+
+class PairDoc(_Doc):
+    intents: list[Id] = Field(min_length=2, max_length=2, description="难分的两个意图 the two intents")
+    text: Text = Field(description="问买家的问题 the question to ask")
+
+
+class ClarifyFile(_Doc):
+    """phrasebook/_clarify.yaml · 不确定时先问清楚 questions asked before anything is promised"""
+
+    pairs: list[PairDoc] = Field(default_factory=list)
+    confirm: dict[Id, Text] = Field(default_factory=dict, description="单个意图的确认问题 confirming one intent")
+    default: Text = Field(description="没有专门问题时问的 asked when no other question fits")
+    either: Text | None = Field(
+        None,
+        description="两个意图没有专门问题时用的模板,{a} {b} 是两个意图的中文名 a template for any other pair: "
+        "{a} and {b} are the two intents' names",
+    )

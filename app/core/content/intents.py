@@ -8,11 +8,17 @@ from typing import Any
 
 from app.core.content.fields import Collector, at, validated
 from app.core.content.formats import IntentFile
-from app.core.content.models import NONE_INTENT, Example, Intent, Keyword, Source
+from app.core.content.models import NONE_INTENT, Conditions, Example, Intent, Keyword, Redirect, Source
 
 KEYWORD_WEIGHT = 1.0
 HINT_WEIGHT = 0.35
 MIN_EXAMPLES = 40
+GAP = "~"  # 什么时候~发货: the parts in this order with a few characters between (app/core/keywords.py)
+
+
+def keyword_text(term: str, normalize: Callable[[str], str]) -> str:
+    """A keyword as matched: normalised, each part of a gapped keyword on its own."""
+    return GAP.join(normalize(part) for part in term.split(GAP))
 
 
 def parse_intent(c: Collector, path: Path, data: Any, normalize: Callable[[str], str]) -> Intent | None:
@@ -27,16 +33,16 @@ def parse_intent(c: Collector, path: Path, data: Any, normalize: Callable[[str],
     table = data.get("keywords") or {}
     for word, synonyms in doc.keywords.items():
         where = Source(file, *at(table, word))
-        keywords.append(Keyword(normalize(word), normalize(word), doc.id, KEYWORD_WEIGHT, where))
+        canonical = keyword_text(word, normalize)
+        keywords.append(Keyword(canonical, canonical, doc.id, KEYWORD_WEIGHT, where))
         for i, term in enumerate(synonyms or ()):
             src = Source(file, *at(table[word], i))
-            keywords.append(Keyword(normalize(term), normalize(word), doc.id, KEYWORD_WEIGHT, src))
+            keywords.append(Keyword(keyword_text(term, normalize), canonical, doc.id, KEYWORD_WEIGHT, src))
     for i, hint in enumerate(doc.hints):
-        keywords.append(
-            Keyword(normalize(hint), normalize(hint), doc.id, HINT_WEIGHT, Source(file, *at(data["hints"], i)))
-        )
+        text = keyword_text(hint, normalize)
+        keywords.append(Keyword(text, text, doc.id, HINT_WEIGHT, Source(file, *at(data["hints"], i))))
     for kw in keywords:
-        if not kw.text:
+        if not kw.text or any(not part for part in kw.text.split(GAP)):
             c.add(file, (kw.source.line, kw.source.column), "关键词规范化后为空 keyword is empty after normalisation")
 
     def examples(key: str, texts: list[str]) -> tuple[Example, ...]:
@@ -46,6 +52,21 @@ def parse_intent(c: Collector, path: Path, data: Any, normalize: Callable[[str],
         Example(n.text, doc.id, Source(file, *at(data["negatives"], i)), True, n.intent)
         for i, n in enumerate(doc.negatives)
     )
+    redirects = tuple(
+        Redirect(
+            Conditions(order_status=frozenset(r.when.order_status or ()), signed_by=frozenset(r.when.signed_by or ())),
+            r.intent,
+            Source(file, *at(data["order_state"], i)),
+        )
+        for i, r in enumerate(doc.order_state)
+    )
+    for i, r in enumerate(doc.order_state):
+        if not r.when.order_status or r.when.message_has or r.when.evidence_received or r.when.assessment:
+            c.add(
+                file,
+                at(data["order_state"], i),
+                "order_state 只能按订单状态(和签收人)order_state is decided by order_status (and signed_by) only",
+            )
     intent = Intent(
         doc.id,
         doc.name,
@@ -55,6 +76,9 @@ def parse_intent(c: Collector, path: Path, data: Any, normalize: Callable[[str],
         near,
         examples("tests", doc.tests),
         Source(file, *at(data)),
+        redirects,
+        frozenset(doc.yields_to),
+        Source(file, *at(data, "yields_to")) if doc.yields_to else None,
     )
     if doc.id != NONE_INTENT and len(intent.examples) < MIN_EXAMPLES:
         c.add(

@@ -13,7 +13,19 @@ from app.core.content.fields import Collector, validated
 from app.core.content.flows import parse_flow, parse_override
 from app.core.content.formats import VocabularyFile
 from app.core.content.intents import parse_intent
-from app.core.content.models import CONTRACT_INTENTS, NONE_INTENT, Catalog, Example, Flow, Intent, Keyword, Vocabulary
+from app.core.content.models import (
+    CONTRACT_INTENTS,
+    NONE_INTENT,
+    Catalog,
+    Clarify,
+    Example,
+    Flow,
+    Intent,
+    Keyword,
+    ReadingRules,
+    Vocabulary,
+)
+from app.core.content.reading import CLARIFY, READING, parse_clarify, parse_reading
 from app.core.content.yamlsafe import load_yaml
 
 
@@ -21,7 +33,7 @@ def load_catalog(root: Path, normalize: Callable[[str], str]) -> Catalog:
     """Load the content under ``root`` (holding intents/ and phrasebook/). Raises ContentInvalid."""
     c = Collector(root)
     docs: dict[str, list[tuple[Path, Any]]] = {"intents": [], "phrasebook": []}
-    vocab_doc = None
+    vocab_doc = reading_doc = clarify_doc = None
     for sub in ("intents", "phrasebook"):
         for path in sorted((root / sub).glob("*.yaml")):
             data = _read_mapping(c, path)
@@ -29,10 +41,19 @@ def load_catalog(root: Path, normalize: Callable[[str], str]) -> Catalog:
                 continue
             if sub == "phrasebook" and path.name == "vocabulary.yaml":
                 vocab_doc = (path, data)
+            elif sub == "intents" and path.name == READING:
+                reading_doc = (path, data)
+            elif sub == "phrasebook" and path.name == CLARIFY:
+                clarify_doc = (path, data)
             else:
                 docs[sub].append((path, data))
     vocab = _vocabulary(c, vocab_doc)
     intents = {i.id: i for i in (parse_intent(c, p, d, normalize) for p, d in docs["intents"]) if i}
+    reading = (parse_reading(c, *reading_doc, normalize) if reading_doc else None) or ReadingRules()
+    # Intents whose file did not fit its format are named by other files all the same: not "unknown" too.
+    named = {*intents, *(p.stem for p, _ in docs["intents"])}
+    names = {i.id: i.name for i in intents.values()}
+    clarify: Clarify | None = parse_clarify(c, *clarify_doc, named, names) if clarify_doc else None
     flows = {f.intent: f for f in (parse_flow(c, p, d, vocab, normalize) for p, d in docs["phrasebook"]) if f}
     # A file that was read but did not fit its format has its errors already: not "missing" on top of them.
     unfit = {p.stem for p, _ in docs["intents"] if p.stem not in intents}
@@ -49,6 +70,8 @@ def load_catalog(root: Path, normalize: Callable[[str], str]) -> Catalog:
         shop_flows=Catalog.freeze({shop: Catalog.freeze(f) for shop, f in shop_flows.items()}),
         version=content_digest(root),
         warnings=tuple(e for e in c.errors if e.severity == "warning"),
+        reading=reading,
+        clarify=clarify,
     )
 
 
@@ -167,6 +190,24 @@ def _cross_checks(c: Collector, intents: dict[str, Intent], flows: dict[str, Flo
                     (near.source.line, near.source.column),
                     f"近似句所属的意图 '{home}' 不存在或就是本意图 a near miss must belong to another "
                     f"existing intent, not '{home}'",
+                )
+    for intent in intents.values():
+        for r in intent.redirects:
+            if r.intent in unfit:
+                continue
+            if r.intent not in intents or r.intent in (NONE_INTENT, intent.id):
+                c.add(r.source.file, (r.source.line, r.source.column), f"未知的意图 unknown intent '{r.intent}'")
+        where = intent.yields_source or intent.source
+        for other in sorted(intent.yields_to):
+            if other in unfit:
+                continue
+            if other not in intents or other in (NONE_INTENT, intent.id):
+                c.add(where.file, (where.line, where.column), f"yields_to: 未知的意图 unknown intent '{other}'")
+            elif intent.id in intents[other].yields_to:
+                c.add(
+                    where.file,
+                    (where.line, where.column),
+                    f"yields_to: '{other}' 也让给本意图 also yields to this intent",
                 )
     seen: dict[str, Example] = {}
     for intent in intents.values():

@@ -64,6 +64,69 @@ class Intent:
     negatives: tuple[Example, ...]
     tests: tuple[Example, ...]
     source: Source
+    redirects: tuple[Redirect, ...] = ()  # where the order's state decides: the words mean another intent
+    yields_to: frozenset[str] = frozenset()  # more specific intents that win when both match
+    yields_source: Source | None = None  # where yields_to is written
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    """In an order state matching ``when``, a message read as the intent is the buyer asking for ``intent``
+    ("什么时候到" before shipping is 何时发货, after signing 丢件)."""
+
+    when: Conditions
+    intent: str
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingRules:
+    """intents/_reading.yaml: how a conversation is read. Phrases normalised; patterns are regex sources."""
+
+    skip: tuple[str, ...] = ()
+    strip: tuple[str, ...] = ()
+    affirm: frozenset[str] = frozenset()
+    deny: frozenset[str] = frozenset()
+    corrections: tuple[str, ...] = ()
+    burst_turns: int = 5
+    burst_minutes: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """A question the service asks instead of promising: between two intents, or confirming one."""
+
+    text: str  # as written
+    intents: tuple[str, ...]  # one: a yes confirms it; two: the answer chooses
+    source: Source
+
+
+@dataclass(frozen=True, slots=True)
+class Clarify:
+    """phrasebook/_clarify.yaml."""
+
+    pairs: Mapping[frozenset[str], Question]
+    confirm: Mapping[str, Question]
+    default: Question
+    either: Question | None = None  # a template ({a}, {b}: the intents' names) for a pair with no question
+    names: Mapping[str, str] = field(default_factory=dict)  # intent → its Chinese name, for ``either``
+
+    def question(self, intents: tuple[str, ...]) -> Question:
+        """The question for these candidates: the pair's, else one built from ``either``, else the first one's
+        confirmation, else the default."""
+        if len(intents) >= 2:
+            pair = self.pairs.get(frozenset(intents[:2]))
+            if pair is not None:
+                return pair
+            if self.either is not None and all(i in self.names for i in intents[:2]):
+                a, b = (self.names[i] for i in intents[:2])
+                return Question(self.either.text.format(a=a, b=b), intents[:2], self.either.source)
+        if intents and intents[0] in self.confirm:
+            return self.confirm[intents[0]]
+        return self.default
+
+    def all(self) -> list[Question]:
+        return [*self.pairs.values(), *self.confirm.values(), self.default]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +195,8 @@ class Catalog:
     version: str  # hash of every content file's bytes: suggestions say which wording they came from
     warnings: tuple[ContentError, ...] = field(default=())
     shop_flows: Mapping[str, Mapping[str, Flow]] = field(default_factory=dict)  # shop → its overridden flows
+    reading: ReadingRules = field(default_factory=ReadingRules)
+    clarify: Clarify | None = None
 
     @staticmethod
     def freeze(mapping: Mapping[K, V]) -> Mapping[K, V]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from app.core.content.formats import FlowFile, IntentFile, ShopFlowFile, VocabularyFile
+from app.core.content.formats import ClarifyFile, FlowFile, IntentFile, ReadingFile, ShopFlowFile, VocabularyFile
 from app.core.content.models import Vocabulary
 from app.core.content.policy import Policy
 
@@ -49,6 +49,8 @@ def schemas(vocab: Vocabulary) -> dict[str, dict[str, Any]]:
         "phrasebook.schema.json": _patch(FlowFile.model_json_schema(), vocab),
         "phrasebook-shop.schema.json": _patch(ShopFlowFile.model_json_schema(), vocab),
         "vocabulary.schema.json": VocabularyFile.model_json_schema(),
+        "reading.schema.json": ReadingFile.model_json_schema(),
+        "clarify.schema.json": ClarifyFile.model_json_schema(),
         "policy.schema.json": Policy.model_json_schema(),
         "policy-shop.schema.json": shop_policy,
     }

@@ -1,0 +1,56 @@
+"""Every query on conversation turns."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.conversations.models import ConversationTurn
+
+
+def recent(s: Session, shop_id: str, conversation_id: str, since: datetime, limit: int) -> list[ConversationTurn]:
+    """The conversation's turns at or after ``since``, at most ``limit`` of the newest, oldest first."""
+    rows = s.scalars(
+        select(ConversationTurn)
+        .where(
+            ConversationTurn.shop_id == shop_id,
+            ConversationTurn.conversation_id == conversation_id,
+            ConversationTurn.at >= since,
+        )
+        .order_by(ConversationTurn.at.desc(), ConversationTurn.id.desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(rows))
+
+
+def add(s: Session, shop_id: str, conversation_id: str, role: str, text: str, at: datetime) -> None:
+    s.add(ConversationTurn(shop_id=shop_id, conversation_id=conversation_id, role=role, text=text, at=at))
+
+
+def keep_newest(s: Session, shop_id: str, conversation_id: str, keep: int) -> None:
+    """Delete the conversation's turns beyond the newest ``keep``."""
+    newest = (
+        select(ConversationTurn.id)
+        .where(ConversationTurn.shop_id == shop_id, ConversationTurn.conversation_id == conversation_id)
+        .order_by(ConversationTurn.at.desc(), ConversationTurn.id.desc())
+        .limit(keep)
+    )
+    s.execute(
+        delete(ConversationTurn)
+        .where(
+            ConversationTurn.shop_id == shop_id,
+            ConversationTurn.conversation_id == conversation_id,
+            ConversationTurn.id.not_in(newest.scalar_subquery()),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def purge_before(s: Session, cutoff: datetime) -> int:
+    """Delete every turn older than ``cutoff``, in every conversation; the number deleted."""
+    result = s.execute(
+        delete(ConversationTurn).where(ConversationTurn.at < cutoff).execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
