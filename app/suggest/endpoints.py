@@ -80,6 +80,7 @@ async def suggest(request: Request) -> Response:
             shop_ids=principal.shop_scope,
             conversation_id=body.conversation_id,
             case_id=body.case_id,
+            memory_hours=request.app.state.settings.conversation_memory_hours,
         )
         log.debug(
             "suggest in case key=%s conversation=%s message=%r -> %s",

@@ -22,6 +22,12 @@ class IntentOut(BaseModel):
     keywords: list[str] = Field(description="keywords found in the message")
     example: str | None = Field(description="the closest example")
     rule: str | None = Field(description="file:line of the keyword or example that decided it")
+    redirected_from: str | None = Field(
+        None,
+        description="同样的话在这个订单状态下是本意图:原本的意图 the intent the words name, when the order's state made "
+        "it this one (e.g. delivery_chase before shipping → shipping_eta); null otherwise",
+    )
+    redirect_rule: str | None = Field(None, description="file:line of the order_state rule that decided it")
 
 
 class NextStep(BaseModel):
@@ -108,6 +114,27 @@ class CaseRefOut(BaseModel):
     created: bool
 
 
+class ClarifyOut(BaseModel):
+    """Asked instead of a script when the service is unsure: no case is opened and nothing is promised."""
+
+    text: str = Field(description="先问买家的问题 the question to ask the buyer")
+    intents: list[str] = Field(
+        description="它区分的意图:两个时买家的回答选其一;一个时回答“是”即确认 the intents it tells apart; one: a yes "
+        "confirms it; none: an open question"
+    )
+    source: str = Field(description="file:line of the question")
+
+
+class ReadingOut(BaseModel):
+    read_as: Literal["newest", "burst", "answer", "choice", "chosen"] = Field(
+        description="newest: the message alone; burst: the buyer's consecutive messages together; answer: a yes read "
+        "against the agent's question; choice: an answer to a clarifying question; chosen: the agent picked the intent"
+    )
+    turns: list[int] = Field(
+        description="the turns read: indexes into context (oldest is 0); len(context) stands for the message"
+    )
+
+
 class SuggestResponse(BaseModel):
     status: Literal["matched", "ambiguous", "no_match"]
     intents: list[IntentOut] = Field(description="best first; empty when nothing matches")
@@ -121,6 +148,10 @@ class SuggestResponse(BaseModel):
     cases: list[CaseRefOut] = Field(
         description="the cases this suggestion was recorded on (with conversation_id/case_id)"
     )
+    clarify: ClarifyOut | None = Field(
+        None, description="不确定时先问的问题(此时 suggestions 为空,不开案件)the question to ask when unsure"
+    )
+    reading: ReadingOut | None = Field(None, description="how the message was read with its conversation")
     phrasebook_version: str
 
 

@@ -61,6 +61,30 @@ class OrderContext(_Strict):
     coupons: Annotated[list[Money], Field(max_length=20)] = Field(default_factory=list)
 
 
+MAX_CONTEXT_TURNS = 20
+Message = Annotated[
+    str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="买家消息 the buyer's message, as received")
+]
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("消息为空 message is empty or only white space")
+    return value
+
+
+class Turn(_Strict):
+    """One earlier message of the conversation."""
+
+    role: Literal["buyer", "agent"] = Field(description="谁说的 who wrote it: buyer 买家 / agent 客服")
+    text: Annotated[
+        str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="消息原文 the message as it was sent")
+    ]
+    at: Moment | None = Field(None, description="发送时间(可选)when it was sent")
+
+    _blank = field_validator("text")(_not_blank)
+
+
 class SuggestRequest(_Strict):
     message: Annotated[
         str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="买家消息 the buyer's message, as received")
@@ -70,7 +94,7 @@ class SuggestRequest(_Strict):
         None,
         description="会话号:给出时消息和建议记入该会话的案件,建议接着案件的下一步 records on the conversation's cases",
     )
-    case_id: int | None = Field(None, ge=1, description="案件号:接着这个案件 continue this case")
+    case_id: int | None = Field(None, ge=1, le=2**31 - 1, description="案件号:接着这个案件 continue this case")
     order: OrderContext | None = None
     evidence_received: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=50)] = Field(
         default_factory=list, description="已收到的凭证 ids of evidence the buyer already sent"
@@ -82,13 +106,19 @@ class SuggestRequest(_Strict):
         None, description="客服打算给的补偿金额;超出权限时 needs_approval 为 true an amount the agent means to offer"
     )
     now: Moment | None = Field(None, description="当前时间(可选,用于复现)reference time, ISO 8601 with zone")
+    context: Annotated[list[Turn], Field(max_length=MAX_CONTEXT_TURNS)] = Field(
+        default_factory=list,
+        description="本会话之前的消息,从早到晚,最多 20 条;给了 conversation_id 时服务也会自己记住最近的消息 "
+        "the conversation's earlier turns, oldest first (at most 20); with a conversation_id the service keeps "
+        "the recent turns itself, so a sidebar may send only the new message",
+    )
+    intent: Annotated[str, Field(max_length=64, pattern=r"^[a-z][a-z0-9_]*$")] | None = Field(
+        None,
+        description="客服选定的意图(回答澄清问题后)the intent the agent picked, e.g. after a clarifying question; "
+        "see GET /v1/intents",
+    )
 
-    @field_validator("message")
-    @classmethod
-    def _not_blank(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("消息为空 message is empty or only white space")
-        return value
+    _blank = field_validator("message")(_not_blank)
 
 
 class RefundItem(_Strict):

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from app.core.content.models import Redirect
 from app.core.engine import Engine, Suggestion, describe_conditions
 from app.core.entities import Entities
 from app.core.matcher import IntentScore
@@ -10,7 +13,8 @@ from app.core.situation import Approval
 from app.suggest.casebook import CaseRef
 
 
-def intent_out(s: IntentScore) -> dict:
+def intent_out(s: IntentScore, redirected: Mapping[str, tuple[str, Redirect]] | None = None) -> dict:
+    came = redirected.get(s.intent) if redirected else None
     return {
         "id": s.intent,
         "name": s.name,
@@ -20,14 +24,20 @@ def intent_out(s: IntentScore) -> dict:
         "keywords": [h.keyword.text for h in s.keywords if not h.negated],
         "example": s.example.text if s.example else None,
         "rule": s.rule,
+        "redirected_from": came[0] if came else None,
+        "redirect_rule": str(came[1].source) if came else None,
     }
 
 
 def suggestion_out(s: Suggestion, cases: list[dict] | None = None) -> dict:
     m = s.match
+    t = s.triage
+    redirected = t.redirected if t is not None else None
+    question = t.question if t is not None else None
+    reading = t.reading if t is not None else None
     return {
         "status": m.status.value,
-        "intents": [intent_out(i) for i in m.intents],
+        "intents": [intent_out(i, redirected) for i in m.intents],
         "runner_up": intent_out(m.runner_up) if m.runner_up else None,
         "suggestions": [
             {
@@ -57,6 +67,10 @@ def suggestion_out(s: Suggestion, cases: list[dict] | None = None) -> dict:
         "needs_approval": bool(s.approval and s.approval.needed),
         "approval": _approval(s.approval),
         "cases": cases or [],
+        "clarify": {"text": question.text, "intents": list(question.intents), "source": str(question.source)}
+        if question is not None
+        else None,
+        "reading": {"read_as": reading.read_as.value, "turns": list(reading.turns)} if reading is not None else None,
         "phrasebook_version": s.phrasebook_version,
     }
 

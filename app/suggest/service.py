@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session
 from app.auth.guard import case_shop
 from app.auth.principal import Principal
 from app.cases.service import received_evidence
+from app.conversations import service as conversations
 from app.core.clock import SHOP_TZ
+from app.core.conversation import Role, Turn
 from app.core.engine import CaseState, Engine, Suggestion, Triage
 from app.core.order import Item, Order, inconsistencies
 from app.core.refund import Discount, NotCovered, Quote, QuoteItem, quote
@@ -36,16 +38,21 @@ class Ask:
     evidence_received: frozenset[str] = frozenset()
     assessment: str | None = None
     proposed_compensation: Decimal | None = None
+    context: tuple[Turn, ...] = ()  # the conversation before the message, oldest first (sent by the caller)
+    chosen: str | None = None  # the intent the agent picked
 
 
 def check(engine: Engine, body: SuggestRequest) -> Ask:
-    """422 for evidence the vocabulary does not know and for an order context that cannot happen."""
+    """422 for evidence the vocabulary does not know, an intent the content does not have, and an order
+    context that cannot happen."""
     unknown = [i for i, e in enumerate(body.evidence_received) if e not in engine.catalog.vocabulary.evidence]
     if unknown:  # named by position: an error never echoes what the client sent (it may be personal data)
         raise FieldError.many(
             [(f"body.evidence_received.{i}", "未知的凭证 unknown evidence id; see GET /v1/intents") for i in unknown],
             code="unknown_evidence",
         )
+    if body.intent is not None and body.intent not in engine.catalog.flows:
+        raise FieldError("body.intent", "未知的意图 unknown intent; see GET /v1/intents", code="unknown_intent")
     now = (body.now or datetime.now(SHOP_TZ)).astimezone(SHOP_TZ)
     order = _order(body.order)
     problems = inconsistencies(order, now)
@@ -59,12 +66,14 @@ def check(engine: Engine, body: SuggestRequest) -> Ask:
         evidence_received=frozenset(body.evidence_received),
         assessment=body.assessment,
         proposed_compensation=body.proposed_compensation,
+        context=tuple(Turn(Role(c.role), c.text, c.at) for c in body.context),
+        chosen=body.intent,
     )
 
 
 def suggest(engine: Engine, ask: Ask, shop_id: str | None) -> Suggestion:
     """The suggestion for the message and what the request says is known; nothing is recorded."""
-    return _advise(engine, engine.triage(ask.message), ask, shop_id)
+    return _advise(engine, _triage(engine, ask, ask.context), ask, shop_id)
 
 
 def cases_shop(principal: Principal, body: SuggestRequest) -> str | None:
@@ -83,8 +92,10 @@ def suggest_in_case(
     shop_ids: tuple[str, ...] | None,
     conversation_id: str | None,
     case_id: int | None,
+    memory_hours: float = 24.0,
 ) -> tuple[Suggestion, list[CaseRef]]:
-    """The suggestion that continues the conversation's cases, recorded on them (see casebook.py)."""
+    """The suggestion that continues the conversation's cases, recorded on them (see casebook.py). With a
+    conversation, its recent turns are remembered: the context when the caller sends none."""
     book = CaseBook(
         s,
         ask.now,
@@ -95,7 +106,11 @@ def suggest_in_case(
         order_id=ask.order_id,
     )
 
-    triage = engine.triage(ask.message, continuing=book.fallback_intent())
+    talk = book.conversation_id
+    context = ask.context
+    if talk is not None and not context:
+        context = tuple(conversations.recall(s, book.shop, talk, ask.now, memory_hours))
+    triage = _triage(engine, ask, context, continuing=book.fallback_intent())
     # The case of each intent to answer, found or opened before the engine builds on what the cases hold.
     states = {}
     for intent in triage.intents:
@@ -103,13 +118,19 @@ def suggest_in_case(
         states[intent] = CaseState(received_evidence(case), case.assessment, case.created_at)
     result = _advise(engine, triage, ask, book.shop, cases=states)
     refs = book.record(result, ask.message)
+    if talk is not None:
+        said = [(Role.BUYER, ask.message)]
+        if triage.question is not None:  # what the agent is about to ask: the buyer's next message answers it
+            said.append((Role.AGENT, triage.question.text))
+        conversations.remember(s, book.shop, talk, said, ask.now, memory_hours)
     s.flush()  # ids and versions for the answer
     return result, refs
 
 
 def preview(engine: Engine, message: str, order: Order, shop_id: str | None) -> Suggestion:
     """What an editor sees for a message on the preview page: now, nothing else known, nothing recorded."""
-    return _advise(engine, engine.triage(message), Ask(message, order, datetime.now(SHOP_TZ)), shop_id)
+    ask = Ask(message, order, datetime.now(SHOP_TZ))
+    return _advise(engine, _triage(engine, ask, ()), ask, shop_id)
 
 
 def refund_quote(body: RefundQuoteRequest) -> Quote:
@@ -123,6 +144,10 @@ def refund_quote(body: RefundQuoteRequest) -> Quote:
         )
     except NotCovered as exc:
         raise FieldError(f"body.{exc.field}", str(exc), code="not_covered") from exc
+
+
+def _triage(engine: Engine, ask: Ask, context: tuple[Turn, ...], continuing: str | None = None) -> Triage:
+    return engine.triage(ask.message, context=context, continuing=continuing, order=ask.order, chosen=ask.chosen)
 
 
 def _advise(

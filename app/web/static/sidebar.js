@@ -23,13 +23,31 @@
       .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw new Error((j.error && j.error.message) || r.status); return j; }); });
   }
 
-  function analyse(message) {
+  // context: the conversation's earlier turns when the host has them (Chatwoot does); without them the service
+  // reads the conversation it kept itself (conversation_id). chosen: the intent the agent picked after a question.
+  function analyse(message, context, chosen) {
     if (!message || !message.trim()) return;
+    state.lastMessage = message; state.lastContext = context || null;
     var body = { message: message.slice(0, 2000) };
     if (state.conversationId) body.conversation_id = state.conversationId;
     if (state.shopId) body.shop_id = state.shopId;
     if (state.order) body.order = state.order;
+    if (context && context.length) body.context = context.slice(-20);
+    if (chosen) body.intent = chosen;
     return api("POST", "/v1/suggest", body).then(render).catch(function (e) { toast("出错了:" + e.message); });
+  }
+
+  // Unsure: the question to ask instead of a script (nothing is promised, no case is opened), and one button
+  // per candidate so the agent who knows better picks it: then the case opens and its script shows.
+  function clarify(s) {
+    state.script = { name: "先问清楚 · 不确定时不承诺", script_id: s.clarify.source, text: s.clarify.text, asks: [],
+                     evidence: [], actions: [], notes: [], question: true };
+    var alts = $("alternatives");
+    s.intents.forEach(function (i) {
+      var b = el("button", "就是:" + i.name, "alt pick"); b.type = "button"; b.dataset.intent = i.id;
+      b.addEventListener("click", function () { analyse(state.lastMessage, state.lastContext, i.id); });
+      alts.appendChild(b);
+    });
   }
 
   function render(s) {
@@ -54,6 +72,11 @@
     checkPlaceholders();
     var alts = $("alternatives"); clear(alts);
     s.suggestions.slice(1).forEach(function (x) { alts.appendChild(altButton(x.name, x)); });
+    if (!state.script && s.clarify) {
+      clarify(s);
+      $("script-name").textContent = state.script.name; $("script-id").textContent = state.script.script_id;
+      $("script").value = fill(state.script.text); $("insert").disabled = false; $("reject").disabled = true;
+    }
     var ev = $("evidence"); clear(ev);
     (state.script ? state.script.evidence : []).forEach(function (e) { ev.appendChild(evidenceItem(e)); });
     renderDeadlines(s.deadlines);
@@ -178,6 +201,7 @@
     var edited = text !== fill(state.script.text);
     if (navigator.clipboard) navigator.clipboard.writeText(text).catch(function () {});
     if (window.parent !== window && state.hostOrigin) window.parent.postMessage({ type: "insert_reply", text: text }, state.hostOrigin);
+    if (state.script.question) { toast("已插入问题"); return; }  // no case yet: nothing to record on
     event(edited ? "script_edited" : "script_used", { text: text }, state.script.script_id).then(function () { toast("已插入"); });
   }
 
@@ -203,8 +227,16 @@
       var conv = msg.data.conversation;
       if (msg.data.contact && msg.data.contact.name) state.buyerName = String(msg.data.contact.name).slice(0, 32);
       state.conversationId = "chatwoot-" + conv.id;
-      var incoming = (conv.messages || []).filter(function (m) { return m.message_type === 0 || m.message_type === "incoming"; });
-      if (incoming.length) analyse(incoming[incoming.length - 1].content || "");
+      // Chatwoot message_type: 0/incoming from the buyer, 1/outgoing from the agent; private notes are not the
+      // conversation. The newest buyer message is read with the turns before it as context.
+      var said = (conv.messages || []).filter(function (m) {
+        return !m.private && (m.message_type === 0 || m.message_type === "incoming" || m.message_type === 1 || m.message_type === "outgoing");
+      }).map(function (m) {
+        return { role: (m.message_type === 0 || m.message_type === "incoming") ? "buyer" : "agent", text: String(m.content || "").slice(0, 2000) };
+      }).filter(function (m) { return m.text.trim(); });
+      var last = -1;
+      said.forEach(function (m, i) { if (m.role === "buyer") last = i; });
+      if (last >= 0) analyse(said[last].text, said.slice(0, last));
     } else if (msg.type === "buyer_message") {
       if (msg.conversation_id) state.conversationId = String(msg.conversation_id);
       if (msg.buyer_name) state.buyerName = String(msg.buyer_name).slice(0, 32);
