@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from app.core.content.models import NONE_INTENT  # noqa: E402
+from app.core.conversation import Role, Turn  # noqa: E402
 from app.core.engine import Engine, build_engine  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from scripts.evaluation import html  # noqa: E402
@@ -35,12 +36,13 @@ TARGETS = {"heldout": (0.95, 0.05), "real": (0.90, 0.08)}
 
 
 def shown(engine: Engine, text: str, context: Sequence[ReplayTurn] = ()) -> Shown:
-    """What the service shows for a message read with its context (the turns before it, oldest first)."""
-    read = getattr(engine, "read", None)
-    if read is not None:
-        reading = read(text, [(t.role, t.text) for t in context])
-        return Shown(reading.status.value, tuple(reading.intents))
-    m = engine.match(text)
+    """What the service shows for a message read with its context (the turns before it, oldest first): the
+    intents it answers with scripts when it is sure, the candidates it asks about when it is not."""
+    turns = [Turn(Role(t.role), t.text) for t in context]
+    triage = engine.triage(text, context=turns)
+    m = triage.match
+    if triage.intents:
+        return Shown("matched", triage.intents)
     return Shown(m.status.value, tuple(s.intent for s in m.intents))
 
 

@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Fit the matcher's thresholds on the dev sets (tests/data/dev*.tsv), never on the held-out set.
+"""Fit the matcher's thresholds on data we may tune on, never on the held-out set or the real test split.
 
-Measures each message's evidence once, then replays the real decision (Matcher.decide) under a grid of
-configurations and prints the best. Copy the winner into MatcherConfig's defaults by hand, with the
-figures, so that a change of thresholds is a reviewed commit.
+Tuning data: our dev sets (tests/data/dev*.tsv, written in the style of the examples) and the real labelled
+turns of the train and dev splits (tests/data/real/labels.tsv, rebuilt by scripts/realdata.py). Measures
+each message's evidence once, replays the real decision (Matcher.decide) under a grid of configurations and
+prints the best. Copy the winner into MatcherConfig's defaults by hand, with the figures, so that a change of
+thresholds is a reviewed commit.
 
-    .venv/bin/python scripts/tune.py tests/data/dev.tsv tests/data/dev2.tsv
+    .venv/bin/python scripts/tune.py                       # dev TSVs + real train,dev
+    .venv/bin/python scripts/tune.py --real train          # … real train only (then check on dev)
 """
 
 from __future__ import annotations
@@ -13,71 +16,92 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.core.content.models import CONTRACT_INTENTS  # noqa: E402
+from app.core.content.models import CONTRACT_INTENTS, NONE_INTENT  # noqa: E402
 from app.core.engine import build_engine  # noqa: E402
+from app.core.matcher import Evidence, Matcher, MatcherConfig  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from scripts.evaluate import NONE, read_tsv  # noqa: E402
+from scripts.evaluation.data import real_data  # noqa: E402
 
-GRID = {
-    "ngram_weight": (0.15, 0.2, 0.3),
-    "keyword_boost": (1.0, 1.5, 2.0, 3.0),
-    "hint_boost": (0.5, 1.0),
-    "none_prior": (0.0, 2.0, 4.0),
-    "none_gate": (0.3, 0.4, 0.5, 0.6),
-    "min_confidence": (0.4, 0.5, 0.6),
-    "min_similarity": (0.3,),
+GRID: dict[str, tuple[Any, ...]] = {
+    "keyword_boost": (3.0, 4.0, 5.0, 6.0),
+    "none_prior": (2.0, 3.0),
+    "none_prior_keyword": (1.0, 2.0, 3.0),
+    "min_confidence": (0.5, 0.6),
+    "min_similarity": (0.3, 0.4),
+    "ngram_weight": (0.15, 0.2),
 }
-OOS_BUDGET = 0.05  # out-of-scope lines given one of the eight, tolerated before the objective pays for it
+OOS_BUDGET = {"ours": 0.05, "real": 0.08}  # out-of-scope share given one of the eight tolerated before it costs
+
+
+@dataclass(frozen=True, slots=True)
+class Measured:
+    source: str  # ours | real
+    gold: str
+    evidence: Evidence
+
+
+def predict(matcher: Matcher, ev: Evidence, cfg: MatcherConfig) -> str:
+    best = matcher.decide(ev, cfg).best
+    return best.intent if best and best.intent != NONE_INTENT else NONE
+
+
+def score(rows: list[Measured], matcher: Matcher, cfg: MatcherConfig) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for source in ("ours", "real"):
+        mine = [r for r in rows if r.source == source]
+        if not mine:
+            continue
+        preds = [(r.gold, predict(matcher, r.evidence, cfg)) for r in mine]
+        core = [(g, p) for g, p in preds if g in CONTRACT_INTENTS]
+        oos = [p for g, p in preds if g not in CONTRACT_INTENTS]
+        out[f"{source}_core"] = sum(g == p for g, p in core) / max(len(core), 1)
+        out[f"{source}_oos"] = sum(p in CONTRACT_INTENTS for p in oos) / max(len(oos), 1)
+        out[f"{source}_all"] = sum(g == p for g, p in preds) / len(preds)
+    objective = 0.0
+    for source in ("ours", "real"):
+        if f"{source}_core" in out:
+            fp = out[f"{source}_oos"]
+            objective += out[f"{source}_core"] + 0.5 * out[f"{source}_all"] - 3 * max(0.0, fp - OOS_BUDGET[source])
+    out["objective"] = objective
+    return out
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("tsv", type=Path, nargs="*", default=[Path("tests/data/dev.tsv"), Path("tests/data/dev2.tsv")])
+    parser.add_argument("--real", default="train,dev", help="real splits to tune on ('' for none)")
     parser.add_argument("--top", type=int, default=10)
-    parser.add_argument(
-        "--oos-budget",
-        type=float,
-        default=OOS_BUDGET,
-        help="out-of-scope share given one of the eight tolerated before the objective pays",
-    )
     args = parser.parse_args()
     if any("heldout" in path.name for path in args.tsv):
         raise SystemExit("refusing to tune on the held-out set: its figures must stay honest")
+    splits = tuple(s for s in args.real.split(",") if s)
+    if "test" in splits:
+        raise SystemExit("refusing to tune on the real test split: its figures must stay honest")
     engine = build_engine(Settings().content_dir, Settings().cache_dir)
     matcher = engine.matcher
-    rows = [row for path in args.tsv for row in read_tsv(path)]
-    measured = [(row.label, matcher.evidence(row.text)) for row in rows]
+    rows = [Measured("ours", i.label, matcher.evidence(i.text)) for path in args.tsv for i in read_tsv(path)]
+    if splits:
+        items, _ = real_data(splits)
+        rows += [Measured("real", i.label, matcher.evidence(i.text)) for i in items]
     results = []
     keys = list(GRID)
     for values in itertools.product(*(GRID[k] for k in keys)):
-        cfg = replace(matcher.config, **dict(zip(keys, values, strict=False)))
-        core = core_ok = oos = oos_bad = ok = 0
-        for gold, ev in measured:
-            best = matcher.decide(ev, cfg).best
-            pred = best.intent if best else NONE
-            ok += pred == gold
-            if gold in CONTRACT_INTENTS:
-                core += 1
-                core_ok += pred == gold
-            elif gold == NONE:
-                oos += 1
-                oos_bad += pred in CONTRACT_INTENTS
-        fp = oos_bad / max(oos, 1)
-        objective = ok / len(measured) - 3 * max(0.0, fp - args.oos_budget)
-        results.append(
-            (objective, core_ok / max(core, 1), fp, ok / len(measured), dict(zip(keys, values, strict=False)))
-        )
-    results.sort(key=lambda r: -r[0])
-    print(
-        f"{len(results)} configurations on {', '.join(map(str, args.tsv))} ({len(rows)} lines); current: {matcher.config}"
-    )
-    for objective, core_share, fp_share, overall, grid in results[: args.top]:
-        print(f"objective {objective:.3f}  core {core_share:.1%}  oos→core {fp_share:.1%}  all {overall:.1%}  {grid}")
+        point = dict(zip(keys, values, strict=True))
+        results.append((score(rows, matcher, replace(matcher.config, **point)), point))
+    results.sort(key=lambda r: -r[0]["objective"])
+    print(f"{len(results)} configurations on {len(rows)} messages; current: {matcher.config}")
+    current = score(rows, matcher, matcher.config)
+    rows_out: list[tuple[dict[str, float], dict[str, Any]]] = [(current, {"current": True}), *results[: args.top]]
+    for figures, grid_point in rows_out:
+        shown = "  ".join(f"{k} {v:.1%}" if k != "objective" else f"{k} {v:.3f}" for k, v in figures.items())
+        print(f"{shown}  {grid_point}")
     return 0
 
 

@@ -35,3 +35,25 @@ def test_a_not_a_questions_are_not_denials():
 
 def test_empty_index_finds_nothing():
     assert KeywordIndex([]).find("碎了") == []
+
+
+GAPPED = KeywordIndex(
+    [kw("什么时候~发货", "eta"), kw("发货", "other"), kw("拦截", "intercept"), kw("更换~地址", "address")]
+)
+
+
+def test_a_gapped_keyword_allows_a_few_characters_between_its_parts():
+    assert [(h.keyword.text, h.start, h.end) for h in GAPPED.find("什么时候可以发货")] == [("什么时候~发货", 0, 8)]
+    assert [(h.keyword.text, h.start) for h in GAPPED.find("什么时候发货")] == [("什么时候~发货", 0)]
+    assert [(h.keyword.text, h.start) for h in GAPPED.find("我想更换一下配送地址")] == [("更换~地址", 2)]
+    # More than four characters between: the parts are two words, not the phrase.
+    assert [h.keyword.text for h in GAPPED.find("什么时候呢我想知道发货")] == ["发货"]
+    # Leftmost-longest across both kinds: the gapped phrase covers the plain keyword inside it.
+    assert [h.keyword.text for h in GAPPED.find("什么时候能发货 拦截")] == ["什么时候~发货", "拦截"]
+
+
+def test_more_negators_deny_and_a_not_a_still_asks():
+    assert [(h.keyword.text, h.negated) for h in GAPPED.find("不要拦截了")] == [("拦截", True)]
+    assert [(h.keyword.text, h.negated) for h in GAPPED.find("不需要拦截")] == [("拦截", True)]
+    assert [(h.keyword.text, h.negated) for h in GAPPED.find("要不要拦截")] == [("拦截", False)]
+    assert [(h.keyword.text, h.negated) for h in GAPPED.find("需不需要拦截")] == [("拦截", False)]

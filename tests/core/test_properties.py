@@ -223,7 +223,10 @@ def _check_suggestion(engine, message: str) -> None:  # type: ignore[no-untyped-
     if match.status is Status.MATCHED:
         assert match.best is not None and match.best.intent in engine.catalog.intents
     elif match.status is Status.AMBIGUOUS:
-        assert len(match.intents) == 2
+        # Two close candidates, or one guess: either way a question is asked and nothing is acted on.
+        assert 1 <= len(match.intents) <= 2
+        assert suggestion.scripts == () and suggestion.triage is not None and suggestion.triage.question is not None
+        assert set(suggestion.triage.question.intents) <= {s.intent for s in match.intents}
     else:
         assert match.intents == ()
     for script in suggestion.scripts:

@@ -34,7 +34,8 @@ def deadline(result, kind):
 
 BRANCHES = [
     # 截件
-    ("不要了 帮我拦截一下", {"status": "awaiting_shipment"}, "intercept.not_shipped"),
+    # Not shipped: the buyer is cancelling the order (intents/intercept.yaml order_state), not stopping a parcel.
+    ("不要了 帮我拦截一下", {"status": "awaiting_shipment"}, "cancel_order.not_shipped"),
     ("不要了 帮我拦截一下", {"status": "in_transit"}, "intercept.in_transit"),
     ("不要了 帮我拦截一下", {"status": "shipped"}, "intercept.in_transit"),
     ("不要了 拦截一下 我着急用钱 先退款吧", {"status": "in_transit"}, "intercept.in_transit_hurry"),
@@ -44,7 +45,8 @@ BRANCHES = [
     ("不要了 帮我拦截一下", {"status": "rejected"}, "intercept.refund_on_return"),
     ("不要了 帮我拦截一下", {"status": "signed", "signed_by": "proxy"}, "intercept.signed_proxy"),
     ("不要了 帮我拦截一下", {"status": "signed", "signed_by": "locker"}, "intercept.signed_proxy"),
-    ("不要了 帮我拦截一下", {"status": "signed", "signed_by": "self"}, "intercept.signed_self"),
+    # Signed by the buyer: not a parcel to stop any more but a return (intents/intercept.yaml order_state).
+    ("不要了 帮我拦截一下", {"status": "signed", "signed_by": "self"}, "seven_day_return.retain"),
     ("不要了 帮我拦截一下", {}, "intercept.confirm"),
     # 改地址
     ("地址写错了 帮我改一下地址", {"status": "awaiting_shipment"}, "address_change.not_shipped"),
@@ -62,7 +64,8 @@ BRANCHES = [
         "shipping_eta.awaiting_shipment",
     ),
     ("什么时候发货", {"status": "awaiting_shipment", "paid_at": at(hours=72)}, "shipping_eta.over_72h"),
-    ("什么时候发货", {"status": "in_transit"}, "shipping_eta.already_shipped"),
+    # Shipped: the buyer is chasing a parcel (intents/shipping_eta.yaml order_state).
+    ("什么时候发货", {"status": "in_transit"}, "delivery_chase.check_logistics"),
     # 七天无理由
     (
         "不喜欢 想七天无理由退货",
@@ -278,7 +281,7 @@ def test_needs_approval(engine, message, offer, shop, needed):
 def test_deadlines_are_sorted_and_tagged(engine):
     result = suggest(engine, "不要了 帮我拦截一下", status="awaiting_shipment", paid_at=at(hours=2))
     dues = [d.due_at for d in result.deadlines]
-    assert dues == sorted(dues) and all(d.intent == "intercept" for d in result.deadlines)
+    assert dues == sorted(dues) and all(d.intent == "cancel_order" for d in result.deadlines)
     assert {d.kind for d in result.deadlines} == {"refund_first_response", "ship_by"}
 
 
@@ -316,6 +319,17 @@ def _walk_cases():
 @pytest.mark.parametrize(("intent", "message", "state"), _walk_cases())
 def test_every_intent_in_every_state(engine, intent, message, state):
     result = suggest(engine, message, **state)
+    # Where the order's state decides (intents/*.yaml order_state), the flow walked is the one it turns to.
+    status, signer = state.get("status"), state.get("signed_by")
+    rule = next(
+        (
+            r
+            for r in engine.catalog.intents[intent].redirects
+            if status in r.when.order_status and (not r.when.signed_by or signer in r.when.signed_by)
+        ),
+        None,
+    )
+    intent = rule.intent if rule is not None else intent
     s = script(result, intent)
     flow = engine.catalog.flows[intent]
     chosen = flow.branch(s.script_id.split(".", 1)[1])

@@ -157,3 +157,38 @@ def test_missing_placeholders_are_named(server, page, agent_key):
     expect(page.locator("#script-id")).to_have_text("damaged.ask_evidence")
     page.locator("#script").fill("亲,给您补偿【金额】元,单号【快递单号】")
     expect(page.locator("#placeholder-warning")).to_contain_text("【金额】、【快递单号】")
+
+
+def test_unsure_shows_the_question_and_the_agent_picks_the_intent(server, page, agent_key, engine):
+    from tests.suggest.test_context import an_ambiguous_pair
+
+    message, pair = an_ambiguous_pair(engine)
+    page.goto(f"{server}/sidebar#token={agent_key}")
+    page.evaluate(
+        """m => window.dispatchEvent(new MessageEvent('message', {origin: window.location.origin,
+           data: {type: 'buyer_message', message: m, conversation_id: 'pick-' + Date.now()}}))""",
+        message,
+    )
+    expect(page.locator("#intents")).to_contain_text("不确定")
+    expect(page.locator("#script-name")).to_contain_text("先问清楚")
+    question = page.locator("#script").input_value()
+    assert question and not any(p in question for p in ("给您补发", "给您退款", "马上退款", "给您补偿"))
+    expect(page.locator("#case")).to_have_text("")  # no case for a question
+    expect(page.locator("button.pick")).to_have_count(2)
+    page.locator(f'button.pick[data-intent="{pair[1]}"]').click()
+    expect(page.locator("#script-id")).to_contain_text(pair[1] + ".")
+    expect(page.locator("#case")).to_contain_text("案件 #")
+    page.screenshot(path=str(PROJECT_ROOT / ".cache" / "e2e-clarify.png"))
+
+
+def test_chatwoot_messages_become_the_context(server, page, agent_key):
+    page.goto(f"{server}/sidebar#token={agent_key}")
+    page.evaluate("""window.dispatchEvent(new MessageEvent('message', {origin: window.location.origin,
+        data: JSON.stringify({event: 'appContext', data: {contact: {name: '李先生'},
+              conversation: {id: 4242, messages: [
+                {message_type: 0, content: '在吗'},
+                {message_type: 1, content: '亲,请问有什么可以帮您?'},
+                {message_type: 0, content: '我的快递'},
+                {message_type: 1, content: '内部备注', private: true},
+                {message_type: 0, content: '三天了'}]}}})}))""")
+    expect(page.locator("#intents")).to_contain_text("催件")

@@ -186,3 +186,58 @@ def test_unknown_check_and_deadline(content, normalizer):
         e.startswith("phrasebook/missing_item.yaml:3:") and "unknown value 'warehouse_feedbak'" in e for e in errs
     )
     assert any(e.startswith("phrasebook/damaged.yaml:") and "remedy_laddr" in e for e in errs)
+
+
+def test_reading_rules_and_questions_load_with_their_sources(normalizer):
+    catalog = load_catalog(PROJECT_ROOT, normalizer)
+    assert "是的" in catalog.reading.affirm and "不用" in catalog.reading.deny and catalog.reading.skip
+    assert catalog.clarify is not None
+    pair = catalog.clarify.question(("lost_parcel", "delivery_chase"))
+    assert set(pair.intents) == {"lost_parcel", "delivery_chase"} and pair.source.file == "phrasebook/_clarify.yaml"
+    assert catalog.clarify.question(("damaged",)).intents == ("damaged",)
+    assert catalog.clarify.question(()).intents == ()  # the open default question
+    chase = catalog.intents["delivery_chase"]
+    assert {r.intent for r in chase.redirects} == {"shipping_eta", "lost_parcel"}
+    assert "seven_day_return" in catalog.intents["return_request"].yields_to
+
+
+def test_mistakes_in_reading_rules_questions_and_intent_rules_are_all_reported(content, normalizer):
+    errs = errors_after(
+        content,
+        normalizer,
+        {
+            "intents/_reading.yaml": ("skip:", "skip:\n  - '(在吗'"),
+            "phrasebook/_clarify.yaml": (
+                "  delivery_chase: 亲,请问是包裹还没送到吗?",
+                "  delivery_chase: 亲,这边马上给您退款\n  no_such_intent: 亲,请问?",
+            ),
+            "intents/return_request.yaml": ("yields_to: [", "yields_to: [nowhere, "),
+            "intents/delivery_chase.yaml": ("intent: shipping_eta}", "intent: nowhere}"),
+            "intents/lost_parcel.yaml": (
+                "order_state:",
+                "order_state:\n  - {when: {assessment: lost}, intent: delivery_chase}",
+            ),
+        },
+    )
+    joined = "\n".join(errs)
+    assert "intents/_reading.yaml:" in joined and "not a valid pattern" in joined
+    assert "phrasebook/_clarify.yaml:" in joined and "must not promise: 给您退款" in joined
+    assert "unknown intent 'no_such_intent'" in joined
+    assert any(
+        e.startswith("intents/return_request.yaml:")
+        and not e.startswith("intents/return_request.yaml:1:")
+        and "yields_to: 未知的意图 unknown intent 'nowhere'" in e
+        for e in errs
+    )
+    assert "intents/delivery_chase.yaml:" in joined and "unknown intent 'nowhere'" in joined
+    assert "intents/lost_parcel.yaml:" in joined and "order_state is decided by order_status" in joined
+    assert all(":" in e.split(" ")[0] for e in errs)  # every one at file:line:column
+
+
+def test_a_gapped_keyword_is_normalised_part_by_part(content, normalizer):
+    path = content / "intents" / "shipping_eta.yaml"
+    text = path.read_text(encoding="utf-8").replace("keywords:", "keywords:\n  什麼時候~發貨呢: []", 1)
+    path.write_text(text, encoding="utf-8")
+    catalog = load_catalog(content, normalizer)
+    texts = {k.text for k in catalog.intents["shipping_eta"].keywords}
+    assert "什么时候~发货呢" in texts  # 繁→简 on each part, the gap kept

@@ -14,9 +14,13 @@ from app.settings import PROJECT_ROOT
 
 SCHEMA = PROJECT_ROOT / "schema"
 FILES = {
-    "intent.schema.json": sorted((PROJECT_ROOT / "intents").glob("*.yaml")),
+    "intent.schema.json": [p for p in sorted((PROJECT_ROOT / "intents").glob("*.yaml")) if p.name != "_reading.yaml"],
+    "reading.schema.json": [PROJECT_ROOT / "intents" / "_reading.yaml"],
+    "clarify.schema.json": [PROJECT_ROOT / "phrasebook" / "_clarify.yaml"],
     "phrasebook.schema.json": [
-        p for p in sorted((PROJECT_ROOT / "phrasebook").glob("*.yaml")) if p.name != "vocabulary.yaml"
+        p
+        for p in sorted((PROJECT_ROOT / "phrasebook").glob("*.yaml"))
+        if p.name not in ("vocabulary.yaml", "_clarify.yaml")
     ],
     "vocabulary.schema.json": [PROJECT_ROOT / "phrasebook" / "vocabulary.yaml"],
     "phrasebook-shop.schema.json": [

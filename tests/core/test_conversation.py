@@ -1,0 +1,184 @@
+"""Reading a message with its conversation (app/core/conversation.py through Engine.triage), on the shipped
+content: each context rule, order-state decisions, and "unsure asks and promises nothing"."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+
+from app.core.clock import SHOP_TZ
+from app.core.conversation import ReadAs, Role, Turn
+from app.core.decision import Status
+from app.core.order import Order
+from app.core.terms import OrderStatus, Signer
+
+B, A = Role.BUYER, Role.AGENT
+T0 = datetime(2026, 12, 7, 10, 0, tzinfo=SHOP_TZ)
+
+
+def turns(*pairs: tuple[Role, str]) -> list[Turn]:
+    return [Turn(role, text) for role, text in pairs]
+
+
+def test_the_newest_message_is_read_first(engine):
+    t = engine.triage("杯子碎了", context=turns((B, "快递三天没动了")))
+    assert t.intents == ("damaged",) and t.reading.read_as is ReadAs.NEWEST
+    assert t.reading.turns == (1,)
+
+
+def test_a_fragment_is_read_with_the_burst_before_it(engine):
+    alone = engine.triage("三天了")
+    assert alone.intents == ()
+    t = engine.triage("三天了", context=turns((B, "在吗"), (B, "我的快递")))
+    assert t.intents == ("delivery_chase",) and t.reading.read_as is ReadAs.BURST
+    assert t.reading.turns == (1, 2)  # the greeting is read past, the fragment before it is kept
+
+
+def test_greetings_order_cards_and_transfer_requests_are_read_past(engine):
+    for skipped in ("在吗", "转人工", "咨询订单号:[订单x] 订单金额:[金额x] 下单时间:[日期x]", "订单业务咨询"):
+        assert engine.triage(skipped).match.status is Status.NO_MATCH, skipped
+    context = turns((B, "我的快递"), (B, "转人工"), (B, "在吗"))
+    t = engine.triage("三天了", context=context)
+    assert t.intents == ("delivery_chase",) and t.reading.turns == (0, 3)
+
+
+def test_an_order_card_beside_the_words_does_not_decide(engine):
+    card = "咨询订单号:[订单x] 订单金额:[金额x] 下单时间:[日期x]"
+    assert engine.triage(card + " 什么时候可以发货").intents == ("shipping_eta",)
+    assert engine.triage(card).intents == ()
+
+
+def test_the_agent_writing_ends_a_burst(engine):
+    context = turns((B, "我的快递"), (A, "亲,请问有什么可以帮您?"))
+    assert engine.triage("三天了", context=context).intents == ()
+
+
+def test_a_long_pause_ends_a_burst(engine):
+    context = [Turn(B, "我的快递", T0), Turn(B, "在吗", T0 + timedelta(hours=3))]
+    t = engine.triage("三天了", context=[*context, Turn(B, "?", T0 + timedelta(hours=3, minutes=1))])
+    assert t.intents == ()
+
+
+def test_a_short_yes_is_read_against_the_agents_question(engine):
+    t = engine.triage("是的", context=turns((B, "那个包裹"), (A, "亲,需要拦截退回对吗?")))
+    assert t.intents == ("intercept",) and t.reading.read_as is ReadAs.ANSWER
+    assert engine.triage("是的").intents == ()  # alone it says nothing
+    # A statement, not a question: nothing to say yes to.
+    assert engine.triage("是的", context=turns((A, "亲,已经帮您拦截了"))).intents == ()
+
+
+def test_a_no_says_no(engine):
+    assert engine.triage("不用了", context=turns((A, "亲,需要拦截退回对吗?"))).intents == ()
+
+
+def test_an_answer_to_our_own_question_chooses_between_its_intents(engine):
+    q = engine.catalog.clarify.question(("delivery_chase", "lost_parcel"))
+    assert set(q.intents) == {"delivery_chase", "lost_parcel"}
+    asked = turns((A, q.text))
+    signed = engine.triage("显示签收了", context=asked)
+    assert signed.intents == ("lost_parcel",) and signed.reading.read_as is ReadAs.CHOICE
+    stuck = engine.triage("一直没更新", context=asked)
+    assert stuck.intents == ("delivery_chase",) and stuck.reading.read_as is ReadAs.CHOICE
+
+
+def test_a_yes_to_our_confirming_question_confirms_it(engine):
+    q = engine.catalog.clarify.confirm["damaged"]
+    t = engine.triage("对的", context=turns((A, "您好~" + q.text)))  # the agent may add words around it
+    assert t.intents == ("damaged",) and t.reading.read_as is ReadAs.ANSWER
+
+
+def test_a_self_correction_never_triggers_the_problem_it_mentions(engine):
+    for message in ("发错了 是L码", "不好意思发错了 应该是这个", "发错了"):
+        assert "wrong_item" not in engine.triage(message).intents, message
+    assert engine.triage("发错了 是蓝色的 我要红色").intents == ("wrong_item",)  # the shop sent the wrong one
+
+
+@pytest.mark.parametrize(
+    ("message", "denied"),
+    [
+        ("不是破损 是少了一件", "damaged"),
+        ("不要拦截了", "intercept"),
+        ("不需要开发票", "invoice"),
+        ("不用催了 已经收到了", "delivery_chase"),
+    ],
+)
+def test_a_negated_or_cancelled_problem_is_not_triggered(engine, message, denied):
+    t = engine.triage(message)
+    assert denied not in t.intents and denied not in {s.intent for s in t.match.intents}
+    if message.startswith("不是破损"):
+        assert t.intents == ("missing_item",)
+
+
+@pytest.mark.parametrize(
+    ("message", "status", "signer", "intent"),
+    [
+        ("我的快递什么时候能到", OrderStatus.AWAITING_SHIPMENT, None, "shipping_eta"),
+        ("什么时候能到", OrderStatus.IN_TRANSIT, None, "delivery_chase"),
+        ("什么时候能到", OrderStatus.SIGNED, Signer.SELF, "lost_parcel"),
+        ("不要了 别发了", OrderStatus.AWAITING_SHIPMENT, None, "cancel_order"),
+        ("不要了 别发了", OrderStatus.IN_TRANSIT, None, "intercept"),
+        ("不要了 别发了", OrderStatus.SIGNED, Signer.SELF, "seven_day_return"),
+        ("不要了 别发了", OrderStatus.SIGNED, Signer.PROXY, "intercept"),  # a proxy's parcel can still go back
+        ("我要取消订单", OrderStatus.IN_TRANSIT, None, "intercept"),
+        ("能退货吗", OrderStatus.AWAITING_SHIPMENT, None, "cancel_order"),
+    ],
+)
+def test_the_order_state_decides_where_the_words_cannot(engine, message, status, signer, intent):
+    t = engine.triage(message, order=Order(status=status, signed_by=signer))
+    assert t.intents == (intent,)
+    said = engine.triage(message).intents
+    if said != (intent,):
+        assert t.redirected[intent][0] in said  # the words' own intent, and the rule that turned it
+        assert t.redirected[intent][1].source.file.startswith("intents/")
+
+
+def test_two_candidates_one_order_state_turns_into_one_are_no_longer_a_question(engine):
+    words = engine.triage("快递到哪了 显示已签收")
+    assert set(words.intents) == {"lost_parcel", "delivery_chase"}
+    signed = engine.triage("快递到哪了 显示已签收", order=Order(status=OrderStatus.SIGNED))
+    assert signed.intents == ("lost_parcel",)
+    unsure = replace(words.match, status=Status.AMBIGUOUS)
+    decided, redirected = engine._by_order_state(unsure, Order(status=OrderStatus.SIGNED))
+    assert decided.status is Status.MATCHED and [s.intent for s in decided.intents] == ["lost_parcel"]
+    assert redirected["lost_parcel"][0] == "delivery_chase"
+
+
+def test_a_general_request_gives_way_to_the_specific_one(engine):
+    assert engine.triage("不合适 我要退货").intents == ("seven_day_return",)
+    assert engine.triage("我要退货").intents == ("return_request",)
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["我的快递", "那个东西", "怎么回事啊", "在吗 我想问一下"],
+)
+def test_unsure_answers_no_intent(engine, message):
+    assert engine.triage(message).intents == ()
+
+
+def test_ambiguous_asks_the_pairs_question_and_promises_nothing(engine):
+    found = 0
+    for message in ("收到的东西坏了", "还没收到", "东西少了还是发错了", "什么时候到", "退款怎么还没到 退回去的货"):
+        s = engine.suggest(message)
+        if s.match.status is not Status.AMBIGUOUS:
+            continue
+        found += 1
+        question = s.triage.question
+        assert s.scripts == () and question is not None
+        assert not any(w in question.text for w in ("给您补发", "给您退款", "马上退款", "给您补偿"))
+        candidates = {x.intent for x in s.match.intents}
+        assert set(question.intents) <= candidates
+    assert found >= 1
+
+
+def test_the_agent_may_choose_the_intent(engine):
+    t = engine.triage("那个东西", chosen="missing_item")
+    assert t.intents == ("missing_item",) and t.reading.read_as is ReadAs.CHOSEN
+    assert engine.suggest("那个东西").scripts == ()
+
+
+def test_an_open_case_continues_when_the_message_names_no_new_problem(engine):
+    assert engine.triage("照片发你了", continuing="damaged").intents == ("damaged",)
+    assert engine.triage("还有 物流三天不动了", continuing="damaged").intents == ("delivery_chase",)
