@@ -30,12 +30,11 @@ from scripts.evaluate import NONE, read_tsv  # noqa: E402
 from scripts.evaluation.data import real_data  # noqa: E402
 
 GRID: dict[str, tuple[Any, ...]] = {
-    "keyword_boost": (3.0, 4.0, 5.0, 6.0),
+    "ngram_ref": (0, 12, 20, 30),
+    "ngram_weight": (0.2, 0.3),
+    "keyword_boost": (3.0, 4.0),
+    "none_prior_keyword": (1.0, 2.0),
     "none_prior": (2.0, 3.0),
-    "none_prior_keyword": (1.0, 2.0, 3.0),
-    "min_confidence": (0.5, 0.6),
-    "min_similarity": (0.3, 0.4),
-    "ngram_weight": (0.15, 0.2),
 }
 OOS_BUDGET = {"ours": 0.05, "real": 0.08}  # out-of-scope share given one of the eight tolerated before it costs
 

@@ -115,7 +115,9 @@ def read(
             return Reading(answered, ReadAs.ANSWER, (asked, here), own_text)
     if own.status is Status.MATCHED:
         return Reading(own, ReadAs.NEWEST, (here,), own_text)
-    burst = _burst(context, rules, m)
+    # A greeting, an order card, a thanks or a bare yes says nothing new: reading it with the messages before
+    # it would only show their intent again.
+    burst = _burst(context, rules, m) if said and said not in rules.affirm else ()
     if burst:
         joined = " ".join([*(m.prepare(context[i].text) for i in burst), own_text])
         together = m.match_prepared(joined)

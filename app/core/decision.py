@@ -47,7 +47,9 @@ class MatcherConfig:
     ambiguity_margin: float = 0.3  # a grounded runner-up this close is shown beside the best ("不确定")
     none_prior_keyword: float = 1.0  # the "no intent" prior when an intent's own strong keyword is present
     hints_ground: bool = False  # a hint alone never grounds a match: a strong keyword or an example must
-    sure_similarity: float = 0.55  # with no strong keyword, an example this close is sure; closer only: ask
+    sure_similarity: float = 0.45  # with no strong keyword, an example this close is sure; closer only: ask
+    ngram_ref: int = 0  # beyond this many known n-grams the n-gram evidence stops growing with length (0: never)
+    keyword_lead: float = 1.5  # an intent with its own keyword goes first unless one without trails it by less
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,10 +91,17 @@ class Match:
 
 
 def logits_for(
-    loglik: np.ndarray, labels: dict[str, int], hits: tuple[KeywordHit, ...], cfg: MatcherConfig
+    loglik: np.ndarray, labels: dict[str, int], hits: tuple[KeywordHit, ...], cfg: MatcherConfig, known: int = 0
 ) -> np.ndarray:
-    """Log-odds per intent (in ``labels`` order): tempered n-gram likelihood plus the keywords' boosts."""
-    logits = cfg.ngram_weight * loglik
+    """Log-odds per intent (in ``labels`` order): tempered n-gram likelihood plus the keywords' boosts.
+
+    Naive Bayes sums one term per n-gram, so its margins grow with the message: on a long message they drown
+    a keyword the buyer wrote. Beyond ``ngram_ref`` known n-grams the likelihood is scaled down to that many.
+    """
+    weight = cfg.ngram_weight
+    if cfg.ngram_ref and known > cfg.ngram_ref:
+        weight *= cfg.ngram_ref / known
+    logits = weight * loglik
     strong: dict[int, int] = defaultdict(int)
     weak: dict[int, int] = defaultdict(int)
     for h in hits:
@@ -143,6 +152,13 @@ def decide(
         return Match(Status.NO_MATCH, (), None, norm, rank)
     if yields:
         public = _give_way(public, yields, cfg)
+    if not _strong(public[0]):
+        # What the buyer wrote beats what a message looks like: an intent whose own keyword is in the message
+        # goes first unless a look-alike leads it by a wide margin (then the two are asked about, see below).
+        keyed = next((s for s in public[1:] if _strong(s)), None)
+        general = keyed is not None and yields is not None and public[0].intent in yields.get(keyed.intent, ())
+        if keyed is not None and not general and public[0].logit - keyed.logit < cfg.keyword_lead:
+            public = [keyed, *(s for s in public if s is not keyed)]
     first = public[0]
     second = public[1] if len(public) > 1 else None
     p_none = sum(s.score for s in ranking if s.intent == NONE_INTENT)

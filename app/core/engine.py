@@ -5,6 +5,7 @@ approval. The core never calls back into the caller. :meth:`Engine.suggest` runs
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -16,7 +17,7 @@ from app.core.clock import SHOP_TZ
 from app.core.content.cache import load_content
 from app.core.content.models import Branch, Catalog, Conditions, Flow, Redirect
 from app.core.content.policy import Policies
-from app.core.conversation import ReadAs, Reading, Turn
+from app.core.conversation import ReadAs, Reading, Role, Turn
 from app.core.entities import extract
 from app.core.matcher import IntentScore, Match, Matcher, MatcherConfig, Status
 from app.core.normalize import Normalizer
@@ -26,6 +27,8 @@ from app.core.situation import Approval, Deadline, Given, Situation, approval, a
 from app.core.suggestion import CaseState, Named, NextStep, ScriptSuggestion, Suggestion, Triage
 from app.core.terms import DeadlineKind
 from app.core.tokenize import Tokenizer
+
+_STATE_TURNS = 6  # how far back the conversation is searched for the order's state or an earlier request
 
 __all__ = ["CaseState", "Engine", "Suggestion", "Triage", "build_engine", "describe_conditions"]
 
@@ -54,6 +57,7 @@ class Engine:
         self._evidence = {b.source: tuple(Named(e, vocab.evidence.get(e, e)) for e in b.evidence) for b in branches}
         self._conditions = {b.source: describe_conditions(b) for b in branches}
         self._questions = conversation.Questions(catalog.clarify, self.matcher)
+        self._cues = [(state, re.compile(cue)) for state, cue in catalog.reading.state_cues]
 
     @property
     def version(self) -> str:
@@ -84,8 +88,16 @@ class Engine:
             reading = conversation.read(message, context, self.catalog.reading, self._questions, self.matcher)
             match = reading.match
         redirected: dict[str, tuple[str, Redirect]] = {}
-        if chosen is None and order is not None and order.status is not None and match.intents:
-            match, redirected = self._by_order_state(match, order)
+        if chosen is None and match.status is Status.MATCHED and len(match.intents) == 1 and context:
+            carried = self._carried(match.intents[0].intent, context)
+            if carried is not None:
+                redirected[carried[0].intent] = (match.intents[0].intent, carried[1])
+                match = replace(match, intents=(carried[0],))
+        if chosen is None and any(self.catalog.intents[s.intent].redirects for s in match.intents):
+            known = order if order is not None and order.status is not None else self._said_state(message, context)
+            if known is not None:
+                match, by_state = self._by_order_state(match, known)
+                redirected.update(by_state)
         intents = [s.intent for s in match.intents] if match.status is Status.MATCHED else []
         question = None
         if continuing and continuing not in intents and not _names_a_problem(match):
@@ -96,6 +108,34 @@ class Engine:
             question = self.catalog.clarify.question(tuple(s.intent for s in match.intents))
         # Every shop's flows are the shared ones, some reworded: an intent with a shared flow has one anywhere.
         return Triage(match, tuple(i for i in intents if i in self.catalog.flows), reading, question, redirected)
+
+    def _said_state(self, message: str, context: Sequence[Turn]) -> Order | None:
+        """The order's state as the conversation says it ("还没发货", "已经在配送了"; intents/_reading.yaml
+        state_cues), newest first, when the caller gave none."""
+        if not self._cues:
+            return None
+        said = [t.text for t in reversed(context[-_STATE_TURNS:]) if t.role is Role.BUYER or _states(t.text)]
+        for text in (message, *said):
+            norm = self.normalizer(text)
+            for state, cue in self._cues:
+                if cue.search(norm):
+                    return Order(status=state)
+        return None
+
+    def _carried(self, general: str, context: Sequence[Turn]) -> tuple[IntentScore, Redirect] | None:
+        """A general request ("能退货吗") after the buyer named the specific one in an earlier message ("不合适"):
+        the specific one, as within one message (yields_to)."""
+        intent = self.catalog.intents[general]
+        if not intent.yields_to:
+            return None
+        for turn in reversed(context[-_STATE_TURNS:]):
+            if turn.role is not Role.BUYER:
+                continue
+            earlier = self.matcher.match_prepared(self.matcher.prepare(turn.text)).best
+            if earlier is not None and earlier.intent in intent.yields_to and _strong_keyword(earlier):
+                where = intent.yields_source or intent.source
+                return earlier, Redirect(Conditions(), earlier.intent, where)
+        return None
 
     def _by_order_state(self, match: Match, order: Order) -> tuple[Match, dict[str, tuple[str, Redirect]]]:
         """The intents the words name, in this order state (intents/*.yaml order_state): "什么时候到" before
@@ -233,7 +273,11 @@ class Engine:
 
 def _names_a_problem(match: Match) -> bool:
     """The best intent rests on a keyword the buyer did not deny: a new problem, not a continuation."""
-    return bool(match.intents) and any(not h.negated for h in match.intents[0].keywords)
+    return bool(match.intents) and _names_a_problem_in(match.intents[0])
+
+
+def _names_a_problem_in(score: IntentScore) -> bool:
+    return any(not h.negated for h in score.keywords)
 
 
 def _holds(when: Conditions, order: Order) -> bool:
@@ -254,9 +298,21 @@ def build_engine(
     """Load and validate the content and policy, then build the tokenizer and indexes. Raises ContentInvalid."""
     normalizer = normalizer or (reuse.normalizer if reuse is not None else Normalizer())
     catalog, policies = load_content(content_root, normalizer, cache_dir)
-    words = frozenset(p for i in catalog.intents.values() for k in i.keywords for p in k.text.split("~") if p)
+    # Plain keywords only: the parts of a gapped keyword are not words, and as jieba words they would re-cut
+    # other messages and move their similarity to the examples.
+    words = frozenset(k.text for i in catalog.intents.values() for k in i.keywords if "~" not in k.text)
     previous = reuse.matcher.tokenizer if reuse is not None else None
     # jieba takes ~0.2 s to build; a reload that leaves the keywords alone shares the previous one, which
     # is never mutated after it is built.
     tokenizer = previous if previous is not None and previous.words == words else Tokenizer(words, cache_dir)
     return Engine(catalog, normalizer, tokenizer, policies, config)
+
+
+def _strong_keyword(score: IntentScore) -> bool:
+    return any(not h.negated and h.keyword.weight >= 1.0 for h in score.keywords)
+
+
+def _states(agent_text: str) -> bool:
+    """An agent's statement ("您的订单还没有发货哦"), not a question ("是已经发货了吗?"): only a statement says
+    what state the order is in (the service's own questions name every state they ask about)."""
+    return re.search(r"[吗嘛呢么?？]\W*$", agent_text.strip()) is None

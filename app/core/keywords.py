@@ -19,7 +19,25 @@ GAP_CHARS = 4
 # A keyword right after one of these is denied by the buyer ("外包装没破", "不是少件", "不用开发票", "不要拦截了")
 # and does not count, unless the negator is part of an A-not-A question ("有没有少", "是不是少件",
 # "要不要拦截"), which asks. Longest first: "不需要" before "不要" before "不".
-_NEGATORS = ("不需要", "没有", "不是", "不用", "不要", "不想", "无需", "不必", "没", "不", "未", "无", "非")
+_NEGATORS = (
+    "不要给我",
+    "别给我",
+    "不需要",
+    "没有",
+    "不是",
+    "不用",
+    "不要",
+    "不想",
+    "无需",
+    "不必",
+    "可别",
+    "别再",
+    "没",
+    "不",
+    "未",
+    "无",
+    "非",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,31 +72,36 @@ class KeywordIndex:
     def find(self, bare: str) -> list[KeywordHit]:
         # iter_long: at each position the longest keyword ("碎成渣" over "碎"), never overlapping.
         spans = (
-            [(end + 1 - len(k.text), end + 1, k) for end, k in self._automaton.iter_long(bare)] if self._plain else []
+            [(end + 1 - len(k.text), end + 1, k, False) for end, k in self._automaton.iter_long(bare)]
+            if self._plain
+            else []
         )
         if self._gapped:
             spans.extend(self._gapped_spans(bare))
-            # Leftmost, then longest, never overlapping, across both kinds.
-            spans.sort(key=lambda s: (s[0], s[0] - s[1]))
-            kept: list[tuple[int, int, Keyword]] = []
+            # Leftmost; then the most characters of the keyword itself, then the tightest span: of two phrases
+            # from one word ("啥时候~送到", "啥时候~发货"), the one written closest together is the one meant.
+            spans.sort(key=lambda s: (s[0], -len(s[2].text.replace(GAP, "")), s[1] - s[0]))
+            kept: list[tuple[int, int, Keyword, bool]] = []
             for span in spans:
                 if not kept or span[0] >= kept[-1][1]:
                     kept.append(span)
             spans = kept
-        return [KeywordHit(k, start, end, _negated(bare, start)) for start, end, k in spans]
+        return [KeywordHit(k, a, b, no or _negated(bare, a)) for a, b, k, no in spans]
 
-    def _gapped_spans(self, bare: str) -> list[tuple[int, int, Keyword]]:
+    def _gapped_spans(self, bare: str) -> list[tuple[int, int, Keyword, bool]]:
+        """Each gapped keyword found: start, end, the keyword, and whether a negator stands in a gap."""
         found = []
         for end, entries in self._heads.iter(bare):
             for keyword, parts in entries:
-                at = end + 1
+                at, no = end + 1, False
                 for part in parts[1:]:
                     j = bare.find(part, at, at + GAP_CHARS + len(part))
                     if j < 0:
                         break
+                    no = no or _negated(bare, j)  # "地址不用改": the part right after a negator
                     at = j + len(part)
                 else:
-                    found.append((end + 1 - len(parts[0]), at, keyword))
+                    found.append((end + 1 - len(parts[0]), at, keyword, no))
         return found
 
 

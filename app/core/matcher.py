@@ -34,6 +34,7 @@ class Evidence:
     loglik: np.ndarray  # n-gram log-likelihood per intent, in Matcher.labels order
     nearest: dict[str, tuple[float, Example]]  # closest example, for the few leading intents
     logits: np.ndarray  # under the matcher's own configuration (decide() recomputes for another)
+    known: int = 0  # how many distinct n-grams of the message the examples hold
 
 
 class Matcher:
@@ -87,18 +88,19 @@ class Matcher:
         """Everything about a prepared message, before any threshold."""
         bare = strip_punctuation(norm)
         hits = tuple(self._keywords.find(bare))
-        loglik = self._ngrams.loglik(bare)
+        rows = self._ngrams.known(bare)
+        loglik = self._ngrams.loglik(bare, rows)
         # Only the leading intents can be grounded or shown, so only they need their closest example;
         # the order is the one decide() computes under this matcher's configuration.
-        logits = logits_for(loglik, self._index, hits, self.config)
+        logits = logits_for(loglik, self._index, hits, self.config, len(rows))
         leaders = [self.labels[i] for i in self._leading(logits, _EXPLAINED)]
         nearest = self._similar.nearest(bare, self.tokenizer.tokens(norm), leaders)
-        return Evidence(norm, bare, hits, loglik, nearest, logits)
+        return Evidence(norm, bare, hits, loglik, nearest, logits, len(rows))
 
     def decide(self, ev: Evidence, config: MatcherConfig | None = None) -> Match:
         """Apply the thresholds to measured evidence. Pure: scripts/tune.py calls it with other configs."""
         cfg = config or self.config
-        logits = ev.logits if cfg is self.config else logits_for(ev.loglik, self._index, ev.hits, cfg)
+        logits = ev.logits if cfg is self.config else logits_for(ev.loglik, self._index, ev.hits, cfg, ev.known)
         if not len(logits):
             return decide(ev.normalized, [], cfg)
         weights = np.exp(logits - logits.max())

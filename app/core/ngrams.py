@@ -61,9 +61,13 @@ class NgramModel:
         self._deltas = np.array(deltas)[order]
         self._indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=len(vocab))))).astype(np.int64)
 
-    def loglik(self, bare: str) -> np.ndarray:
+    def known(self, bare: str) -> list[int]:
+        """The rows of the message's distinct n-grams that the examples hold."""
+        return list({i for _, i in self._automaton.iter(bare)}) if bare and self._known else []
+
+    def loglik(self, bare: str, rows: list[int] | None = None) -> np.ndarray:
         """Log-likelihood of the message's known n-grams under each label, in ``self.labels`` order."""
-        rows = list({i for _, i in self._automaton.iter(bare)}) if bare and self._known else []
+        rows = self.known(bare) if rows is None else rows
         # numpy types arithmetic on arrays of unknown dtype as Any: the annotations say what each result is.
         scores: np.ndarray = len(rows) * self._default
         if not rows:

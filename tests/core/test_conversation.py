@@ -136,13 +136,28 @@ def test_the_order_state_decides_where_the_words_cannot(engine, message, status,
 
 def test_two_candidates_one_order_state_turns_into_one_are_no_longer_a_question(engine):
     words = engine.triage("快递到哪了 显示已签收")
-    assert set(words.intents) == {"lost_parcel", "delivery_chase"}
-    signed = engine.triage("快递到哪了 显示已签收", order=Order(status=OrderStatus.SIGNED))
-    assert signed.intents == ("lost_parcel",)
-    unsure = replace(words.match, status=Status.AMBIGUOUS)
+    assert words.intents == ("lost_parcel",)  # 催件 gives way to the 丢件 it names (yields_to)
+    chase = next(s for s in words.match.ranking if s.intent == "delivery_chase")
+    unsure = replace(words.match, status=Status.AMBIGUOUS, intents=(chase, words.match.intents[0]))
     decided, redirected = engine._by_order_state(unsure, Order(status=OrderStatus.SIGNED))
     assert decided.status is Status.MATCHED and [s.intent for s in decided.intents] == ["lost_parcel"]
     assert redirected["lost_parcel"][0] == "delivery_chase"
+
+
+def test_the_order_state_said_in_the_conversation_decides_too(engine):
+    said = turns((B, "我的快递什么时候能到"), (A, "亲,您的订单还没有发货哦,仓库正在备货"))
+    assert engine.triage("什么时候能到啊", context=said[:1]).intents == ("delivery_chase",)
+    assert engine.triage("那什么时候能到啊", context=said).intents == ("shipping_eta",)
+    # The agent asking is not the agent saying: a question names the states it asks about.
+    asked = turns((A, "亲,请问是已经签收了吗?"))
+    assert engine.triage("我的快递什么时候能到", context=asked).intents == ("delivery_chase",)
+    assert engine.triage("已经发货了 我要取消订单").intents == ("intercept",)
+
+
+def test_a_general_request_after_a_specific_one_is_the_specific_one(engine):
+    t = engine.triage("能退货吗", context=turns((B, "衣服收到了 穿着不合适")))
+    assert t.intents == ("seven_day_return",) and t.redirected["seven_day_return"][0] == "return_request"
+    assert engine.triage("能退货吗").intents == ("return_request",)
 
 
 def test_a_general_request_gives_way_to_the_specific_one(engine):

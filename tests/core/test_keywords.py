@@ -57,3 +57,20 @@ def test_more_negators_deny_and_a_not_a_still_asks():
     assert [(h.keyword.text, h.negated) for h in GAPPED.find("不需要拦截")] == [("拦截", True)]
     assert [(h.keyword.text, h.negated) for h in GAPPED.find("要不要拦截")] == [("拦截", False)]
     assert [(h.keyword.text, h.negated) for h in GAPPED.find("需不需要拦截")] == [("拦截", False)]
+
+
+def test_a_negator_in_a_gap_denies_and_the_tightest_phrase_wins():
+    index = KeywordIndex([kw("地址~改", "address"), kw("啥时候~送到", "chase"), kw("啥时候~发货", "eta")])
+    assert [(h.keyword.text, h.negated) for h in index.find("地址不用改了")] == [("地址~改", True)]
+    assert [(h.keyword.text, h.negated) for h in index.find("地址帮我改一下")] == [("地址~改", False)]
+    assert [h.keyword.text for h in index.find("啥时候送到啊都发货好久了")] == ["啥时候~送到"]
+    assert [(h.keyword.text, h.negated) for h in GAPPED.find("别给我拦截")] == [("拦截", True)]
+
+
+def test_an_a_not_a_question_in_a_gap_still_asks():
+    index = KeywordIndex([kw("明天~发出", "eta")])
+    assert [(h.keyword.text, h.negated) for h in index.find("明天能不能发出")] == [("明天~发出", False)]
+    assert [(h.keyword.text, h.negated) for h in index.find("明天不发出")] == [("明天~发出", True)]
+    # A negator elsewhere in the gap denies something else: "不对" is not "不改".
+    other = KeywordIndex([kw("电话~改一下", "address")])
+    assert [(h.keyword.text, h.negated) for h in other.find("电话不对要改一下")] == [("电话~改一下", False)]

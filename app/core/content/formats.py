@@ -130,6 +130,11 @@ class ReadingFile(_Doc):
         default_factory=list, description="买家纠正自己的话(正则)the buyer correcting their own message"
     )
     burst: BurstDoc = Field(default_factory=BurstDoc)
+    state_cues: dict[OrderStatus, list[Text]] = Field(
+        default_factory=dict,
+        description="对话里说出的订单状态(正则),没有订单数据时由它决定 the order state said in the conversation "
+        "(patterns), used when the request gives none",
+    )
 
 
 class PairDoc(_Doc):

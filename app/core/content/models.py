@@ -90,6 +90,7 @@ class ReadingRules:
     corrections: tuple[str, ...] = ()
     burst_turns: int = 5
     burst_minutes: int = 10
+    state_cues: tuple[tuple[OrderStatus, str], ...] = ()  # (state, pattern): the order state said in words
 
 
 @dataclass(frozen=True, slots=True)

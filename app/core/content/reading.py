@@ -44,10 +44,10 @@ def parse_reading(c: Collector, path: Path, data: Any, normalize: Callable[[str]
         return None
     for key in ("skip", "strip", "corrections"):
         for i, pattern in enumerate(getattr(doc, key)):
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                c.add(file, at(data[key], i), f"正则表达式写错了 not a valid pattern: {exc}")
+            _compiles(c, file, pattern, at(data[key], i))
+    for state, patterns in doc.state_cues.items():
+        for i, pattern in enumerate(patterns):
+            _compiles(c, file, pattern, at(data["state_cues"][state.value], i))
     return ReadingRules(
         skip=tuple(doc.skip),
         strip=tuple(doc.strip),
@@ -56,7 +56,15 @@ def parse_reading(c: Collector, path: Path, data: Any, normalize: Callable[[str]
         corrections=tuple(doc.corrections),
         burst_turns=doc.burst.turns,
         burst_minutes=doc.burst.minutes,
+        state_cues=tuple((state, p) for state, patterns in doc.state_cues.items() for p in patterns),
     )
+
+
+def _compiles(c: Collector, file: str, pattern: str, where: tuple[int, int]) -> None:
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        c.add(file, where, f"正则表达式写错了 not a valid pattern: {exc}")
 
 
 def parse_clarify(
