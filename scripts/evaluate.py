@@ -17,8 +17,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -57,7 +58,9 @@ def predict(engine: Engine, items: list[Item]) -> tuple[list[str], list[str], li
     return preds, why, times
 
 
-def baseline(engine: Engine, items: list[Item]) -> Scores | None:
+def baseline_model(engine: Engine) -> Any:
+    """The afternoon baseline: TF-IDF over character 1-3-grams + logistic regression, trained on the same
+    intent examples; it reads each message alone."""
     try:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -75,8 +78,22 @@ def baseline(engine: Engine, items: list[Item]) -> Scores | None:
         LogisticRegression(max_iter=2000, C=10.0),
     )
     model.fit(texts, labels)
+    return model
+
+
+def baseline(engine: Engine, items: list[Item], model: Any) -> Scores | None:
+    if model is None:
+        return None
     pred = model.predict([engine.normalizer(i.text) for i in items])
     return Scores("baseline tf-idf+logreg", tuple(i.label for i in items), tuple(pred))
+
+
+def baseline_reader(engine: Engine, model: Any) -> Callable[[str, Sequence[ReplayTurn]], Shown]:
+    def read(text: str, context: Sequence[ReplayTurn]) -> Shown:
+        label = str(model.predict([engine.normalizer(text)])[0])
+        return Shown("matched", (label,)) if label != NONE else Shown("no_match")
+
+    return read
 
 
 def print_scores(r: Scores, labels: list[str], misses: list[str] | None) -> None:
@@ -120,7 +137,13 @@ def print_sessions(s: SessionScores, show_misses: bool) -> None:
 
 
 def evaluate(
-    engine: Engine, name: str, items: list[Item], labels: list[str], args: argparse.Namespace, kind: str
+    engine: Engine,
+    name: str,
+    items: list[Item],
+    labels: list[str],
+    args: argparse.Namespace,
+    kind: str,
+    model: Any = None,
 ) -> html.Section:
     preds, status, times = predict(engine, items)
     scores = Scores(f"matcher: {name}", tuple(i.label for i in items), tuple(preds))
@@ -136,7 +159,7 @@ def evaluate(
         f"\nmatching latency: mean {sum(times) / len(times) * 1e6:.0f} µs, "
         f"p50 {times[len(times) // 2] * 1e6:.0f} µs, p99 {times[int(len(times) * 0.99)] * 1e6:.0f} µs"
     )
-    base = None if args.no_baseline else baseline(engine, items)
+    base = None if args.no_baseline else baseline(engine, items, model)
     if base is not None:
         print_scores(base, labels, None)
         print(
@@ -160,19 +183,27 @@ def main(argv: list[str] | None = None) -> int:
     engine = build_engine(args.content, Settings().cache_dir)
     public = sorted({i.id for i in engine.catalog.public_intents} - set(EIGHT))
     labels = [*EIGHT, *public, NONE]
+    model = None if args.no_baseline else baseline_model(engine)
     sections = []
     for path in args.tsv:
         items = read_tsv(path)
         unknown = {i.label for i in items} - set(labels)
         if unknown:
             raise SystemExit(f"unknown labels in {path}: {', '.join(sorted(unknown))}")
-        sections.append(evaluate(engine, str(path), items, labels, args, "heldout"))
+        sections.append(evaluate(engine, str(path), items, labels, args, "heldout", model))
     if args.real:
         splits = tuple(s.strip() for s in args.real.split(","))
         items, conversations = real_data(splits)
-        section = evaluate(engine, f"real {'+'.join(splits)}", items, labels, args, "real")
-        sessions = replay(conversations, lambda text, ctx: shown(engine, text, ctx), frozenset(public) | set(EIGHT))
+        section = evaluate(engine, f"real {'+'.join(splits)}", items, labels, args, "real", model)
+        scored = frozenset(public) | set(EIGHT)
+        sessions = replay(conversations, lambda text, ctx: shown(engine, text, ctx), scored)
         print_sessions(sessions, not args.no_misses)
+        if model is not None:
+            base = replay(conversations, baseline_reader(engine, model), scored)
+            print(
+                f"baseline (each message alone): first intent shown is right {pct((base.first_right, base.sessions))};"
+                f" turns showing a wrong one {pct((base.wrong_turns, base.shown_turns))}"
+            )
         sections.append(
             html.Section(section.title, section.scores, section.baseline, labels, sessions, section.targets)
         )
