@@ -154,6 +154,15 @@ def evaluate(
     ]
     print(f"\n{name}: {len(items)} messages, phrasebook {engine.version}")
     print_scores(scores, labels, None if args.no_misses else misses)
+    # What an agent is shown: only a match comes with a script; an unsure answer shows a question instead.
+    acted = Scores(
+        "shown", scores.gold, tuple(p if st == "matched" else NONE for p, st in zip(preds, status, strict=True))
+    )
+    print(
+        f"\nshown with a script (matched only): eight contract intents {pct(acted.core())}; "
+        f"out-of-scope lines shown one of the eight {pct(acted.out_of_scope())}; "
+        f"asked instead (ambiguous) {pct((sum(st == 'ambiguous' for st in status), len(status)))}"
+    )
     times.sort()
     print(
         f"\nmatching latency: mean {sum(times) / len(times) * 1e6:.0f} µs, "
