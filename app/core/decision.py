@@ -48,7 +48,7 @@ class MatcherConfig:
     none_prior_keyword: float = 1.0  # the "no intent" prior when an intent's own strong keyword is present
     hints_ground: bool = False  # a hint alone never grounds a match: a strong keyword or an example must
     sure_similarity: float = 0.45  # with no strong keyword, an example this close is sure; closer only: ask
-    ngram_ref: int = 0  # beyond this many known n-grams the n-gram evidence stops growing with length (0: never)
+    ngram_ref: int = 30  # beyond this many known n-grams the n-gram evidence stops growing with length (0: never)
     keyword_lead: float = 1.5  # an intent with its own keyword goes first unless one without trails it by less
 
 

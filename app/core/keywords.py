@@ -70,22 +70,22 @@ class KeywordIndex:
             self._heads.make_automaton()
 
     def find(self, bare: str) -> list[KeywordHit]:
-        # iter_long: at each position the longest keyword ("碎成渣" over "碎"), never overlapping.
+        # Every match, then leftmost-longest without overlap chosen here: the automaton's own iter_long drops
+        # a keyword that a longer one shares a start with and then fails ("申请退款" in "帮我申请退款" when
+        # "我申请退款了" is also a keyword).
         spans = (
-            [(end + 1 - len(k.text), end + 1, k, False) for end, k in self._automaton.iter_long(bare)]
-            if self._plain
-            else []
+            [(end + 1 - len(k.text), end + 1, k, False) for end, k in self._automaton.iter(bare)] if self._plain else []
         )
         if self._gapped:
             spans.extend(self._gapped_spans(bare))
-            # Leftmost; then the most characters of the keyword itself, then the tightest span: of two phrases
-            # from one word ("啥时候~送到", "啥时候~发货"), the one written closest together is the one meant.
-            spans.sort(key=lambda s: (s[0], -len(s[2].text.replace(GAP, "")), s[1] - s[0]))
-            kept: list[tuple[int, int, Keyword, bool]] = []
-            for span in spans:
-                if not kept or span[0] >= kept[-1][1]:
-                    kept.append(span)
-            spans = kept
+        # Leftmost; then the most characters of the keyword itself, then the tightest span: of two phrases from
+        # one word ("啥时候~送到", "啥时候~发货"), the one written closest together is the one meant.
+        spans.sort(key=lambda s: (s[0], -len(s[2].text.replace(GAP, "")), s[1] - s[0]))
+        kept: list[tuple[int, int, Keyword, bool]] = []
+        for span in spans:
+            if not kept or span[0] >= kept[-1][1]:
+                kept.append(span)
+        spans = kept
         return [KeywordHit(k, a, b, no or _negated(bare, a)) for a, b, k, no in spans]
 
     def _gapped_spans(self, bare: str) -> list[tuple[int, int, Keyword, bool]]:

@@ -74,3 +74,9 @@ def test_an_a_not_a_question_in_a_gap_still_asks():
     # A negator elsewhere in the gap denies something else: "不对" is not "不改".
     other = KeywordIndex([kw("电话~改一下", "address")])
     assert [(h.keyword.text, h.negated) for h in other.find("电话不对要改一下")] == [("电话~改一下", False)]
+
+
+def test_a_keyword_is_found_even_when_a_longer_one_starts_the_same_and_fails():
+    index = KeywordIndex([kw("申请退款", "refund"), kw("我申请退款了", "refund")])
+    assert [(h.keyword.text, h.start) for h in index.find("帮我申请退款")] == [("申请退款", 2)]
+    assert [(h.keyword.text, h.start) for h in index.find("我申请退款了")] == [("我申请退款了", 0)]
