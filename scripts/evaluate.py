@@ -85,7 +85,7 @@ def baseline(engine: Engine, items: list[Item], model: Any) -> Scores | None:
     if model is None:
         return None
     pred = model.predict([engine.normalizer(i.text) for i in items])
-    return Scores("baseline tf-idf+logreg", tuple(i.label for i in items), tuple(pred))
+    return Scores("baseline tf-idf+logreg", tuple(i.label for i in items), tuple(pred), tuple(i.alone for i in items))
 
 
 def baseline_reader(engine: Engine, model: Any) -> Callable[[str, Sequence[ReplayTurn]], Shown]:
@@ -146,17 +146,18 @@ def evaluate(
     model: Any = None,
 ) -> html.Section:
     preds, status, times = predict(engine, items)
-    scores = Scores(f"matcher: {name}", tuple(i.label for i in items), tuple(preds))
+    alone = tuple(i.alone for i in items)
+    scores = Scores(f"matcher: {name}", tuple(i.label for i in items), tuple(preds), alone)
     misses = [
         f"{i.label:>20} → {p:<20} {i.text[:60]}   [{st}; {i.source}]"
         for i, p, st in zip(items, preds, status, strict=True)
-        if i.label != p
+        if i.label != p and (i.alone or i.label not in EIGHT)
     ]
     print(f"\n{name}: {len(items)} messages, phrasebook {engine.version}")
     print_scores(scores, labels, None if args.no_misses else misses)
     # What an agent is shown: only a match comes with a script; an unsure answer shows a question instead.
     acted = Scores(
-        "shown", scores.gold, tuple(p if st == "matched" else NONE for p, st in zip(preds, status, strict=True))
+        "shown", scores.gold, tuple(p if st == "matched" else NONE for p, st in zip(preds, status, strict=True)), alone
     )
     print(
         f"\nshown with a script (matched only): eight contract intents {pct(acted.core())}; "

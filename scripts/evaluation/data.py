@@ -22,11 +22,12 @@ UNSCORED = frozenset({"SKIP", "AGENT"})
 
 @dataclass(frozen=True, slots=True)
 class Item:
-    """One buyer message with its gold label; ``label`` is what the message alone should get."""
+    """One buyer message with its gold label: what the buyer wants in that turn (``other`` counts as none)."""
 
     text: str
     label: str
     source: str  # file:line, or the corpus pointer
+    alone: bool = True  # the label can be read from the message alone (else it needs the conversation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,8 +79,8 @@ def real_data(splits: tuple[str, ...]) -> tuple[list[Item], list[Conversation]]:
             if lab is None and turn.role == "unknown":
                 continue  # a window part nobody labelled: its author is not known
             if lab is not None and lab.label not in UNSCORED:
-                alone = NONE if lab.needs_context or lab.label == "other" else lab.label
-                items.append(Item(text, alone, f"{turn.path}:{turn.line}#{turn.index}"))
+                gold = NONE if lab.label == "other" else lab.label
+                items.append(Item(text, gold, f"{turn.path}:{turn.line}#{turn.index}", not lab.needs_context))
             label = None if lab is None or lab.label in UNSCORED else lab.label
             conv.turns.append(ReplayTurn(role, text, label, bool(lab and lab.needs_context)))
         if any(t.label is not None for t in conv.turns):
