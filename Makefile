@@ -6,7 +6,7 @@ DEPS := $(VENV)/.deps-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test evaluate bench clean
+.PHONY: run test evaluate realdata bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,13 @@ test: $(DEPS)
 	$(PY) -m mypy  # app/ and scripts/, as [tool.mypy] in pyproject.toml lists them
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# The real data is rebuilt from the public repositories (network, or REALDATA_MIRROR=<folder of git mirrors>);
+# without it `make evaluate` measures the shipped held-out set alone.
+realdata: $(DEPS)
+	$(PY) scripts/realdata.py rebuild $(if $(REALDATA_MIRROR),--mirror $(REALDATA_MIRROR))
+
 evaluate: $(DEPS)
-	$(PY) scripts/evaluate.py tests/data/heldout.tsv
+	$(PY) scripts/evaluate.py tests/data/heldout.tsv $(if $(wildcard .realdata/sessions.jsonl),--real test) --html .cache/evaluation.html
 
 bench: $(DEPS)
 	$(PY) scripts/bench.py $(BENCH_ARGS)

@@ -32,6 +32,7 @@ class ReadAs(StrEnum):
     ANSWER = "answer"  # a yes to the agent's question: the question says what the buyer wants
     CHOICE = "choice"  # an answer to a clarifying question: one of the intents it named
     CHOSEN = "chosen"  # the agent chose the intent
+    CONTINUED = "continued"  # nothing new: the conversation's open case goes on
 
 
 @dataclass(frozen=True, slots=True)

@@ -102,7 +102,9 @@ class Engine:
         question = None
         if continuing and continuing not in intents and not _names_a_problem(match):
             # Mid-conversation, only a keyword is evidence of a new problem; a message that merely resembles
-            # an example ("照片发你了") continues the case already open.
+            # an example ("照片发你了") continues the case already open. The intent shown is the one answered.
+            match = self.matcher.narrow(reading.text, (continuing,), confirmed=True)
+            reading = Reading(match, ReadAs.CONTINUED, reading.turns, reading.text)
             intents = [continuing]
         elif match.status is Status.AMBIGUOUS and self.catalog.clarify is not None:
             question = self.catalog.clarify.question(tuple(s.intent for s in match.intents))

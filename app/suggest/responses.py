@@ -126,9 +126,10 @@ class ClarifyOut(BaseModel):
 
 
 class ReadingOut(BaseModel):
-    read_as: Literal["newest", "burst", "answer", "choice", "chosen"] = Field(
+    read_as: Literal["newest", "burst", "answer", "choice", "chosen", "continued"] = Field(
         description="newest: the message alone; burst: the buyer's consecutive messages together; answer: a yes read "
-        "against the agent's question; choice: an answer to a clarifying question; chosen: the agent picked the intent"
+        "against the agent's question; choice: an answer to a clarifying question; chosen: the agent picked the "
+        "intent; continued: nothing new, the conversation's open case goes on"
     )
     turns: list[int] = Field(
         description="the turns read: indexes into context (oldest is 0); len(context) stands for the message"

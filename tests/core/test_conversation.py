@@ -195,5 +195,7 @@ def test_the_agent_may_choose_the_intent(engine):
 
 
 def test_an_open_case_continues_when_the_message_names_no_new_problem(engine):
-    assert engine.triage("照片发你了", continuing="damaged").intents == ("damaged",)
+    t = engine.triage("照片发你了", continuing="damaged")
+    assert t.intents == ("damaged",) and t.reading.read_as is ReadAs.CONTINUED
+    assert [s.intent for s in t.match.intents] == ["damaged"]  # the intent shown is the one answered
     assert engine.triage("还有 物流三天不动了", continuing="damaged").intents == ("delivery_chase",)

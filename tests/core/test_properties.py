@@ -222,6 +222,8 @@ def _check_suggestion(engine, message: str) -> None:  # type: ignore[no-untyped-
         assert s.intent in engine.catalog.intents and s.intent != NONE_INTENT
     if match.status is Status.MATCHED:
         assert match.best is not None and match.best.intent in engine.catalog.intents
+        # The intent shown and the script shown always agree.
+        assert {x.intent for x in suggestion.scripts} <= {s.intent for s in match.intents}
     elif match.status is Status.AMBIGUOUS:
         # Two close candidates, or one guess: either way a question is asked and nothing is acted on.
         assert 1 <= len(match.intents) <= 2
