@@ -118,7 +118,7 @@ class Engine:
             return None
         said = [t.text for t in reversed(context[-_STATE_TURNS:]) if t.role is Role.BUYER or _states(t.text)]
         for text in (message, *said):
-            norm = self.normalizer(text)
+            norm = self.matcher.prepare(text)
             for state, cue in self._cues:
                 if cue.search(norm):
                     return Order(status=state)

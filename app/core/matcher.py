@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -22,6 +23,7 @@ __all__ = ["Evidence", "IntentScore", "Match", "Matcher", "MatcherConfig", "Stat
 
 _EXPLAINED = 2  # intents per message whose closest example is looked up
 _RANKED = 3  # public intents decide() reads: the best, the runner-up and a third for a two-problem message
+_REMEMBERED = 4096  # texts whose preparation and match are kept: a few hundred live conversations' recent turns
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -63,11 +65,27 @@ class Matcher:
         rules = catalog.reading
         self._skip = tuple(re.compile(p) for p in rules.skip)
         self._strip = tuple(re.compile(p) for p in (*rules.strip, *rules.corrections))
+        # Bounded caches, one per matcher (a reload builds a new one): values are immutable, lru_cache is thread-safe.
+        self._prepared = lru_cache(maxsize=_REMEMBERED)(self._prepare)
+        self._matched = lru_cache(maxsize=_REMEMBERED)(self._match_prepared)
 
     def match(self, message: str) -> Match:
         return self.decide(self.evidence(message))
 
     def prepare(self, message: str) -> str:
+        return self._prepared(message)
+
+    def match_prepared(self, prepared: str) -> Match:
+        """The match of a prepared text. Remembered for a while: the turns of a conversation come back as the
+        context of every later message, and are read again with it."""
+        return self._matched(prepared)
+
+    def forget(self) -> None:
+        """Empty the remembered preparations and matches (benchmarks time a message never seen before)."""
+        self._prepared.cache_clear()
+        self._matched.cache_clear()
+
+    def _prepare(self, message: str) -> str:
         """The message as it is matched: normalised, with what only the platform or the buyer's correction of
         their own words put there removed (order cards, "发错了 应该是…"); empty when the whole message is a
         greeting, an order card or "转人工" (intents/_reading.yaml)."""
@@ -78,7 +96,7 @@ class Matcher:
             norm = pattern.sub(" ", norm)
         return " ".join(norm.split())
 
-    def match_prepared(self, prepared: str) -> Match:
+    def _match_prepared(self, prepared: str) -> Match:
         return self.decide(self.measure(prepared))
 
     def evidence(self, message: str) -> Evidence:

@@ -120,3 +120,25 @@ def test_matching_is_deterministic(engine):
 def test_long_message_is_handled(engine):
     text = "客服你好," + "我想说一下情况," * 60 + "快递一直显示在中转站不动了已经五天了"
     assert engine.match(text).best.intent == "delivery_chase"
+
+
+def test_remembered_reading_is_the_reading(engine):
+    # A conversation's earlier turns come back with every later message; they are read once and remembered.
+    matcher = engine.matcher
+    matcher.forget()
+    prepared = matcher.prepare("在吗 快递三天没动了")
+    first = matcher.match_prepared(prepared)
+    assert matcher.match_prepared(prepared) is first  # remembered, not read again
+    assert first == matcher.decide(matcher.measure(prepared))  # and what is remembered is the reading itself
+    matcher.forget()
+    assert matcher.match_prepared(prepared) is not first and matcher.match_prepared(prepared) == first
+
+
+def test_remembering_is_bounded(engine):
+    from app.core import matcher as module
+
+    engine.matcher.forget()
+    for n in range(module._REMEMBERED + 50):
+        engine.matcher.prepare(f"订单{n}")
+    assert engine.matcher._prepared.cache_info().currsize == module._REMEMBERED
+    engine.matcher.forget()
