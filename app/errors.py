@@ -65,6 +65,22 @@ class TooManyRequests(AppError):
         super().__init__(message, headers={"Retry-After": str(int(retry_after))})
 
 
+class Unavailable(AppError):
+    """503: the database is down for now; send the request again after ``Retry-After`` seconds (a POST with
+    its Idempotency-Key: a commit the outage cut off may still have landed)."""
+
+    status_code = 503
+    code = "database_unavailable"
+
+    def __init__(
+        self,
+        message: str = "数据库暂时不可用,请稍后重试 the database is unavailable for now; retry later",
+        *,
+        retry_after: int = 5,
+    ) -> None:
+        super().__init__(message, headers={"Retry-After": str(retry_after)})
+
+
 class FieldError(AppError):
     """A 422 about named fields, in the same shape as a validation error."""
 

@@ -22,6 +22,7 @@ from app.cases.report_endpoints import router as reports_router
 from app.core.clock import SHOP_TZ
 from app.core.engine import Engine, build_engine
 from app.db.session import Database
+from app.errors import Unavailable
 from app.http import errors, openapi
 from app.http.headers import SecurityHeaders
 from app.http.limits import BodyLimit, NoNulInUrl
@@ -57,6 +58,8 @@ def create_app(
             try:
                 with database.unit_of_work() as s:
                     record_live(s, new, old, trigger, datetime.now(SHOP_TZ), files)
+            except Unavailable:  # the outage itself is logged once, where it was found (app/db/health.py)
+                log.warning("phrasebook version %s is live but not in the history: the database is down", new.version)
             except Exception:  # noqa: BLE001 - history must never stop content from going live
                 log.exception("could not record phrasebook version %s", new.version)
 

@@ -22,6 +22,7 @@ from app.core.content.errors import ContentError
 from app.core.content.loader import CONTENT_FOLDERS, content_digest
 from app.core.engine import Engine
 from app.core.lint import build_checked
+from app.errors import Unavailable
 
 log = logging.getLogger("app.reload")
 
@@ -162,6 +163,8 @@ class ContentHolder:
                                 version,
                                 outcome.live_version,
                             )
+                except Unavailable:
+                    continue  # a database outage, logged once where it was found (app/db/health.py)
                 except Exception:  # noqa: BLE001 - a database hiccup must not stop the follower
                     log.exception("phrasebook version check failed; will retry")
 

@@ -1,12 +1,19 @@
-"""Fresh, migrated test databases on SQLite and PostgreSQL.
+"""Fresh, migrated test databases on SQLite and PostgreSQL, and a PostgreSQL server of a test's own.
 
 PostgreSQL comes from TEST_DATABASE_URL (an account that may CREATE DATABASE; .ci/run sets it). Without it
 the PostgreSQL half skips with the reason, except under CI=true, where a skip would hide a failure.
+The outage tests stop and start a server, so they run one of their own (``PrivateCluster``).
 """
 
 from __future__ import annotations
 
+import glob
 import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,3 +59,62 @@ def fresh_database(kind: str, folder: Path, migrate: bool = True) -> Iterator[st
         with admin_engine.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin_engine.dispose()
+
+
+class PrivateCluster:
+    """A PostgreSQL server of the test's own, to stop and start at will (the outage tests) without touching
+    the shared one on port 5432 that the rest of the suite, and other people, use.
+
+    ``initdb`` and ``pg_ctl`` from Debian's packages (.ci/run installs them); both refuse to run as root, so
+    under root (CI) they run as the ``postgres`` account the package creates. No fsync: nothing here must
+    survive a crash of the machine, and it makes start-up and every commit faster.
+    """
+
+    def __init__(self) -> None:
+        found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]))
+        if not found:
+            if os.environ.get("CI") == "true":
+                pytest.fail("CI must test a PostgreSQL outage: no /usr/lib/postgresql/*/bin/pg_ctl (see .ci/run)")
+            pytest.skip("PostgreSQL server binaries not installed (apt-get install postgresql)")
+        self.bin = Path(found[-1]).parent
+        self.user = "postgres" if os.geteuid() == 0 else None
+        self.folder = Path(tempfile.mkdtemp(prefix="shouhou-pg-"))  # not pytest's tmp_path: postgres must enter it
+        if self.user is not None:
+            account = pwd.getpwnam(self.user)
+            os.chown(self.folder, account.pw_uid, account.pw_gid)
+        self.data = self.folder / "data"
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/postgres"
+        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
+        self.running = False
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.folder} "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.folder / "server.log"), "-o", options, "-w", "start")
+        self.running = True
+
+    def stop(self, mode: str = "fast") -> None:
+        """``fast``: in-flight transactions are rolled back and every connection is cut, as in a restart."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", mode, "-w", "stop")
+        self.running = False
+
+    def close(self) -> None:
+        subprocess.run(
+            [str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "immediate", "-w", "stop"],
+            user=self.user,
+            cwd=self.folder,
+            capture_output=True,
+        )
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _run(self, tool: str, *args: str) -> None:
+        done = subprocess.run(
+            [str(self.bin / tool), *args], user=self.user, cwd=self.folder, capture_output=True, text=True, timeout=120
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"{tool} failed ({done.returncode}): {done.stderr.strip() or done.stdout.strip()}")

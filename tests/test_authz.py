@@ -19,11 +19,12 @@ from tests.conftest import auth, make_key
 ROLES = ("bot", "agent", "editor", "admin")
 ALL, NONE = frozenset(ROLES), frozenset()
 CASES = frozenset({"bot", "agent", "admin"})
-# Public: liveness, the API's own documentation (no data), and page shells that hold no stored data and
+# Public: liveness and readiness, the API's own documentation (no data), and page shells that hold no stored data and
 # fetch everything with the key the chat client hands them (the sidebar) or the user types (sign-in).
 PUBLIC = None
 MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/healthz"): PUBLIC,
+    ("GET", "/readyz"): PUBLIC,  # whether the database answers and which content is live: no stored data
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,

@@ -16,7 +16,7 @@ from app.auth.roles import Permission
 from app.auth.schemas import KeyIn, KeyList, KeyOut, NewKeyOut
 from app.http.schemas import error_responses
 
-_ERRORS = error_responses(401, 403, 404, 422, 429)
+_ERRORS = error_responses(401, 403, 404, 422, 429, 503)
 router = APIRouter(prefix="/v1/admin/keys", tags=["keys"], responses=_ERRORS)
 Admin = Annotated[Principal, Depends(require(Permission.keys))]
 KeyId = Annotated[str, Path(min_length=12, max_length=12, pattern=r"^[0-9a-f]{12}$")]

@@ -1,7 +1,8 @@
 """The FastAPI side of keys: read the Bearer header, check the key, the rate limits and the permission.
 
 Checked keys are kept for ``auth_cache_seconds`` so that a request costs no database read; a key
-revoked through this instance's API is forgotten at once, elsewhere within that time.
+revoked through this instance's API is forgotten at once, elsewhere within that time. While the database is
+down, a key this instance checked before is still accepted as it was then (README: when the database is down).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from app.auth.principal import Principal
 from app.auth.ratelimit import RateLimiter
 from app.auth.roles import Permission
 from app.db.session import Database
-from app.errors import FieldError, Forbidden, TooManyRequests, Unauthorized
+from app.errors import FieldError, Forbidden, TooManyRequests, Unauthorized, Unavailable
 from app.settings import Settings
 
 # Browsers keep URLs in history and proxies log them: a key there has leaked, so it is refused outright.
@@ -52,8 +53,15 @@ class Guard:
         if hit is not None and now - hit[1] < self.cache_seconds:
             principal = hit[0]
         else:
-            with self.db.unit_of_work() as s:
-                principal = service.authenticate(s, token, datetime.now(UTC))
+            try:
+                with self.db.unit_of_work() as s:
+                    principal = service.authenticate(s, token, datetime.now(UTC))
+            except Unavailable:
+                if hit is None:
+                    raise  # a key this instance never checked cannot be checked now: 503, not 401
+                # The database is down: the key as this instance last checked it, so that suggestions go on
+                # (a revocation made elsewhere meanwhile takes effect when the database is back).
+                return self._unexpired(hit[0])
             with self._lock:
                 if principal is None:
                     self._cache.pop(digest, None)
@@ -61,6 +69,10 @@ class Guard:
                 if len(self._cache) > 10_000:  # keys are few; this only bounds a flood of distinct valid ones
                     self._cache.clear()
                 self._cache[digest] = (principal, now)
+        return self._unexpired(principal)
+
+    @staticmethod
+    def _unexpired(principal: Principal) -> Principal | None:
         if principal.expires_at is not None and principal.expires_at <= datetime.now(UTC):
             return None
         return principal

@@ -5,6 +5,10 @@ transaction) and spends it in memory; when the slice runs out it leases again. T
 never exceeds the limit, so N instances together never admit more than the limit per window. The
 price is that tokens leased by one instance and not spent there are lost to the others until the
 next window: at most one slice per instance.
+
+While the database is down no slice can be leased: each instance falls back to a local limit, admitting at
+most the whole limit per window on its own (N instances: at most N times the limit until the database is
+back). Failing closed would refuse every request of an outage; failing open would leave none limited.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from dataclasses import dataclass
 
 from app.auth import repository as repo
 from app.db.session import Database
+from app.errors import Unavailable
 
 
 @dataclass(slots=True)
@@ -24,6 +29,7 @@ class _Local:
     window: int
     left: int  # tokens leased and not yet spent here
     exhausted: bool  # the shared budget for this window is gone
+    spent: int = 0  # admitted here in this window, leased or (during an outage) counted locally
 
 
 class RateLimiter:
@@ -52,10 +58,17 @@ class RateLimiter:
             if state is None or state.window != window:
                 state = self._local[subject] = _Local(window, 0, False)
             if state.left == 0 and not state.exhausted:
-                state.left = self._lease(subject, window, self.slice)
+                try:
+                    state.left = self._lease(subject, window, self.slice)
+                except Unavailable:  # the local limit of an outage (module docstring)
+                    if state.spent >= self.limit:
+                        return self._retry_after(window, now)
+                    state.spent += 1
+                    return None
                 state.exhausted = state.left == 0
             if state.left > 0:
                 state.left -= 1
+                state.spent += 1
                 return None
             return self._retry_after(window, now)
 

@@ -16,7 +16,7 @@ from app.core.privacy import mask_value
 from app.db.session import Database
 from app.http.schemas import error_responses
 
-ERRORS = error_responses(401, 403, 404, 409, 422, 429)
+ERRORS = error_responses(401, 403, 404, 409, 422, 429, 503)
 ShopQuery = Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 
 

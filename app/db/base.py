@@ -7,15 +7,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import DateTime, Engine, MetaData, create_engine, event, make_url
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine.interfaces import DBAPIConnection, Dialect
+    from sqlalchemy.engine.interfaces import DBAPIConnection, Dialect, ExceptionContext
     from sqlalchemy.pool import ConnectionPoolEntry
 
+from app.db.health import is_broken
 from app.settings import PROJECT_ROOT
+
+CONNECT_TIMEOUT = 5  # seconds; PostgreSQL's own default is to wait for the system's TCP timeout (minutes)
 
 # Explicit constraint names keep migrations identical on SQLite and PostgreSQL.
 NAMING = {
@@ -73,5 +76,24 @@ def make_engine(url: str | None = None) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
 
+        _replace_broken(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # Pre-ping: a pooled connection the server dropped (a restart) is found and replaced before use.
+    timeout = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": CONNECT_TIMEOUT}
+    engine = create_engine(url, pool_pre_ping=True, connect_args=timeout)
+    _replace_broken(engine)
+    return engine
+
+
+def _replace_broken(engine: Engine) -> None:
+    """A connection that met an error it cannot recover from is closed, and so are the pool's others.
+
+    SQLAlchemy does this for what the driver calls a disconnect. SQLite reports none: a connection opened
+    while the file was read-only stays read-only after the file is writable again, and the pool kept serving
+    it (half the writes failed until a restart). PostgreSQL's shutdown or a read-only standby are added too.
+    """
+
+    @event.listens_for(engine, "handle_error")
+    def _broken(context: ExceptionContext) -> None:
+        if is_broken(context.original_exception):
+            context.is_disconnect = True

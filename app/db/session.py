@@ -2,18 +2,26 @@
 
 SQLite: every transaction starts with BEGIN IMMEDIATE, so a writer takes the write lock up front and
 waits (busy timeout) instead of failing later with "database is locked" when two writers upgrade.
+
+An outage (app/db/health.py) turns into ``Unavailable`` (503) here, in the one place every request's
+database work passes through; while it lasts, a unit of work fails at once without touching the database.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.db.base import make_engine
+from app.db.health import Availability, is_outage
+from app.errors import Unavailable
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -27,14 +35,43 @@ class Database:
         if self.engine.dialect.name == "sqlite":
             _begin_immediate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        file = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
+        self._file = file if file and file != ":memory:" and not file.startswith("file:") else None
+        # Once the database is back, a new pool: no connection opened during the outage is used again.
+        self.availability = Availability(self._probe, on_recovery=self.engine.dispose)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            yield session
+        self.availability.check()
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            if is_outage(exc):
+                raise self.availability.failed(exc) from exc
+            raise
+
+    def unavailable_since(self) -> datetime | None:
+        """None when the database answers now; else when the outage began (for /readyz)."""
+        try:
+            with self.unit_of_work() as s:
+                s.execute(text("SELECT 1"))
+        except Unavailable:
+            return self.availability.down_since or datetime.now(UTC)
+        return None
 
     def dispose(self) -> None:
+        self.availability.stop()
         self.engine.dispose()
+
+    def _probe(self) -> None:
+        if self._file is not None and not os.access(self._file, os.W_OK):
+            # Asked first: SQLite may hand a new connection a descriptor it kept open from before the file
+            # became read-only (it reuses them), and that connection can still write.
+            raise PermissionError(f"the database file is not writable: {self._file}")
+        # A write that writes nothing: a read-only SQLite file or a read-only PostgreSQL server refuses it too.
+        with self._sessions() as session, session.begin():
+            session.execute(text("DELETE FROM alembic_version WHERE 1 = 0"))
 
 
 def _begin_immediate(engine: Engine) -> None:

@@ -15,7 +15,7 @@ from app.phrasebook import repository as repo
 from app.phrasebook.schemas import ReloadOut, StatusOut
 from app.phrasebook.serialize import effective_out, reload_out, status_out, version_out
 
-_ERRORS = error_responses(401, 403, 422, 429)
+_ERRORS = error_responses(401, 403, 422, 429, 503)
 router = APIRouter(prefix="/v1", tags=["phrasebook"], responses=_ERRORS)
 Reader = Annotated[Principal, Depends(require(Permission.phrasebook_read))]
 Writer = Annotated[Principal, Depends(require(Permission.phrasebook_write))]

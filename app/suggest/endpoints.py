@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("app.suggest")
 router = APIRouter()
-_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422, 429)
+_ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422, 429, 503)
 Suggester = Annotated[Principal, Depends(require(Permission.suggest))]
 
 
@@ -118,6 +118,7 @@ async def refund_quote(body: RefundQuoteRequest, _: Suggester) -> JSONResponse:
 @router.get(
     "/v1/intents",
     response_model=IntentsResponse,
+    responses=error_responses(401, 403, 429, 503),
     tags=["content"],
     summary="全部意图及其话术分支 Intents with their flow branches",
 )

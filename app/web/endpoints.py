@@ -158,7 +158,7 @@ async def login(request: Request) -> RedirectResponse:
         credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=key) if key else None
         await require(Permission.phrasebook_read)(request, credentials)
     except AppError as exc:
-        if exc.status_code == 429:
+        if exc.status_code in (429, 503):  # not a wrong key: too many attempts, or the database is down
             raise
         return RedirectResponse("/editor/login?failed=1", 303, headers=PAGE_HEADERS)
     response = RedirectResponse("/editor/preview", 303, headers=PAGE_HEADERS)
