@@ -52,14 +52,25 @@ def serve(settings: Settings) -> int:
     upgrade(settings.database_url or None)
     host = f"[{settings.host}]" if ":" in settings.host else settings.host  # an IPv6 address in a URL
     base = f"http://{host}:{settings.port}"
-    admin = bootstrap_admin(settings.database_url or None)
-    if admin is not None:
+    try:
+        key_file = bootstrap_admin(settings.database_url or None, settings.admin_key_file, base)
+    except OSError as exc:
         print(
-            "首次启动:已创建管理员密钥,只显示这一次,请保存 First start: an admin key, shown this once. Store it:",
+            f"首次启动:无法写入管理员密钥文件 First start: could not write the admin key to "
+            f"{settings.admin_key_file} ({exc.strerror or exc}); no key was made. Set ADMIN_KEY_FILE, or make one "
+            "with: python -m app keys create --role admin --shop '*'",
+            file=sys.stderr,
             flush=True,
         )
-        print(f"  {admin}", flush=True)
-        print(f"  演示 demo: {base}/demo#key={admin}", flush=True)
+        key_file = None
+    if key_file is not None:
+        # Where the key is, never the key: this output ends up in logs.
+        print(
+            "首次启动:已创建管理员密钥,保存在只有本用户可读的文件里(含演示链接),请妥善保存后删除该文件 "
+            f"First start: an admin key was made and written to {key_file} (readable only by you; "
+            "the demo link is in it too). Store it, then delete the file.",
+            flush=True,
+        )
     print(f"售后助手 serving on {base}  (docs: /docs)", flush=True)
     app = create_app(settings, engine)
     del engine  # the app holds it; with several workers only until they are forked
@@ -67,7 +78,8 @@ def serve(settings: Settings) -> int:
         from app.workers import serve_workers
 
         return serve_workers(settings, app)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
+    # proxy_headers off: uvicorn would trust X-Forwarded-For from 127.0.0.1; TRUSTED_PROXIES decides (app/http/proxies.py)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False, proxy_headers=False)
     return 0
 
 

@@ -23,10 +23,11 @@ from app.core.clock import SHOP_TZ
 from app.core.engine import Engine, build_engine
 from app.db.session import Database
 from app.errors import Unavailable
-from app.http import errors, openapi
+from app.http import audit, errors, openapi
 from app.http.headers import SecurityHeaders
 from app.http.limits import BodyLimit, NoNulInUrl
 from app.http.origin import OriginCheck
+from app.http.proxies import ClientAddress
 from app.ops import router as ops_router
 from app.phrasebook.endpoints import router as phrasebook_router
 from app.phrasebook.repository import latest
@@ -91,6 +92,7 @@ def create_app(
     app.state.initial_engine = engine
     app.state.database = database
     app.state.settings = settings
+    app.state.refusals = audit.Throttle(audit.PER_MINUTE, audit.PER_SOURCE)  # log lines of refused requests
     errors.install(app)
     app.include_router(suggest_router)  # the order of the routers is the order of the OpenAPI paths
     app.include_router(ops_router)
@@ -112,6 +114,8 @@ def create_app(
             allow_headers=["Authorization", "Content-Type", "Idempotency-Key"],
             max_age=600,
         )
+    if settings.trusted_proxies:  # without any, the connection's address is the client's: no layer needed
+        app.add_middleware(ClientAddress, trusted=settings.trusted_proxies)  # before anything reads the client
     app.add_middleware(errors.CatchAll)  # covers the middlewares above too
     app.add_middleware(SecurityHeaders)  # outermost: every answer gets the headers, a 500 too
     openapi.include_models(app, SuggestRequest)  # /v1/suggest reads its body itself (app/http/body.py)

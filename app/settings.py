@@ -7,6 +7,7 @@ one-line error a bad value stops start-up with (``InvalidSettings``, printed by 
 
 from __future__ import annotations
 
+import ipaddress
 import typing
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -24,6 +25,7 @@ from pydantic_settings import (
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 Origins = Annotated[tuple[str, ...], NoDecode]  # NoDecode: comma-separated in the environment, not JSON
+Networks = Annotated[tuple[str, ...], NoDecode]
 Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0)]
 
@@ -77,6 +79,19 @@ class Settings(BaseSettings):
     )
     sidebar_origins: Origins = Field((), description="chat clients allowed to frame the sidebar and talk to it")
     cors_origins: Origins = Field((), description="web apps on other origins that may call the API from a browser")
+    trusted_proxies: Networks = Field(
+        (),
+        description="load balancers in front of the service: only a connection from one of them may name the "
+        "client (`X-Forwarded-For`, rightmost address not a proxy) and HTTPS (`X-Forwarded-Proto`); without it "
+        "every client is the address it connects from, and those headers are ignored",
+        json_schema_extra={"accepts": "addresses or networks (`10.0.0.5`, `10.0.0.0/8`, `::1`) separated by commas"},
+    )
+    admin_key_file: Path = Field(
+        PROJECT_ROOT / "data" / "admin-key.txt",
+        description="where the first start on an empty database writes the admin key it makes (with the demo "
+        "link), readable only by the service's user; the output says where, never the key",
+        json_schema_extra={"readme_default": "`./data/admin-key.txt`", "accepts": "a file"},
+    )
 
     # Part of the contract (README: 413 over 64 KB), not a deployment choice: no environment variable. The
     # 2,000-character message limit is not a setting either: the suggest request schema holds it
@@ -108,6 +123,17 @@ class Settings(BaseSettings):
         if "*" in origins:
             raise ValueError("origins must be listed; '*' is not allowed (SIDEBAR_ORIGINS, CORS_ORIGINS)")
         return origins
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple):
+            return value
+        try:  # "10.0.0.5" is the network 10.0.0.5/32; host bits set in a network ("10.0.0.5/8") are dropped
+            return tuple(str(ipaddress.ip_network(str(i).strip(), strict=False)) for i in items if str(i).strip())
+        except ValueError:
+            raise ValueError("expected IP addresses or networks separated by commas (TRUSTED_PROXIES)") from None
 
     @classmethod
     def settings_customise_sources(
@@ -141,6 +167,9 @@ class InvalidSettings(ValueError):
 
 def expects(field: FieldInfo) -> str:
     """What a variable accepts, in words: for the start-up error and the README table."""
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    if "accepts" in extra:
+        return str(extra["accepts"])
     annotation = field.annotation
     if annotation is bool:
         return "`1`/`0`, `true`/`false`, `yes`/`no` or `on`/`off`"

@@ -1,7 +1,7 @@
 """Every table of every domain, registered on Base.metadata: Alembic (autogenerate, alembic/env.py) and the
 migration tests need the whole schema. It stands above the domains, so app/db/ never imports one."""
 
-from app.auth.models import ApiKey, RateWindow
+from app.auth.models import ApiKey, EditorSession, RateWindow
 from app.cases.models import Case, CaseEvent, EvidenceItem, FollowUp
 from app.conversations.models import ConversationTurn
 from app.http.idempotency import IdempotencyRecord
@@ -12,6 +12,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "ConversationTurn",
+    "EditorSession",
     "EvidenceItem",
     "FollowUp",
     "IdempotencyRecord",

@@ -44,7 +44,15 @@ def serve_workers(settings: Settings, app: FastAPI) -> int:
         async def started() -> None:  # uvicorn calls it once serving, then every timeout_notify seconds
             ready()
 
-        config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False, callback_notify=started)
+        config = uvicorn.Config(  # proxy_headers off: TRUSTED_PROXIES decides who the client is (app/http/proxies.py)
+            app,
+            host=host,
+            port=port,
+            log_config=None,
+            access_log=False,
+            proxy_headers=False,
+            callback_notify=started,
+        )
         try:
             sock = _socket(host, port, listen=True, backlog=config.backlog)
         except OSError as exc:

@@ -55,7 +55,9 @@ def free_port() -> int:
 
 def run_server(app, port: int, timeout: float = 30) -> uvicorn.Server:  # type: ignore[no-untyped-def]
     """Serve ``app`` on 127.0.0.1:``port`` in a thread; returns once it accepts connections."""
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    # proxy_headers off as in production (app/__main__.py): the app decides whom to trust (TRUSTED_PROXIES)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", proxy_headers=False)
+    srv = uvicorn.Server(config)
     threading.Thread(target=srv.run, daemon=True).start()
     deadline = time.monotonic() + timeout
     while not srv.started:
@@ -123,19 +125,28 @@ def client(server, admin_key) -> Iterator[httpx.Client]:
 # The in-process servers log through the production handler (app.logs.handler) at DEBUG for our own
 # loggers, which write each buyer message; the scan uses its own detector, not the masker's patterns.
 _LOG_FILE = PROJECT_ROOT / ".cache" / "test-logs" / "session.log"
-_FULLWIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９零〇○一幺二两三四五六七八九", "012345678900011223456789")
 _JOINED_PHONE = re.compile(r"(?<![0-9])(?:\+?86)?1[3-9][0-9]{9}(?![0-9])")
-_SEPARATED = re.compile(r"(?<=[0-9])[ \t\-](?=[0-9])")
+# Between digits: spaces (also U+3000 and no-break), tabs, dashes, dots, slashes, and the same escaped by a
+# repr (\t, \u3000), as a log line may show them.
+_SEPARATED = re.compile(r"(?<=[0-9])(?:[ \t\u3000\u00a0\-./]|\\t|\\u3000|\\xa0){1,2}(?=[0-9])")
 
 
 def unmasked_numbers(line: str) -> list[str]:
-    """Mobile numbers in clear, however written (full-width, +86, spaces or dashes between groups)."""
+    """Mobile numbers in clear, however written (full-width or Chinese numerals, +86, separators between
+    digits, escaped separators)."""
     flat = _SEPARATED.sub("", line.translate(_FULLWIDTH))
     return _JOINED_PHONE.findall(flat)
 
 
 def pytest_configure(config) -> None:  # type: ignore[no-untyped-def]
+    import os
+
     from app import logs
+
+    # Servers the tests start on empty databases write a first-start admin key: never over the developer's
+    # own ./data/admin-key.txt (the subprocesses inherit this).
+    os.environ["ADMIN_KEY_FILE"] = str(_LOG_FILE.parent / "admin-key.txt")
 
     _LOG_FILE.parent.mkdir(parents=True, exist_ok=True)
     stream = _LOG_FILE.open("w", encoding="utf-8")

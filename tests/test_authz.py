@@ -34,6 +34,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/demo"): PUBLIC,
     ("GET", "/editor/login"): PUBLIC,
     ("POST", "/editor/login"): PUBLIC,
+    ("POST", "/editor/logout"): PUBLIC,  # ends the session its cookie names, if any: nothing to authorise
     ("POST", "/v1/suggest"): ALL,
     ("POST", "/v1/refund-quote"): ALL,
     ("GET", "/v1/intents"): ALL,

@@ -2,6 +2,8 @@
 
 import logging
 
+import pytest
+
 from app.logs import FORMAT, MaskingFormatter
 
 
@@ -46,3 +48,76 @@ def test_buyer_messages_reach_the_session_log_masked(client):
         handler.flush()
     lines = [line for line in _LOG_FILE.read_text(encoding="utf-8").splitlines() if marker in line]
     assert lines and all("139****4321" in line and not unmasked_numbers(line) for line in lines)
+
+
+def test_the_scan_sees_the_forms_a_log_line_may_show():
+    from tests.conftest import unmasked_numbers
+
+    assert unmasked_numbers("message='139\\t1234\\t5678'") == ["13912345678"]  # as %r writes a tab
+    assert unmasked_numbers("message='139\\u30001234\\u30005678'") == ["13912345678"]
+    assert unmasked_numbers("138.1234.5678、138/1234/5678") == ["13812345678", "13812345678"]
+    assert unmasked_numbers("1 3 8 1 2 3 4 5 6 7 8") == ["13812345678"]
+    assert unmasked_numbers("幺三八 一二三四 五六七八") == ["13812345678"]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "139\t1234\t5678",  # %r writes these separators as escapes: the finished line showed 139\t1234\t5678
+        "139\u30001234\u30005678",
+        "１３９\u3000１２３４\u3000５６７８",
+        "139\u00a01234\u00a05678",
+        "139.1234.5678",
+        "139/1234/5678",
+        "1 3 9 1 2 3 4 5 6 7 8",
+        "一三九 一二三四 五六七八",
+    ],
+)
+def test_debug_lines_with_repr_mask_every_written_form(written):
+    from tests.conftest import unmasked_numbers
+
+    line = _line(("suggest key=%s message=%r -> %s", ("k1", f"改地址 电话 {written} 谢谢", "matched"), None))
+    assert not unmasked_numbers(line), line
+    assert "****" in line
+
+
+def test_arguments_inside_containers_are_masked_before_formatting():
+    from tests.conftest import unmasked_numbers
+
+    line = _line(("cases %r %r", (["139\t1234\t5678"], {"buyer": ("138\u30001234\u30005678",)}), None))
+    assert not unmasked_numbers(line) and line.count("****") == 2, line
+
+
+@pytest.mark.parametrize("brk", ["\n", "\r\n", "\r", "\u2028", "\x0b", "\x85"])
+def test_input_cannot_start_a_log_line_of_its_own(brk):
+    forged = f"c-1{brk}2026-01-01 00:00:00,000 INFO app: key revoked by admin"
+    line = _line(("suggest in case conversation=%s buyer_ref=%r", (forged, forged), None))
+    assert line.splitlines() == [line]  # one record, one line, for every kind of line break a viewer honours
+    assert "c-1\\" in line
+
+
+def test_a_traceback_keeps_its_lines_indented_so_records_stay_apart():
+    try:
+        raise ValueError("bad buyer_ref 'x\n2026-01-01 00:00:00,000 INFO app: forged'")
+    except ValueError as exc:
+        line = _line(("export failed", (), None), (type(exc), exc, exc.__traceback__))
+    first, *rest = line.splitlines()
+    assert first.endswith("export failed") and rest
+    assert all(part.startswith("    ") for part in rest), line  # only a record starts at the margin
+    assert any(part.strip().startswith("2026-01-01") for part in rest)
+
+
+def test_forged_lines_never_reach_the_session_log(client):
+    from tests.conftest import _LOG_FILE
+
+    marker = "伪造日志标记"
+    forged = f"c-forge\n2026-01-01 00:00:00,000 INFO app: {marker}"
+    r = client.post(
+        "/v1/suggest", json={"message": f"杯子碎了 {marker}\n电话 139\t8765\t4321", "conversation_id": forged}
+    )
+    assert r.status_code in (200, 422)  # 422 if conversation ids refuse line breaks: nothing to log then
+    for handler in logging.getLogger().handlers:
+        handler.flush()
+    lines = [line for line in _LOG_FILE.read_text(encoding="utf-8").splitlines() if marker in line]
+    assert lines and not any(line.startswith("2026-01-01") for line in lines), lines
+    assert all("139****4321" in line for line in lines if "杯子碎了" in line), lines

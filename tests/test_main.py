@@ -17,7 +17,7 @@ from tests.conftest import free_port, wait_healthy
 
 
 def test_settings_from_env(monkeypatch, tmp_path):
-    for name in ("HOST", "PORT", "CONTENT_DIR", "CACHE_DIR", "LOG_LEVEL"):
+    for name in ("HOST", "PORT", "CONTENT_DIR", "CACHE_DIR", "LOG_LEVEL", "ADMIN_KEY_FILE"):
         monkeypatch.delenv(name, raising=False)
     assert Settings.from_env() == Settings()
     monkeypatch.setenv("HOST", "0.0.0.0")
@@ -70,14 +70,20 @@ def test_python_m_app_serves_suggestions_with_its_first_admin_key(tmp_path):
         "CACHE_DIR": str(tmp_path / "cache"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}",
         "AUTH_CACHE_SECONDS": "0",
+        "ADMIN_KEY_FILE": str(tmp_path / "keys" / "admin-key.txt"),
     }
     proc, lines = start(env)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_healthy(base, proc)
-        # First start on an empty database: one admin key, printed once, with a ready-made demo link.
-        admin = [line.strip() for line in lines if line.strip().startswith("shk_")]
-        assert len(admin) == 1 and any(f"/demo#key={admin[0]}" in line for line in lines)
+        # First start on an empty database: one admin key, in a file only this user may read, with a
+        # ready-made demo link; the output (which ends up in logs) says where, and never holds the key.
+        key_file = tmp_path / "keys" / "admin-key.txt"
+        assert any(str(key_file) in line for line in lines), lines
+        assert not any("shk_" in line for line in lines), lines
+        assert key_file.stat().st_mode & 0o777 == 0o600
+        admin = [line for line in key_file.read_text(encoding="utf-8").splitlines() if line.startswith("shk_")]
+        assert len(admin) == 1 and f"/demo#key={admin[0]}" in key_file.read_text(encoding="utf-8")
         assert httpx.post(f"{base}/v1/suggest", json={"message": "快递三天没动了"}, timeout=5).status_code == 401
         headers = {"Authorization": f"Bearer {admin[0]}"}
         r = httpx.post(f"{base}/v1/suggest", json={"message": "快递三天没动了 帮我催一下"}, headers=headers, timeout=5)
@@ -98,18 +104,38 @@ def test_python_m_app_serves_suggestions_with_its_first_admin_key(tmp_path):
         assert r.status_code == 200
         listed = "\n".join(keys_cli(env, "list"))
         key_id = bot.split("_")[1]
-        assert key_id in listed and "shop-a" in listed and bot.split("_")[2] not in listed
+        assert key_id in listed and "shop-a" in listed and bot.split("_", 2)[2] not in listed
         keys_cli(env, "revoke", key_id)
         r = httpx.post(f"{base}/v1/suggest", json={"message": "杯子碎了"}, headers=bot_headers, timeout=5)
         assert r.status_code == 401
     finally:
         proc.terminate()
         proc.wait(timeout=10)
-    # A second start finds keys and prints none.
+    # A second start finds keys and makes none.
+    key_file.unlink()
     proc, lines = start({**env, "PORT": str(free_port())})
     proc.terminate()
     proc.wait(timeout=10)
-    assert not any("shk_" in line for line in lines)
+    assert not any("shk_" in line or "admin-key" in line for line in lines) and not key_file.exists()
+
+
+def test_first_start_makes_no_key_it_cannot_write_down(tmp_path):
+    """A key written nowhere would be a key nobody has: none is made, and the next start tries again."""
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("", encoding="utf-8")
+    env = {
+        **os.environ,
+        "PORT": str(free_port()),
+        "CACHE_DIR": str(tmp_path / "cache"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}",
+        "ADMIN_KEY_FILE": str(blocked / "admin-key.txt"),
+    }
+    proc, lines = start(env)
+    proc.terminate()
+    proc.wait(timeout=10)
+    assert any("could not write the admin key" in line for line in lines) and not any("shk_" in line for line in lines)
+    keys = keys_cli(env, "list")
+    assert keys == [], keys
 
 
 @pytest.mark.parametrize("workers", ["1", "2"])
@@ -157,15 +183,17 @@ def test_two_workers_share_the_start_up_engine_and_replacements_read_the_files(c
         "CONTENT_DIR": str(content_root),
         "CACHE_DIR": str(PROJECT_ROOT / ".cache"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'service.db'}",
+        "ADMIN_KEY_FILE": str(tmp_path / "admin-key.txt"),
         "WATCH_CONTENT": "0",
         "CONTENT_CHECK_SECONDS": "0",
         "LOG_LEVEL": "warning",
     }
-    proc, lines = start(env)
+    proc, _ = start(env)
     try:
         base = f"http://127.0.0.1:{port}"
         wait_healthy(base, proc)
-        admin = next(line.strip() for line in lines if line.strip().startswith("shk_"))
+        written = (tmp_path / "admin-key.txt").read_text(encoding="utf-8").splitlines()
+        admin = next(line for line in written if line.startswith("shk_"))  # the first start's admin key
         first = workers_of(proc.pid)
         assert len(first) == 2
         old = script_for(base, admin)

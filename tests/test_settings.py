@@ -35,6 +35,8 @@ def test_every_variable_is_read_under_its_old_name(clean_env, tmp_path):
         "CONTENT_CHECK_SECONDS": "0",
         "SIDEBAR_ORIGINS": "https://chat.example/, https://im.example:8443",
         "CORS_ORIGINS": " https://crm.example ,",
+        "TRUSTED_PROXIES": "10.0.0.5, 10.1.2.3/16,::1",
+        "ADMIN_KEY_FILE": str(tmp_path / "admin-key.txt"),
     }
     for name, value in values.items():
         clean_env.setenv(name, value)
@@ -53,6 +55,8 @@ def test_every_variable_is_read_under_its_old_name(clean_env, tmp_path):
         content_check_seconds=0.0,
         sidebar_origins=("https://chat.example", "https://im.example:8443"),
         cors_origins=("https://crm.example",),
+        trusted_proxies=("10.0.0.5/32", "10.1.0.0/16", "::1/128"),
+        admin_key_file=tmp_path / "admin-key.txt",
     )
 
 
@@ -80,6 +84,7 @@ def test_settings_in_code_ignore_the_environment(clean_env):
         ("AUTH_CACHE_SECONDS", "nan", "AUTH_CACHE_SECONDS='nan': expected a number ≥ 0"),
         ("CONTENT_CHECK_SECONDS", "soon", "CONTENT_CHECK_SECONDS='soon': expected a number ≥ 0"),
         ("SIDEBAR_ORIGINS", "https://a.example,*", "SIDEBAR_ORIGINS='https://a.example,*': origins must be listed"),
+        ("TRUSTED_PROXIES", "lb.internal", "TRUSTED_PROXIES='lb.internal': expected IP addresses or networks"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_what_it_expects(clean_env, name, value, says):

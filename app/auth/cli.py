@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from app.auth import service
 from app.auth.roles import Role
@@ -67,13 +69,43 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
     return 0
 
 
-def bootstrap_admin(database_url: str | None) -> str | None:
-    """On the first start with no key at all, make an admin key so that someone can get in."""
+def bootstrap_admin(database_url: str | None, key_file: Path, demo_base: str) -> Path | None:
+    """On the first start with no key at all, make an admin key so that someone can get in.
+
+    The key goes to ``key_file`` (mode 0600), never to the output: a service's output ends up in log
+    files and collectors that others read. The key is committed only once the file holds it, so a file
+    that cannot be written leaves no key nobody knows (and the next start tries again). Returns the file,
+    or None when keys exist already."""
     db = Database(database_url)
     try:
         with db.unit_of_work() as s:
             if service.count(s):
                 return None
-            return service.create(s, Role.admin, ["*"], datetime.now(UTC), label="first start").secret
+            key = service.create(s, Role.admin, ["*"], datetime.now(UTC), label="first start").secret
+            write_private(
+                key_file,
+                "# 售后助手 首次启动的管理员密钥 the admin key made by the first start; keep it, then delete this file\n"
+                f"{key}\n# 演示 demo: {demo_base}/demo#key={key}\n",
+            )
+            return key_file
     finally:
         db.dispose()
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable and writable by this user only, whole or not at all.
+
+    A temporary file created 0600 in the same folder is renamed over ``path``: no moment where the key
+    sits in a file others can read, and a link planted at ``path`` is replaced, never followed."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

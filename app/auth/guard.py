@@ -3,11 +3,17 @@
 Checked keys are kept for ``auth_cache_seconds`` so that a request costs no database read; a key
 revoked through this instance's API is forgotten at once, elsewhere within that time. While the database is
 down, a key this instance checked before is still accepted as it was then (README: when the database is down).
+
+Failed attempts are counted per client address (app/http/proxies.py says which address that is) and
+only failures are counted: past ``auth_failures_per_minute`` an address's wrong keys get 429 instead
+of 401, but a valid key is always checked and admitted. Behind a load balancer many people share an
+address, and one of them mistyping a key must not lock out the others.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -28,7 +34,12 @@ from app.settings import Settings
 # Browsers keep URLs in history and proxies log them: a key there has leaked, so it is refused outright.
 QUERY_NAMES = frozenset({"key", "api_key", "apikey", "api-key", "token", "access_token", "auth", "authorization"})
 _TOO_MANY_FAILURES = "密钥错误次数过多,请稍后再试 too many failed attempts; retry later"
-COOKIE = "shouhou_key"  # first-party pages only (the editors' preview); never for /v1 routes
+# The editor session's cookie (first-party pages only, never read by /v1 routes). Over HTTPS it is
+# ``__Host-``: Secure, Path=/, no Domain, so neither a sibling subdomain nor a plain-HTTP page can set or
+# overwrite it. Over plain HTTP (a local `make run`) a browser refuses Secure and __Host- cookies, so it
+# is an ordinary HttpOnly cookie scoped to /editor.
+SESSION_COOKIE_HTTPS = "__Host-shouhou_editor"
+SESSION_COOKIE_HTTP = "shouhou_editor"
 bearer = HTTPBearer(
     auto_error=False,
     scheme_name="ApiKey",
@@ -77,6 +88,11 @@ class Guard:
             return None
         return principal
 
+    def session(self, token: str) -> Principal | None:
+        """The key behind an editor session (always read from the database: sign-outs take effect at once)."""
+        with self.db.unit_of_work() as s:
+            return service.session_principal(s, token[:200], datetime.now(UTC))
+
     def forget(self, key_id: str) -> None:
         with self._lock:
             for digest, (principal, _) in list(self._cache.items()):
@@ -84,8 +100,14 @@ class Guard:
                     del self._cache[digest]
 
 
+def session_cookie(request: Request) -> str:
+    """The name of the editor session's cookie for this request: __Host- over HTTPS."""
+    return SESSION_COOKIE_HTTPS if request.url.scheme == "https" else SESSION_COOKIE_HTTP
+
+
 def require(permission: Permission, *, cookie: bool = False) -> Callable[..., Awaitable[Principal]]:
-    """A dependency that admits a key with ``permission`` and returns its principal.
+    """A dependency that admits a key with ``permission`` and returns its principal; with ``cookie``, an
+    editor session's cookie is accepted when no key is sent.
 
     Async on purpose: it runs on the event loop, so a request that needs no database costs no thread
     hop; the database is touched only on a cache miss or a rate-limit lease.
@@ -94,10 +116,26 @@ def require(permission: Permission, *, cookie: bool = False) -> Callable[..., Aw
     async def dependency(
         request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
     ) -> Principal:
-        token = credentials.credentials if credentials else (request.cookies.get(COOKIE) if cookie else None)
-        return admit(request, permission, token)
+        if credentials is None and cookie:
+            return admit(request, permission, request.cookies.get(session_cookie(request)), session=True)
+        return admit(request, permission, credentials.credentials if credentials else None)
 
     return dependency
+
+
+def source(request: Request) -> str:
+    """The subject failed attempts are counted under: the client's address; for IPv6 its /64, which one
+    machine usually holds whole (counting single addresses would give it 2^64 fresh budgets)."""
+    host = request.client.host if request.client else "-"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return f"fail:{host[:60]}"
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return f"fail:{address.ipv4_mapped}"
+        return f"fail:{ipaddress.ip_network(f'{address}/64', strict=False)}"
+    return f"fail:{address}"
 
 
 def bearer_token(request: Request) -> str | None:
@@ -106,8 +144,9 @@ def bearer_token(request: Request) -> str | None:
     return credentials if credentials and scheme.lower() == "bearer" else None
 
 
-def admit(request: Request, permission: Permission, token: str | None) -> Principal:
-    """Admit ``token`` for ``permission`` or raise 401/403/429; the principal is also left on request.state."""
+def admit(request: Request, permission: Permission, token: str | None, *, session: bool = False) -> Principal:
+    """Admit ``token`` (a key, or with ``session`` an editor session's token) for ``permission`` or raise
+    401/403/429; the principal is also left on request.state."""
     guard: Guard = request.app.state.guard
     if request.scope.get("query_string") and QUERY_NAMES.intersection(k.lower() for k in request.query_params):
         raise Unauthorized(
@@ -117,13 +156,11 @@ def admit(request: Request, permission: Permission, token: str | None) -> Princi
         )
     if not token:
         raise Unauthorized()
-    source = f"fail:{request.client.host if request.client else '-'}"
-    retry = guard.failures.blocked(source)
-    if retry is not None:
-        raise TooManyRequests(_TOO_MANY_FAILURES, retry)
-    principal = guard.principal(token[:200])
+    # The credential is checked first, whatever the address's count: a valid key is never refused for
+    # the failures of others behind the same address, and only a failure is counted.
+    principal = guard.session(token) if session else guard.principal(token[:200])
     if principal is None:
-        retry = guard.failures.hit(source)
+        retry = guard.failures.hit(source(request))
         if retry is not None:
             raise TooManyRequests(_TOO_MANY_FAILURES, retry)
         raise Unauthorized()

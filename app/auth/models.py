@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, Integer, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.auth.roles import Role
@@ -37,3 +37,20 @@ class RateWindow(Base):
     subject: Mapped[str] = mapped_column(String(80), primary_key=True)
     window: Mapped[int] = mapped_column(Integer, primary_key=True)  # window start, seconds since the epoch
     used: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class EditorSession(Base):
+    """An editor's browser signed in to the /editor pages.
+
+    The cookie carries a random token of its own, never the key: a stolen cookie is one session, ended
+    by signing out or by its expiry, and revoking the key ends all its sessions. Only sha256(token) is
+    stored, so the table's contents open nothing.
+    """
+
+    __tablename__ = "editor_sessions"
+    __table_args__ = (Index("ix_editor_sessions_expires_at", "expires_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's token
+    key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

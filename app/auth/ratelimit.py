@@ -9,10 +9,16 @@ next window: at most one slice per instance.
 While the database is down no slice can be leased: each instance falls back to a local limit, admitting at
 most the whole limit per window on its own (N instances: at most N times the limit until the database is
 back). Failing closed would refuse every request of an outage; failing open would leave none limited.
+
+Rows and in-memory counters expire: once per window each instance deletes every subject's rows older
+than the previous window (one window of slack for clocks that differ between instances) and forgets
+its own counters of past windows. Subjects come and go (a failed key's source address is one), and
+without this every address that ever failed left a row behind for good.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 import time
@@ -22,6 +28,8 @@ from dataclasses import dataclass
 from app.auth import repository as repo
 from app.db.session import Database
 from app.errors import Unavailable
+
+log = logging.getLogger("app.auth")
 
 
 @dataclass(slots=True)
@@ -46,12 +54,13 @@ class RateLimiter:
         self.clock = clock
         self._local: dict[str, _Local] = {}
         self._lock = threading.Lock()
+        self._current = -1  # the window this instance last saw; a new one triggers the clean-up
 
     def hit(self, subject: str) -> float | None:
         """Spend one request; None if allowed, else the seconds until the window resets (Retry-After)."""
         if self.limit <= 0:
             return None  # 0 turns the limit off
-        now = self.clock()
+        now = self._tick()
         window = self._window(now)
         with self._lock:
             state = self._local.get(subject)
@@ -72,14 +81,25 @@ class RateLimiter:
                 return None
             return self._retry_after(window, now)
 
-    def blocked(self, subject: str) -> float | None:
-        """Retry-After if this instance already knows the subject's budget is spent; no database call."""
+    def _tick(self) -> float:
+        """The time now; on the first call in a new window, forget the past ones here and in the database."""
         now = self.clock()
         window = self._window(now)
-        state = self._local.get(subject)
-        if state is not None and state.window == window and state.exhausted and state.left == 0:
-            return self._retry_after(window, now)
-        return None
+        if window != self._current:
+            with self._lock:
+                stale = window != self._current
+                self._current = window
+                if stale:
+                    self._local = {k: v for k, v in self._local.items() if v.window >= window}
+            if stale:
+                try:
+                    with self.db.unit_of_work() as s:
+                        repo.drop_windows_before(s, window - self.window_seconds)
+                except Unavailable:
+                    pass  # the outage is logged once where it is detected (app/db/health.py); next window retries
+                except Exception:  # noqa: BLE001 - housekeeping: the next window's first request tries again
+                    log.warning("could not delete expired rate-limit rows; will retry next window", exc_info=True)
+        return now
 
     def _window(self, now: float) -> int:
         return int(now // self.window_seconds) * self.window_seconds
@@ -92,5 +112,4 @@ class RateLimiter:
             row = repo.locked_window(s, subject, window)
             granted = max(0, min(wanted, self.limit - row.used))
             row.used += granted
-            repo.drop_windows_before(s, subject, window)
             return granted

@@ -1,12 +1,15 @@
-"""Every query of keys and rate-limit windows lives here; the key service and the rate limiter call these."""
+"""Every query of keys, editor sessions and rate-limit windows lives here; the key service and the rate
+limiter call these."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from app.auth.models import ApiKey, RateWindow
+from app.auth.models import ApiKey, EditorSession, RateWindow
 
 
 def get_key(s: Session, key_id: str) -> ApiKey | None:
@@ -21,6 +24,18 @@ def count_keys(s: Session) -> int:
     return s.scalar(select(func.count()).select_from(ApiKey)) or 0
 
 
+def get_session(s: Session, session_id: str) -> EditorSession | None:
+    return s.get(EditorSession, session_id)
+
+
+def drop_session(s: Session, session_id: str) -> None:
+    s.execute(delete(EditorSession).where(EditorSession.id == session_id))
+
+
+def drop_sessions_expired(s: Session, now: datetime) -> None:
+    s.execute(delete(EditorSession).where(EditorSession.expires_at <= now))
+
+
 def locked_window(s: Session, subject: str, window: int) -> RateWindow:
     """The subject's row for ``window``, created if missing and locked until the transaction ends, so that
     instances leasing from the same budget take turns."""
@@ -32,6 +47,6 @@ def locked_window(s: Session, subject: str, window: int) -> RateWindow:
     ).one()
 
 
-def drop_windows_before(s: Session, subject: str, window: int) -> None:
-    """Old windows of a subject are of no further use."""
-    s.execute(delete(RateWindow).where(RateWindow.subject == subject, RateWindow.window < window))
+def drop_windows_before(s: Session, window: int) -> None:
+    """Windows before ``window``, of every subject, are of no further use."""
+    s.execute(delete(RateWindow).where(RateWindow.window < window))

@@ -12,12 +12,12 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
 from app.auth import repository as repo
-from app.auth.models import ApiKey
+from app.auth.models import ApiKey, EditorSession
 from app.auth.principal import ALL_SHOPS, Principal
 from app.auth.roles import Role
 from app.errors import FieldError, NotFound
@@ -26,6 +26,8 @@ PREFIX = "shk"
 _KEY = re.compile(rf"^{PREFIX}_([0-9a-f]{{12}})_([A-Za-z0-9_-]{{43}})$")
 _SHOP = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _DUMMY = hashlib.sha256(b"no such key").hexdigest()
+_SESSION = re.compile(r"^[A-Za-z0-9_-]{43}$")
+SESSION_HOURS = 12
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +85,7 @@ def count(s: Session) -> int:
 def revoke(s: Session, key_id: str, now: datetime) -> ApiKey:
     row = repo.get_key(s, key_id)
     if row is None:
-        raise NotFound(f"没有这个密钥 no key '{key_id[:16]}'")
+        raise NotFound("没有这个密钥 no such key")  # the id came from the URL: not echoed
     if row.revoked_at is None:
         row.revoked_at = now
     return row
@@ -96,6 +98,41 @@ def authenticate(s: Session, token: str, now: datetime) -> Principal | None:
     presented = _hash(m.group(2)) if m else _hash(token)
     if not hmac.compare_digest(presented, row.secret_hash if row else _DUMMY) or row is None:
         return None
+    return _principal(row, now)
+
+
+def _principal(row: ApiKey, now: datetime) -> Principal | None:
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
     return Principal(row.id, Role(row.role), frozenset(row.shops), row.expires_at)
+
+
+def open_session(s: Session, principal: Principal, now: datetime) -> tuple[str, datetime]:
+    """A new editor session for a checked key: the cookie's token (shown once) and when it ends.
+
+    It never outlives its key. Sessions past their time are deleted here, so the table holds only
+    live ones (plus those signed in since the last sign-in)."""
+    repo.drop_sessions_expired(s, now)
+    token = secrets.token_urlsafe(32)
+    ends = now + timedelta(hours=SESSION_HOURS)
+    if principal.expires_at is not None:
+        ends = min(ends, principal.expires_at)
+    s.add(EditorSession(id=_hash(token), key_id=principal.key_id, created_at=now, expires_at=ends))
+    return token, ends
+
+
+def session_principal(s: Session, token: str, now: datetime) -> Principal | None:
+    """The key behind an editor session's token, or None: unknown, signed out, expired, or its key is no
+    longer valid (revoked or expired)."""
+    if not _SESSION.match(token):
+        return None
+    session = repo.get_session(s, _hash(token))
+    if session is None or session.expires_at <= now:
+        return None
+    row = repo.get_key(s, session.key_id)
+    return _principal(row, now) if row is not None else None
+
+
+def close_session(s: Session, token: str) -> None:
+    if _SESSION.match(token):
+        repo.drop_session(s, _hash(token))

@@ -11,14 +11,37 @@ from __future__ import annotations
 import re
 
 _D = "[0-9０-９]"
-_SEP = r"[ \t\u3000\-－]"  # \u3000: the space an IME types in full-width mode, with full-width digits
-# Mobile: 1[3-9]x xxxx xxxx, optionally +86/86 in front; never part of a longer digit run.
+_WS = "[ \t\u3000\u00a0]"  # \u3000: the space an IME types in full-width mode, with full-width digits
+# What a separator looks like once something (repr, %r, json) has escaped it: "139\t1234" logged with %r
+# reads 139\\t1234, and U+3000 reads \\u3000. Masking works on the text before it is formatted
+# (app/logs.py); this is for what was escaped before it reached the logger (an exception's repr).
+_ESCAPED = r"(?:\\[tnr]|\\u3000|\\xa0|\\u00a0)"
+# Between any two digits of a number spelled out with spaces ("1 3 8 1 2 3 4 5 6 7 8"), line breaks too.
+_GAP = rf"(?:{_WS}{{1,2}}|\r?\n|{_ESCAPED})"
+# Between the 3-4-4 groups of a phone: the above, or a dash, dot or slash with spaces around it or not.
+_SEP = rf"(?:{_WS}{{0,2}}[\-－.．/／·]{_WS}{{0,2}}|{_GAP})"
+_PREFIX = rf"(?P<prefix>(?:[+＋]?[8８][6６]{_SEP}?)?)"
+# Mobile: 1[3-9]x xxxx xxxx, optionally +86/86 in front; never part of a longer digit run. The grouped
+# form allows punctuation between the groups (138-1234-5678, 138.1234.5678, 138/1234/5678); the spaced
+# form allows spaces anywhere but no punctuation, so that amounts and dates are not read as phones.
 _PHONE = re.compile(
-    rf"(?<![0-9０-９])((?:[+＋]?[8８][6６]{_SEP}?)?)([1１][3-9３-９]{_D}){_SEP}?{_D}{{4}}{_SEP}?({_D}{{4}})(?![0-9０-９])"
+    rf"(?<![0-9０-９]){_PREFIX}(?P<number>[1１][3-9３-９]{_D}{_SEP}?{_D}{{4}}{_SEP}?{_D}{{4}})(?![0-9０-９])"
 )
-# Second-generation ID: 6-digit region, YYYYMMDD, 3-digit sequence, check digit (0-9 or X).
-_ID18 = re.compile(rf"(?<![0-9０-９])({_D}{{4}})({_D}{{13}}[0-9０-９XxＸｘ])(?![0-9０-９A-Za-z])")
+_PHONE_SPACED = re.compile(
+    rf"(?<![0-9０-９]){_PREFIX}(?P<number>[1１]{_GAP}?[3-9３-９](?:{_GAP}?{_D}){{9}})(?![0-9０-９])"
+)
+# The same in Chinese numerals (一三八 一二三四 五六七八, 幺 for one, 两 for two, 〇/零 for nought).
+_CN = "零〇○一幺二两三四五六七八九壹贰叁肆伍陆柒捌玖"
+_PHONE_CN = re.compile(
+    rf"(?<![{_CN}])(?P<number>[一幺壹](?:{_GAP}|[\-－])?[三四五六七八九叁肆伍陆柒捌玖](?:(?:{_GAP}|[\-－])?[{_CN}]){{9}})(?![{_CN}])"
+)
+_DIGITS = re.compile(rf"[0-9０-９{_CN}]")
+# Second-generation ID: 6-digit region, YYYYMMDD, 3-digit sequence, check digit (0-9 or X), written whole
+# or with spaces or dashes between any digits (110105 19491231 002X).
+_ID_GAP = rf"(?:{_GAP}|[\-－])"
+_ID18 = re.compile(rf"(?<![0-9０-９])({_D}(?:{_ID_GAP}?{_D}){{16}}{_ID_GAP}?[0-9０-９XxＸｘ])(?![0-9０-９A-Za-z])")
 _FULLWIDTH = str.maketrans("０１２３４５６７８９ＸＸｘ", "0123456789XXx")
+_ID_CHAR = re.compile("[0-9０-９XxＸｘ]")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _ADMIN = r"(?:省|自治区|特别行政区|市|自治州|地区|盟|区|县|旗)"
@@ -37,9 +60,14 @@ _DETAIL = rf"(?:[{_CJK}]|(?!{_RUN}*?[0-9０-９]{{9}}){_RUN}{{1,30}}(?!{_RUN}))"
 # there are, each as short as it can be) and never re-split when no detail follows: re-splitting a run
 # like "市市市…" took seconds per few hundred characters, and as the parts hold no marker, a detail not
 # found after them is not found after fewer or shorter parts either.
+# Spaces may stand between the parts and between the detail's segments ("浙江省 杭州市 西湖区 文三路 478号
+# A座"); a segment after a space must hold a street-level marker itself, and not start like a label that
+# follows an address ("订单号", "电话"), so that the words after an address stay.
+_SEGMENT = rf"{_DETAIL}{{0,30}}?{_DETAIL_MARK}{_DETAIL}{{0,30}}"
+_LABEL = r"(?:订单|快递|运单|单号|手机|电话|邮编|号码)"
 _ADDRESS = re.compile(
-    rf"((?>(?:(?:(?!{_DETAIL_MARK})[{_CJK}]){{1,8}}?{_ADMIN}){{1,4}}))"
-    rf"({_DETAIL}{{0,30}}?{_DETAIL_MARK}{_DETAIL}{{0,30}})"
+    rf"((?>(?:(?:(?!{_DETAIL_MARK})[{_CJK}]){{1,8}}?{_ADMIN}{_WS}{{0,2}}){{1,4}}))"
+    rf"((?!{_LABEL}){_SEGMENT}(?:{_WS}{{1,2}}(?!{_LABEL}){_SEGMENT}){{0,8}})"
 )
 _NAME = re.compile(rf"((?:收货人|收件人|姓名|联系人|寄件人)\s*[:：]?\s*)([{_CJK}]{{2,4}})")
 
@@ -56,18 +84,28 @@ def _id_number(raw: str) -> bool:
 
 
 def _mask_id(m: re.Match[str]) -> str:
-    whole = m.group(1) + m.group(2)
+    whole = "".join(_ID_CHAR.findall(m.group(1)))
     if not _id_number(whole):
-        return whole  # an 18-digit order number, not an ID card
-    return f"{m.group(1)}{'*' * 10}{whole[-4:]}"
+        return m.group(1)  # an 18-digit order number, not an ID card
+    return f"{whole[:4]}{'*' * 10}{whole[-4:]}"
+
+
+def _mask_phone(m: re.Match[str]) -> str:
+    digits = _DIGITS.findall(m["number"])  # the separators go: 138****5678 however it was written
+    return f"{m.groupdict().get('prefix') or ''}{''.join(digits[:3])}****{''.join(digits[-4:])}"
 
 
 def mask(text: str) -> str:
-    """Phones → 138****1234, ID numbers → 1101**********123X, address details and labelled names → *."""
+    """Phones → 138****1234, ID numbers → 1101**********123X, address details and labelled names → *.
+
+    ID numbers go first: a phone-shaped run of digits inside a spaced-out ID number must not be
+    masked as a phone and leave the rest of the ID in clear."""
     if not text:
         return text
-    text = _PHONE.sub(lambda m: f"{m[1]}{m[2]}****{m[3]}", text)
     text = _ID18.sub(_mask_id, text)
+    text = _PHONE.sub(_mask_phone, text)
+    text = _PHONE_SPACED.sub(_mask_phone, text)
+    text = _PHONE_CN.sub(_mask_phone, text)
     text = _ADDRESS.sub(lambda m: f"{m[1]}****", text)
     return _NAME.sub(lambda m: f"{m[1]}{m[2][0]}*{'*' * (len(m[2]) - 2)}", text)
 

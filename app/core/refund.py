@@ -47,9 +47,10 @@ def quote(items: list[QuoteItem], postage: Decimal, discounts: list[Discount], r
     by_id = {i.id: i for i in items}
     if len(by_id) != len(items):
         raise NotCovered("items", "商品 id 重复 item ids must be unique")
-    unknown = [r for r in refund_items if r not in by_id]
-    if unknown:
-        raise NotCovered("refund_items", f"订单中没有这些商品 not in the order: {', '.join(unknown)}")
+    unknown = [i for i, r in enumerate(refund_items) if r not in by_id]
+    if unknown:  # named by position: an error never echoes what the client sent
+        positions = ", ".join(map(str, unknown[:20]))
+        raise NotCovered("refund_items", f"订单中没有这些商品 not items of the order: refund_items at {positions}")
     if len(set(refund_items)) != len(refund_items):
         raise NotCovered("refund_items", "退款商品重复 an item is listed twice")
     order_items = sum((i.price * i.quantity for i in items), Decimal(0))

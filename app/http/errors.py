@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -12,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import AppError
+from app.http import audit
 
 log = logging.getLogger("app.errors")
 
@@ -36,22 +38,36 @@ async def send_error(send: Send, status: int, code: str, message: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,63}$")
+_UNKNOWN = "不允许的字段 unknown field (not allowed here); see the API documentation"
+
+
 def _field(err: dict) -> dict:
-    loc = ".".join(str(p) for p in err.get("loc", ()))
     # Pydantic puts the offending value in "input" and sometimes in "ctx"; neither goes back to the client.
-    return {"field": loc, "problem": err.get("type", "invalid"), "message": err.get("msg", "invalid value")}
+    # The location is input too where the client chose a name: an unknown field's name, a key inside a
+    # free-form object. An unknown field is named by the object it was found in; any other part of a
+    # location that is not a plain name is written "*".
+    parts = list(err.get("loc", ()))
+    problem = err.get("type", "invalid")
+    if problem == "extra_forbidden" and parts:
+        parts.pop()
+    loc = ".".join(str(p) if isinstance(p, int) or _NAME.match(str(p)) else "*" for p in parts)
+    message = _UNKNOWN if problem == "extra_forbidden" else err.get("msg", "invalid value")
+    return {"field": loc, "problem": problem, "message": message}
 
 
 async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
         return JSONResponse(error_body("invalid_json", "请求体不是合法的 JSON body is not valid JSON"), 400)
-    fields = [_field(e) for e in errors]
+    fields = list({tuple(f.items()): f for f in map(_field, errors)}.values())  # one per unknown-field parent
     summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
     return JSONResponse(error_body("invalid_request", summary, fields), 422)
 
 
-async def _app_error(_: Request, exc: AppError) -> JSONResponse:
+async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+    if exc.status_code in (401, 403, 429):
+        audit.refused(request.scope, exc.status_code, exc.code)
     return JSONResponse(error_body(exc.code, exc.message, exc.fields), exc.status_code, headers=exc.headers)
 
 

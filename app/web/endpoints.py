@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Literal
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Query, Request, Response, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.security import HTTPAuthorizationCredentials
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
-from app.auth.guard import COOKIE, bearer, require
+from app.auth import service as keys
+from app.auth.guard import SESSION_COOKIE_HTTP, SESSION_COOKIE_HTTPS, bearer, require, session_cookie
 from app.auth.principal import Principal
 from app.auth.roles import Permission
 from app.core.order import Order
 from app.core.terms import OrderStatus, Signer
 from app.errors import AppError, Unauthorized
+from app.http import audit
 from app.suggest import service
 
 if TYPE_CHECKING:
@@ -37,6 +41,9 @@ PAGE_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+# The editor pages' forms (sign in, sign out) must carry their real Origin, which a no-referrer page's
+# POST does not (it says "null", refused under /editor: app/http/origin.py); other sites still get no referrer.
+EDITOR_HEADERS = {**PAGE_HEADERS, "Referrer-Policy": "same-origin"}
 
 
 def highlight(text: str) -> Markup:
@@ -122,7 +129,7 @@ def preview(
     shop_id: Annotated[str, Query(max_length=64)] = "",
 ) -> Response:
     if principal is None:
-        return RedirectResponse("/editor/login", 303, headers=PAGE_HEADERS)
+        return RedirectResponse("/editor/login", 303, headers=EDITOR_HEADERS)
     engine = request.app.state.content.engine
     result = None
     if message.strip():
@@ -140,35 +147,65 @@ def preview(
         "statuses": [s.value for s in OrderStatus],
         "signers": [s.value for s in Signer],
     }
-    return templates.TemplateResponse(request, "preview.html", context, headers=PAGE_HEADERS)
+    return templates.TemplateResponse(request, "preview.html", context, headers=EDITOR_HEADERS)
 
 
 @router.get("/editor/login", response_class=HTMLResponse)
 def login_page(request: Request, failed: bool = False) -> HTMLResponse:
     """A form for the editor's key: a page opened by a browser cannot send an Authorization header."""
-    return templates.TemplateResponse(request, "login.html", {"failed": failed}, headers=PAGE_HEADERS)
+    return templates.TemplateResponse(request, "login.html", {"failed": failed}, headers=EDITOR_HEADERS)
 
 
 @router.post("/editor/login")
 async def login(request: Request) -> RedirectResponse:
-    """Checks the key and keeps it in an HttpOnly, SameSite=Strict cookie for the /editor pages only."""
+    """Checks the key and opens an editor session: the cookie holds the session's own random token, never
+    the key (HttpOnly, SameSite=Strict; over HTTPS Secure with the __Host- prefix, see app/auth/guard.py).
+
+    A browser's cross-site or hidden (``Origin: null``) form never gets here: app/http/origin.py refuses
+    it, so no other page can sign this browser in under someone else's key."""
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     key = (form.get("key") or [""])[0].strip()
     try:
         credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=key) if key else None
-        await require(Permission.phrasebook_read)(request, credentials)
+        principal = await require(Permission.phrasebook_read)(request, credentials)
     except AppError as exc:
         if exc.status_code in (429, 503):  # not a wrong key: too many attempts, or the database is down
             raise
-        return RedirectResponse("/editor/login?failed=1", 303, headers=PAGE_HEADERS)
-    response = RedirectResponse("/editor/preview", 303, headers=PAGE_HEADERS)
+        audit.refused(request.scope, exc.status_code, exc.code)  # a redirect, not an error: logged here
+        return RedirectResponse("/editor/login?failed=1", 303, headers=EDITOR_HEADERS)
+
+    def open_session() -> tuple[str, datetime]:
+        with request.app.state.database.unit_of_work() as s:
+            return keys.open_session(s, principal, datetime.now(UTC))
+
+    token, ends = await run_in_threadpool(open_session)
+    response = RedirectResponse("/editor/preview", 303, headers=EDITOR_HEADERS)
+    https = request.url.scheme == "https"
     response.set_cookie(
-        COOKIE,
-        key,
+        session_cookie(request),
+        token,
         httponly=True,
         samesite="strict",
-        path="/editor",
-        secure=request.url.scheme == "https",
-        max_age=12 * 3600,
+        path="/" if https else "/editor",  # __Host- requires Path=/
+        secure=https,
+        max_age=max(1, int((ends - datetime.now(UTC)).total_seconds())),
     )
+    return response
+
+
+@router.post("/editor/logout")
+async def logout(request: Request) -> RedirectResponse:
+    """Ends the editor session on the server (its cookie stops working everywhere) and clears the cookie."""
+    token = request.cookies.get(session_cookie(request))
+    if token:
+
+        def close() -> None:
+            with request.app.state.database.unit_of_work() as s:
+                keys.close_session(s, token)
+
+        await run_in_threadpool(close)
+    response = RedirectResponse("/editor/login", 303, headers=EDITOR_HEADERS)
+    response.delete_cookie(SESSION_COOKIE_HTTP, path="/editor", httponly=True, samesite="strict")
+    if request.url.scheme == "https":
+        response.delete_cookie(SESSION_COOKIE_HTTPS, path="/", secure=True, httponly=True, samesite="strict")
     return response

@@ -52,6 +52,14 @@ def test_no_mass_assignment(client, field):
     assert (after["shop_id"], after["status"], after["created_at"]) == (case["shop_id"], "open", case["created_at"])
 
 
+def test_unknown_fields_are_named_by_where_they_were_found(client):
+    r = client.post("/v1/suggest", json={"message": "x", "order": {"status": "signed", "a<b>": 1, "c": 2}})
+    fields = r.json()["error"]["fields"]
+    assert [(f["field"], f["problem"]) for f in fields] == [("body.order", "extra_forbidden")]
+    r = client.post("/v1/refund-quote", json={"items": [{"id": "A", "price": "1"}], "refund_items": ["A", "B", "Z"]})
+    assert r.status_code == 422 and "refund_items at 1, 2" in r.json()["error"]["message"]
+
+
 def test_422_never_echoes_the_input(client):
     secret = f"身份证11010519491231002X 电话{PHONE}"
     for r in (
@@ -59,9 +67,17 @@ def test_422_never_echoes_the_input(client):
         client.post("/v1/suggest", json={"message": "x", "evidence_received": [secret]}),
         client.post("/v1/cases", json={"intent": secret, "conversation_id": "c"}),
         client.get("/v1/cases", params={"page": secret}),
+        # Names the client chose are input too: an unknown field's name, an item id that is not in the order.
+        client.post("/v1/suggest", json={"message": "x", secret: 1}),
+        client.post("/v1/suggest", json={"message": "x", "order": {"status": "signed", secret: 1}}),
+        client.post("/v1/cases", json={"intent": "damaged", "conversation_id": "c", secret: 1}),
+        client.post(
+            "/v1/refund-quote",
+            json={"items": [{"id": "A", "price": "10.00"}], "postage": "0", "discounts": [], "refund_items": [secret]},
+        ),
     ):
         assert r.status_code == 422, r.text
-        assert PHONE not in r.text and "11010519491231002X" not in r.text
+        assert PHONE not in r.text and "11010519491231002X" not in r.text and "身份证" not in r.text, r.text
 
 
 @pytest.fixture
@@ -98,8 +114,9 @@ def test_repeated_failed_authentication_is_429(limited):
     with httpx.Client(base_url=limited, timeout=10) as c:
         wrong = [c.get("/v1/intents", headers=auth(f"shk_000000000000_{i:043d}")).status_code for i in range(8)]
         assert wrong[:5] == [401] * 5 and set(wrong[5:]) == {429}
-        blocked = c.get("/v1/intents", headers=auth(good))
+        blocked = c.get("/v1/intents", headers=auth("shk_000000000000_" + "9" * 43))
         assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) >= 1
+        assert c.get("/v1/intents", headers=auth(good)).status_code == 200  # only wrong keys are refused
         assert c.get("/healthz").status_code == 200
 
 

@@ -139,8 +139,15 @@ def test_editor_signs_in_once_with_a_page_cookie(server, page, editor_key):
     sign_in(page, server, editor_key)
     page.goto(f"{server}/editor/preview?message=杯子碎了")
     expect(page.locator("body")).to_contain_text("damaged.ask_evidence")
-    cookie = next(c for c in page.context.cookies() if c["name"] == "shouhou_key")
+    cookie = next(c for c in page.context.cookies() if c["name"] == "shouhou_editor")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and cookie["path"] == "/editor"
+    assert (
+        cookie["value"] not in editor_key and editor_key.split("_", 2)[2] not in cookie["value"]
+    )  # a session, not the key
+    page.click("#logout button")
+    expect(page).to_have_url(f"{server}/editor/login")
+    page.goto(f"{server}/editor/preview?message=杯子碎了")
+    expect(page).to_have_url(f"{server}/editor/login")  # signed out: the session is gone
 
 
 def test_chatwoot_app_context_and_buyer_name(server, page, agent_key):
