@@ -33,8 +33,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def serve(settings: Settings) -> int:
-    import uvicorn
-
     from app.core.content import ContentInvalid
     from app.core.engine import build_engine
     from app.main import create_app
@@ -67,8 +65,9 @@ def serve(settings: Settings) -> int:
         from app.workers import serve_workers
 
         return serve_workers(settings, app)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False)
-    return 0
+    from app import serving
+
+    return serving.serve(app, settings)
 
 
 if __name__ == "__main__":
