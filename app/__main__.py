@@ -33,8 +33,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def serve(settings: Settings) -> int:
-    import uvicorn
-
     from app.core.content import ContentInvalid
     from app.core.engine import build_engine
     from app.main import create_app
@@ -78,9 +76,9 @@ def serve(settings: Settings) -> int:
         from app.workers import serve_workers
 
         return serve_workers(settings, app)
-    # proxy_headers off: uvicorn would trust X-Forwarded-For from 127.0.0.1; TRUSTED_PROXIES decides (app/http/proxies.py)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, access_log=False, proxy_headers=False)
-    return 0
+    from app import serving
+
+    return serving.serve(app, settings)
 
 
 if __name__ == "__main__":

@@ -117,7 +117,7 @@ def create_app(
     if settings.trusted_proxies:  # without any, the connection's address is the client's: no layer needed
         app.add_middleware(ClientAddress, trusted=settings.trusted_proxies)  # before anything reads the client
     app.add_middleware(errors.CatchAll)  # covers the middlewares above too
-    app.add_middleware(SecurityHeaders)  # outermost: every answer gets the headers, a 500 too
+    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)  # outermost: a 500 gets them too
     openapi.include_models(app, SuggestRequest)  # /v1/suggest reads its body itself (app/http/body.py)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     return app

@@ -21,7 +21,7 @@ from app.core.clock import SHOP_TZ
 from app.core.content.errors import ContentError
 from app.core.content.loader import CONTENT_FOLDERS, content_digest
 from app.core.engine import Engine
-from app.core.lint import build_checked
+from app.core.lint import Report, build_checked
 from app.errors import Unavailable
 
 log = logging.getLogger("app.reload")
@@ -101,7 +101,12 @@ class ContentHolder:
         with self._lock:
             before, self._seen = self._seen, snapshot(self.root)
             touched = sorted(k for k in before.keys() | self._seen.keys() if before.get(k) != self._seen.get(k))
-            engine, report = build_checked(self.root, self.cache_dir, reuse=self.engine)
+            try:
+                engine, report = build_checked(self.root, self.cache_dir, reuse=self.engine)
+            except Exception as exc:  # noqa: BLE001 - whatever the content does, editors read it in the status
+                log.exception("content could not be built (%s)", trigger)
+                problem = f"内容无法加载,详见服务日志 content could not be loaded ({type(exc).__name__}; see the log)"
+                engine, report = None, Report((ContentError("", 0, 0, problem),), ())
             if engine is None:
                 self._pending += touched  # a broken edit's files belong to the next version that goes live
                 self.rejected = Rejected(content_digest(self.root), datetime.now(SHOP_TZ), list(report.errors))

@@ -72,10 +72,20 @@ class Settings(BaseSettings):
         2.0,
         description="how often an instance looks for a phrasebook version another instance made live; `0` turns it off",
     )
+    read_timeout_seconds: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = Field(
+        10.0,
+        description="how long a client may take to send a whole request, headers and body; a slower one gets 408 "
+        "and its connection is closed",
+    )
     conversation_memory_hours: Annotated[float, Field(gt=0, le=24 * 30, allow_inf_nan=False)] = Field(
         24.0,
         description="how long a conversation's recent turns (at most 20) are kept to read new messages in context; "
         "older turns are deleted",
+    )
+    hsts_seconds: Count = Field(
+        0,
+        description="send `Strict-Transport-Security: max-age=` this many seconds with every answer, for a service "
+        "reached over HTTPS only (behind a TLS proxy); `0`: not sent",
     )
     sidebar_origins: Origins = Field((), description="chat clients allowed to frame the sidebar and talk to it")
     cors_origins: Origins = Field((), description="web apps on other origins that may call the API from a browser")

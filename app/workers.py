@@ -6,8 +6,8 @@ already to check the content (4.4 s to the first answer). Forked, the workers st
 imports and engine and answer as soon as one worker would. A worker forked later (one died, SIGHUP) builds
 its engine from the files like a spawned one, since the content may have changed since start-up.
 
-Only uvicorn's public API is used: each worker runs ``uvicorn.Server(config).run(sockets=[its socket])``;
-forking, restarting and signals are app/supervisor.py's.
+Each worker runs ``uvicorn.Server(config).run(sockets=[its socket])`` with the configuration every server of
+ours uses (app/serving.py: the read deadline); forking, restarting and signals are app/supervisor.py's.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from collections.abc import Callable
 import uvicorn
 from fastapi import FastAPI
 
+from app import serving
 from app.settings import Settings
 from app.supervisor import STARTUP_FAILURE, Supervisor
 
@@ -44,15 +45,7 @@ def serve_workers(settings: Settings, app: FastAPI) -> int:
         async def started() -> None:  # uvicorn calls it once serving, then every timeout_notify seconds
             ready()
 
-        config = uvicorn.Config(  # proxy_headers off: TRUSTED_PROXIES decides who the client is (app/http/proxies.py)
-            app,
-            host=host,
-            port=port,
-            log_config=None,
-            access_log=False,
-            proxy_headers=False,
-            callback_notify=started,
-        )
+        config = serving.config(app, settings, callback_notify=started)
         try:
             sock = _socket(host, port, listen=True, backlog=config.backlog)
         except OSError as exc:

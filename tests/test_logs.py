@@ -111,11 +111,15 @@ def test_forged_lines_never_reach_the_session_log(client):
     from tests.conftest import _LOG_FILE
 
     marker = "伪造日志标记"
-    forged = f"c-forge\n2026-01-01 00:00:00,000 INFO app: {marker}"
+    forged = f"\n2026-01-01 00:00:00,000 INFO app: {marker}"
+    # An id or reference refuses line breaks outright (nothing to log); free text keeps them, escaped in the log.
+    refused = client.post("/v1/suggest", json={"message": "杯子碎了", "conversation_id": f"c-forge{forged}"})
+    assert refused.status_code == 422
     r = client.post(
-        "/v1/suggest", json={"message": f"杯子碎了 {marker}\n电话 139\t8765\t4321", "conversation_id": forged}
+        "/v1/suggest",
+        json={"message": f"杯子碎了 {marker}{forged}\n电话 139\t8765\t4321", "conversation_id": "c-forge"},
     )
-    assert r.status_code in (200, 422)  # 422 if conversation ids refuse line breaks: nothing to log then
+    assert r.status_code == 200
     for handler in logging.getLogger().handlers:
         handler.flush()
     lines = [line for line in _LOG_FILE.read_text(encoding="utf-8").splitlines() if marker in line]

@@ -171,6 +171,68 @@ def test_malicious_files_are_rejected_and_the_service_lives(serve, content, text
         assert damaged_text(client)[0] == v0 and client.get("/healthz").status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("make", "rel"),
+    [
+        (lambda p: p.mkdir(), "phrasebook/oops.yaml"),
+        (lambda p: p.symlink_to(p.parent / "gone.yaml"), "intents/dangling.yaml"),
+        (lambda p: p.mkdir(), "phrasebook/shops/demo-shop/extra.yaml"),
+        (lambda p: p.symlink_to("/nonexistent/x.yaml"), "phrasebook/shops/demo-shop/policy.yaml"),
+        (lambda p: (p.write_text("x: 1\n", encoding="utf-8"), p.chmod(0)), "intents/unreadable.yaml"),
+    ],
+    ids=["folder-named-yaml", "dangling-link", "folder-in-a-shop", "dangling-shop-policy", "unreadable"],
+)
+def test_a_content_entry_that_is_no_readable_file_is_a_content_error_not_a_500(serve, content, make, rel):
+    """A folder named *.yaml or a dangling link used to escape the loader as an OSError: the reload was a 500
+    and /v1/phrasebook/status said nothing. It is a content error with its file, and the last good version
+    keeps serving."""
+    target = content / rel
+    if target.exists() or target.is_symlink():
+        target.unlink()
+    with httpx.Client(base_url=serve(watch=True), timeout=60, headers=HEADERS) as client:
+        v0, text = damaged_text(client)
+        make(target)
+        if os.geteuid() == 0 and rel.endswith("unreadable.yaml"):
+            target.unlink()  # root reads any file: a dangling link stands in for it
+            target.symlink_to(target.parent / "gone.yaml")
+        r = client.post("/v1/admin/reload")
+        assert r.status_code == 200, r.text
+        assert not r.json()["accepted"] and any(e["file"] == rel for e in r.json()["errors"]), r.json()
+        status = client.get("/v1/phrasebook/status").json()
+        assert status["live"]["version"] == v0 and any(e["file"] == rel for e in status["rejected"]["errors"])
+        assert damaged_text(client) == (v0, text)
+        time.sleep(0.6)  # the watcher polls meanwhile and must survive the same entry
+        assert client.get("/healthz").status_code == 200 and damaged_text(client) == (v0, text)
+        target.unlink() if target.is_symlink() or target.is_file() else target.rmdir()
+        assert client.post("/v1/admin/reload").json()["accepted"]
+
+
+def test_a_script_with_forbidden_wording_never_goes_live(serve, content):
+    """It was a lint warning: a script asking the buyer to 加微信 went live and was served to agents."""
+    with httpx.Client(base_url=serve(watch=False), timeout=30, headers=HEADERS) as client:
+        v0, text = damaged_text(client)
+        write(content, FLOW, edited(content, "亲,麻烦加微信 abc123 发照片给我~"))
+        r = client.post("/v1/admin/reload").json()
+        assert not r["accepted"] and any(e["file"] == FLOW and "'加微信'" in e["message"] for e in r["errors"])
+        assert damaged_text(client) == (v0, text)
+        status = client.get("/v1/phrasebook/status").json()
+        assert status["live"]["version"] == v0 and "'加微信'" in status["rejected"]["errors"][0]["message"]
+
+
+def test_a_build_that_fails_unexpectedly_is_a_rejected_version_not_an_error(content, engine, monkeypatch):
+    from app import reload
+
+    holder = reload.ContentHolder(content, None, engine)
+
+    def broken(*_args, **_kwargs):
+        raise PermissionError("a file the loader did not expect")
+
+    monkeypatch.setattr(reload, "build_checked", broken)
+    outcome = holder.reload("admin reload")
+    assert not outcome.accepted and outcome.live_version == engine.version and holder.engine is engine
+    assert holder.rejected is not None and "PermissionError" in holder.rejected.errors[0].message
+
+
 def test_a_replaced_engine_is_freed_and_the_live_one_hidden_from_the_collector(content, engine):
     """The live engine is frozen out of the collector's walks (no ~50 ms pauses under load); a reload must
     still free the engine it replaces, or every reload would leak a whole engine."""

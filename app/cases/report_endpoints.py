@@ -3,11 +3,14 @@ included right after the case routes, so the published paths keep their order.""
 
 from __future__ import annotations
 
+import itertools
+import os
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from app.auth.guard import require
 from app.auth.principal import Principal
@@ -24,15 +27,19 @@ StatsReader = Annotated[Principal, Depends(require(Permission.stats))]
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-def _register_rows(
+def _register_pages(
     request: Request, principal: Principal, shop_id: str | None, start: datetime, end: datetime
-) -> list[list[str]]:
+) -> Iterator[list[list[str]]]:
+    """The rows a page at a time, masked for the key's role. Everything that can refuse the request (the range,
+    the shop) and the first page are done here, before the answer starts: a refusal or a database failure is
+    then a clean error status, not a cut-off file."""
     service.check_range(start, end)
     engine = request.app.state.content.engine
     intent_names = {i.id: i.name for i in engine.catalog.intents.values()}
-    with database(request).unit_of_work() as s:
-        rows = export.register_rows(s, visible(principal, shop_id), start, end, intent_names, evidence_names(request))
-        return private(principal, rows)
+    shops = visible(principal, shop_id)
+    pages = export.register_pages(database(request), shops, start, end, intent_names, evidence_names(request))
+    first = next(pages, None)
+    return (private(principal, rows) for rows in itertools.chain([first] if first else [], pages))
 
 
 @router.get(
@@ -44,8 +51,9 @@ def _register_rows(
 def register_csv(
     request: Request, principal: Exporter, start: Moment, end: Moment, shop_id: ShopQuery = None
 ) -> Response:
-    return Response(
-        export.to_csv(_register_rows(request, principal, shop_id, start, end)),
+    pages = _register_pages(request, principal, shop_id, start, end)
+    return StreamingResponse(
+        export.csv_chunks(pages),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="register.csv"', **NO_STORE},
     )
@@ -60,11 +68,16 @@ def register_csv(
 def register_xlsx(
     request: Request, principal: Exporter, start: Moment, end: Moment, shop_id: ShopQuery = None
 ) -> Response:
-    rows = _register_rows(request, principal, shop_id, start, end)  # first: a bad range must not leave a half-made book
-    return Response(
-        export.to_xlsx(rows),
+    # A workbook is a zip: it is finished (on disk) before the answer starts, so a failure is never half a book.
+    book = export.xlsx_file(_register_pages(request, principal, shop_id, start, end))
+    return StreamingResponse(
+        export.file_chunks(book),
         media_type=export.XLSX,
-        headers={"Content-Disposition": 'attachment; filename="register.xlsx"', **NO_STORE},
+        headers={
+            "Content-Disposition": 'attachment; filename="register.xlsx"',
+            "Content-Length": str(os.fstat(book.fileno()).st_size),
+            **NO_STORE,
+        },
     )
 
 

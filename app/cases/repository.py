@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -115,7 +115,17 @@ def count_events(s: Session, case_id: int) -> int:
     return s.scalar(select(func.count(CaseEvent.id)).where(CaseEvent.case_id == case_id)) or 0
 
 
-def cases_created_between(s: Session, shop_ids: tuple[str, ...] | None, start: datetime, end: datetime) -> list[Case]:
+def cases_created_between(
+    s: Session,
+    shop_ids: tuple[str, ...] | None,
+    start: datetime,
+    end: datetime,
+    *,
+    after: tuple[datetime, int] | None = None,
+    limit: int | None = None,
+) -> list[Case]:
+    """Cases created in [start, end) in (created_at, id) order; ``after``: only those past that (created_at, id),
+    the last of the previous page."""
     query = (
         select(Case)
         .where(Case.created_at >= start, Case.created_at < end)
@@ -123,7 +133,10 @@ def cases_created_between(s: Session, shop_ids: tuple[str, ...] | None, start: d
     )
     if shop_ids is not None:
         query = query.where(Case.shop_id.in_(shop_ids))
-    return list(s.scalars(query.order_by(Case.created_at, Case.id)))
+    if after is not None:
+        at, case_id = after
+        query = query.where(or_(Case.created_at > at, and_(Case.created_at == at, Case.id > case_id)))
+    return list(s.scalars(query.order_by(Case.created_at, Case.id).limit(limit)))
 
 
 def events_between(
@@ -140,11 +153,18 @@ def events_between(
 
 
 def latest_events(s: Session, case_ids: list[int], type_: str) -> dict[int, CaseEvent]:
+    """Each case's latest event of ``type_`` (by time, then id): one row per case, however many it has."""
     if not case_ids:
         return {}
-    rows = s.scalars(
-        select(CaseEvent)
+    ranked = (
+        select(
+            CaseEvent.id,
+            func.row_number()
+            .over(partition_by=CaseEvent.case_id, order_by=(CaseEvent.at.desc(), CaseEvent.id.desc()))
+            .label("n"),
+        )
         .where(CaseEvent.case_id.in_(case_ids), CaseEvent.type == type_)
-        .order_by(CaseEvent.at, CaseEvent.id)
+        .subquery()
     )
-    return {e.case_id: e for e in rows}  # later rows overwrite earlier: the latest per case
+    rows = s.scalars(select(CaseEvent).join(ranked, CaseEvent.id == ranked.c.id).where(ranked.c.n == 1))
+    return {e.case_id: e for e in rows}

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from app.cases.models import EVENT_TYPES, REMEDIES, STATUSES
-from app.http.fields import Moment, Strict
+from app.http.fields import Int, JsonData, Line, Moment, Strict, Text
 
 # Literal types built from the tuples app/cases/models.py checks the columns with, so there is one list of each;
 # mypy cannot read a Literal of a variable, hence valid-type on each.
@@ -17,7 +17,7 @@ Status = Literal[STATUSES]  # type: ignore[valid-type]
 Remedy = Literal[REMEDIES]  # type: ignore[valid-type]
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
-Actor = Annotated[str, Field(min_length=1, max_length=64)]
+Actor = Annotated[Line, Field(min_length=1, max_length=64)]
 # Events with their own endpoint keep their invariants there (a checklist, a transition, a due date).
 MANUAL_EVENTS = tuple(
     t
@@ -33,16 +33,18 @@ class _Strict(Strict):
 class CaseOpen(_Strict):
     shop_id: Id | None = None
     intent: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
-    order_id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
-    conversation_id: Annotated[str, Field(min_length=1, max_length=128)] | None = None
-    buyer_ref: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    # Columns of the 登记表格 (and ids that end up in log lines): one line each.
+    order_id: Annotated[Line, Field(min_length=1, max_length=64)] | None = None
+    conversation_id: Annotated[Line, Field(min_length=1, max_length=128)] | None = None
+    buyer_ref: Annotated[Line, Field(min_length=1, max_length=128)] | None = None
 
 
 class EventIn(_Strict):
     type: Literal[MANUAL_EVENTS]  # type: ignore[valid-type]  # a Literal of a tuple, as Status above
     actor: Actor | None = None
-    script_id: Annotated[str, Field(max_length=128)] | None = None
-    data: dict[str, Any] = Field(default_factory=dict, description='备注内容等 e.g. {"text": "已补发"}')
+    script_id: Annotated[Line, Field(max_length=128)] | None = None
+    # A note's text is the register's 最近备注 column: every string of it is Text.
+    data: JsonData = Field(default_factory=dict, description='备注内容等 e.g. {"text": "已补发"}')
 
 
 class EvidenceReceivedIn(_Strict):
@@ -50,7 +52,7 @@ class EvidenceReceivedIn(_Strict):
 
 
 class FollowUpIn(_Strict):
-    what: Annotated[str, Field(min_length=1, max_length=500)]
+    what: Annotated[Text, Field(min_length=1, max_length=500)]
     due_at: Moment
     actor: Actor | None = None
 
@@ -61,13 +63,13 @@ class FollowUpDoneIn(_Strict):
 
 class StatusIn(_Strict):
     status: Status
-    version: int = Field(ge=1, description="the case version you saw; a stale one gets 409")
+    version: Int = Field(ge=1, description="the case version you saw; a stale one gets 409")
     actor: Actor | None = None
-    reason: Annotated[str, Field(max_length=500)] | None = None
+    reason: Annotated[Text, Field(max_length=500)] | None = None
 
 
 class CasePatch(_Strict):
-    version: int = Field(ge=1)
+    version: Int = Field(ge=1)
     actor: Actor | None = None
     remedy: Remedy | None = None
     amount: Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)] | None = None

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from app.cases.models import Case, CaseEvent, FollowUp
 from app.core.clock import SHOP_TZ
@@ -57,4 +59,23 @@ def case_out(c: Case, evidence_names: Mapping[str, str]) -> dict:
 
 
 def event_out(e: CaseEvent) -> dict:
-    return {"id": e.id, "type": e.type, "at": _t(e.at), "actor": e.actor, "script_id": e.script_id, "data": e.data}
+    return {
+        "id": e.id,
+        "type": e.type,
+        "at": _t(e.at),
+        "actor": e.actor,
+        "script_id": e.script_id,
+        "data": _finite(e.data),
+    }
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or Infinity. Writes refuse them now (app/http/fields.py), but SQLite's JSON column took
+    them before, and one such event made its case's timeline a 500 for good: they read back as null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value

@@ -2,12 +2,12 @@
 
 Loading already reports format mistakes; this adds what needs the built engine: branches that no
 context can reach, scripts that fail to render, test sentences the matcher files elsewhere, near misses
-it files under their own intent, and warnings for weak spots and wording the platforms forbid.
+it files under their own intent, and warnings for weak spots. (Wording the platforms forbid is refused when
+the content loads: content/wording.py.)
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -116,33 +116,16 @@ def _renders(catalog: Catalog) -> list[ContentError]:
 
 
 def _wording(engine: Engine) -> list[ContentError]:
-    """Long scripts, and wording the policy forbids (policy/default.yaml `forbidden_wording`): every branch
-    against the defaults, and a shop's own additions against the flows that shop uses."""
-    catalog, policies = engine.catalog, engine.policies
-    default = policies.default.forbidden_wording
+    """Long scripts. Wording the platforms forbid is an error of the content itself (content/wording.py):
+    content holding it never builds, so it never reaches this point."""
     found = []
-    for flow in catalog.all_flows():
+    for flow in engine.catalog.all_flows():
         for branch in flow.branches:
             if len(branch.text) > LONG_SCRIPT:
                 found.append(
                     _at(branch, f"话术过长 script is long: {len(branch.text)} characters (> {LONG_SCRIPT})", "warning")
                 )
-            found += _forbidden(branch, default)
-    for shop in policies.shops:
-        extra = {w: why for w, why in policies.for_shop(shop).forbidden_wording.items() if w not in default}
-        for flow in catalog.flows_for(shop).values() if extra else ():
-            for branch in flow.branches:
-                found += _forbidden(branch, extra, f"(店铺 shop {shop})")
     return found
-
-
-def _forbidden(branch: Branch, words: Mapping[str, str], whose: str = "") -> list[ContentError]:
-    text = branch.text.lower()
-    return [
-        _at(branch, f"话术含平台禁止用语 '{word}' forbidden platform wording: {why}{whose}", "warning")
-        for word, why in words.items()
-        if word.lower() in text
-    ]
 
 
 def _classification(engine: Engine) -> list[ContentError]:

@@ -25,16 +25,14 @@ def error_body(code: str, message: str, fields: list[dict] | None = None) -> dic
     return {"error": body}
 
 
-async def send_error(send: Send, status: int, code: str, message: str) -> None:
-    """The error shape from ASGI middleware, which answers before any route (and its handlers) runs."""
+async def send_error(send: Send, status: int, code: str, message: str, *, close: bool = False) -> None:
+    """The error shape from ASGI middleware, which answers before any route (and its handlers) runs. ``close``:
+    the server closes the connection after it (a request whose body was not read cannot be followed by another)."""
     body = json.dumps(error_body(code, message), ensure_ascii=False).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-        }
-    )
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if close:
+        headers.append((b"connection", b"close"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 

@@ -2,6 +2,11 @@
 
 The body is read up front (at most ``max_bytes``) and replayed to the app: rejecting part-way through
 the app's own read would surface as a parsing error inside the framework instead of a clean 413.
+
+A body over the limit is read to its end and dropped (up to ``DRAIN_BYTES``) before the 413 goes out. Answering
+first and closing on the unread bytes made the kernel reset the connection, and a client still sending (urllib,
+most HTTP libraries) got "connection reset" instead of the 413: 21 of 30 tries at 2 MiB. A client that
+asked to be told first (``Expect: 100-continue``) has sent nothing yet and gets the 413 at once.
 """
 
 from __future__ import annotations
@@ -9,6 +14,8 @@ from __future__ import annotations
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.http.errors import send_error
+
+DRAIN_BYTES = 16 * 1024 * 1024  # beyond this a body is not worth reading to answer it: the connection closes
 
 
 class BodyLimit:
@@ -20,21 +27,32 @@ class BodyLimit:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
+        declared = None
+        waits = False
         for name, value in scope.get("headers", ()):
-            if name == b"content-length" and value.isdigit() and int(value) > self.max_bytes:
-                await self._reject(send)
-                return
+            if name == b"content-length" and value.isdigit():
+                declared = int(value)
+            elif name == b"expect" and value.lower() == b"100-continue":
+                waits = True
+        if declared is not None and declared > self.max_bytes:
+            if waits or declared > DRAIN_BYTES:
+                await self._reject(send)  # nothing read: the server's "100 Continue" is never sent
+            else:
+                await self._drain_and_reject(receive, send, 0)
+            return
         chunks: list[bytes] = []
         size = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":
-                await self.app(scope, _replay([message], receive), send)
-                return
+                return  # the client went away: nobody to answer
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.max_bytes:
-                await self._reject(send)
+                if message.get("more_body", False):
+                    await self._drain_and_reject(receive, send, size)
+                else:
+                    await self._reject(send, close=False)  # all of it read: the connection may go on
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -42,9 +60,26 @@ class BodyLimit:
         body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, _replay([body], receive), send)
 
-    async def _reject(self, send: Send) -> None:
+    async def _drain_and_reject(self, receive: Receive, send: Send, size: int) -> None:
+        """Read the rest of the body and drop it, so that the client, done sending, reads the 413. A client
+        that never finishes is stopped by the server's read deadline (app/serving.py)."""
+        while size <= DRAIN_BYTES:
+            message = await receive()
+            if message["type"] != "http.request":
+                return
+            size += len(message.get("body", b""))
+            if not message.get("more_body", False):
+                await self._reject(send, close=False)
+                return
+        await self._reject(send)
+
+    async def _reject(self, send: Send, *, close: bool = True) -> None:
         await send_error(
-            send, 413, "payload_too_large", f"请求体超过 {self.max_bytes} 字节 body over {self.max_bytes} bytes"
+            send,
+            413,
+            "payload_too_large",
+            f"请求体超过 {self.max_bytes} 字节 body over {self.max_bytes} bytes",
+            close=close,
         )
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, field_validator
 
 from app.core import terms
-from app.http.fields import Moment, Strict
+from app.http.fields import Bool, Day, Int, Line, Moment, Strict
 
 if TYPE_CHECKING:
     OrderStatus = str
@@ -38,16 +37,17 @@ class OrderItem(_Strict):
     id: Annotated[str, Field(min_length=1, max_length=64)] | None = None
     name: Annotated[str, Field(max_length=200)] | None = Field(None, description="商品名称,用于判断退货仓 product name")
     price: Money
-    quantity: int = Field(1, ge=1, le=100_000)
+    quantity: Int = Field(1, ge=1, le=100_000)
 
 
 class OrderContext(_Strict):
-    id: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(None, description="订单号 order id")
+    # The order id becomes a case's 订单号, a column of the 登记表格: one line.
+    id: Annotated[Line, Field(min_length=1, max_length=64)] | None = Field(None, description="订单号 order id")
     status: OrderStatus | None = Field(None, description="订单状态 order state")
     paid_at: Moment | None = None
     shipped_at: Moment | None = None
     last_tracking_at: Moment | None = Field(None, description="最后一条物流更新的时间 last tracking update")
-    signed_at: Moment | date | None = Field(
+    signed_at: Moment | Day | None = Field(
         None,
         description="签收时间;只知道日期时给日期 sign-in time, or only its date (the 168 h window then starts "
         "at 00:00 of the next day)",
@@ -55,7 +55,7 @@ class OrderContext(_Strict):
     signed_by: Signer | None = Field(
         None, description="签收人:本人 / 代签(门卫、家人)/ 快递柜 who signed for the parcel"
     )
-    shipping_insurance: bool | None = Field(None, description="是否有运费险 return-shipping insurance")
+    shipping_insurance: Bool | None = Field(None, description="是否有运费险 return-shipping insurance")
     amount: Money | None = Field(None, description="成交金额 amount paid")
     items: Annotated[list[OrderItem], Field(max_length=100)] = Field(default_factory=list)
     coupons: Annotated[list[Money], Field(max_length=20)] = Field(default_factory=list)
@@ -90,11 +90,11 @@ class SuggestRequest(_Strict):
         str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="买家消息 the buyer's message, as received")
     ]
     shop_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")] | None = None
-    conversation_id: Annotated[str, Field(min_length=1, max_length=128)] | None = Field(
+    conversation_id: Annotated[Line, Field(min_length=1, max_length=128)] | None = Field(
         None,
         description="会话号:给出时消息和建议记入该会话的案件,建议接着案件的下一步 records on the conversation's cases",
     )
-    case_id: int | None = Field(None, ge=1, le=2**31 - 1, description="案件号:接着这个案件 continue this case")
+    case_id: Int | None = Field(None, ge=1, le=2**31 - 1, description="案件号:接着这个案件 continue this case")
     order: OrderContext | None = None
     evidence_received: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=50)] = Field(
         default_factory=list, description="已收到的凭证 ids of evidence the buyer already sent"
@@ -124,7 +124,7 @@ class SuggestRequest(_Strict):
 class RefundItem(_Strict):
     id: Annotated[str, Field(min_length=1, max_length=64)]
     price: Money
-    quantity: int = Field(1, ge=1, le=100_000)
+    quantity: Int = Field(1, ge=1, le=100_000)
 
 
 class RefundDiscount(_Strict):

@@ -23,6 +23,7 @@ from app.core.order import Order
 from app.core.terms import OrderStatus, Signer
 from app.errors import AppError, Unauthorized
 from app.http import audit
+from app.http.headers import PAGE_CSP_BASE
 from app.suggest import service
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ router = APIRouter(include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 _MISSING = re.compile(r"【[^】]{1,12}】")
 PAGE_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    "Content-Security-Policy": f"default-src 'self'; frame-ancestors 'none'; form-action 'self'; {PAGE_CSP_BASE}",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
@@ -85,7 +86,7 @@ def sidebar(
     headers = {
         **PAGE_HEADERS,
         "Content-Security-Policy": f"default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        f"connect-src 'self'; frame-ancestors {ancestors}; form-action 'self'",
+        f"connect-src 'self'; frame-ancestors {ancestors}; form-action 'self'; {PAGE_CSP_BASE}",
     }
     return templates.TemplateResponse(request, "sidebar.html", {"config": config}, headers=headers)
 
@@ -97,7 +98,8 @@ def demo(request: Request) -> HTMLResponse:
 
     headers = {
         **PAGE_HEADERS,
-        "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; frame-src 'self'; frame-ancestors 'none'",
+        "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; frame-src 'self'; "
+        f"frame-ancestors 'none'; {PAGE_CSP_BASE}",
     }
     return templates.TemplateResponse(
         request,

@@ -83,3 +83,38 @@ def test_a_wildcard_origin_is_refused_at_start_up(monkeypatch):
     monkeypatch.setenv("CORS_ORIGINS", "*")
     with pytest.raises(ValueError, match="not allowed"):
         Settings.from_env()
+
+
+@pytest.mark.parametrize(
+    "path", ["/v1/cases", "/v1/no-such-route", "/healthz", "/sidebar", "/demo", "/editor/login", "/docs"]
+)
+def test_every_policy_forbids_plugins_and_base_tags(client, path):
+    """object-src falls back to default-src, base-uri to nothing: both are spelled out everywhere."""
+    policy = client.get(path, headers={"accept": "text/html"}).headers["content-security-policy"]
+    directives = {d.split()[0]: d.split()[1:] for d in policy.split(";") if d.strip()}
+    assert directives["object-src"] == ["'none'"] and directives["base-uri"] == ["'none'"], policy
+
+
+def test_hsts_is_off_by_default(client):
+    for path in ("/v1/cases", "/healthz", "/sidebar", "/static/sidebar.js"):
+        assert "strict-transport-security" not in client.get(path).headers
+
+
+def test_hsts_is_sent_on_every_answer_when_configured(engine, database, admin_key):
+    port = free_port()
+    settings = Settings(port=port, hsts_seconds=31_536_000, **TEST_SETTINGS)
+    srv = run_server(create_app(settings, engine, database), port)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as c:
+            answers = [
+                c.get("/v1/cases", headers={"Authorization": f"Bearer {admin_key}"}),
+                c.get("/v1/cases"),  # 401
+                c.get("/v1/no-such-route"),
+                c.get("/sidebar"),
+                c.get("/static/sidebar.js"),
+                c.post("/v1/suggest", content=b"x" * 70_000),  # 413 from the body limit
+            ]
+        for r in answers:
+            assert r.headers["strict-transport-security"] == "max-age=31536000", (r.url, r.status_code)
+    finally:
+        srv.should_exit = True

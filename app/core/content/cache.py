@@ -28,6 +28,7 @@ from app.core.content.errors import ContentError, ContentInvalid
 from app.core.content.loader import CONTENT_FOLDERS, load_catalog
 from app.core.content.models import Catalog
 from app.core.content.policy import Policies, load_policies
+from app.core.content.wording import forbidden_wording
 from app.core.normalize import Normalizer
 
 log = logging.getLogger("app.content")
@@ -71,6 +72,9 @@ def _parse(root: Path, normalizer: Normalizer) -> tuple[Catalog, Policies]:
         errors.extend(exc.errors)
     if catalog is None or policies is None:
         raise ContentInvalid(errors)  # content and policy mistakes together, in one report
+    wording = forbidden_wording(catalog, policies)
+    if wording:
+        raise ContentInvalid([*catalog.warnings, *wording])
     return catalog, policies
 
 

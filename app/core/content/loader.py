@@ -26,7 +26,7 @@ from app.core.content.models import (
     Vocabulary,
 )
 from app.core.content.reading import CLARIFY, READING, parse_clarify, parse_reading
-from app.core.content.yamlsafe import load_yaml
+from app.core.content.yamlsafe import load_file, yaml_files
 
 
 def load_catalog(root: Path, normalize: Callable[[str], str]) -> Catalog:
@@ -35,7 +35,7 @@ def load_catalog(root: Path, normalize: Callable[[str], str]) -> Catalog:
     docs: dict[str, list[tuple[Path, Any]]] = {"intents": [], "phrasebook": []}
     vocab_doc = reading_doc = clarify_doc = None
     for sub in ("intents", "phrasebook"):
-        for path in sorted((root / sub).glob("*.yaml")):
+        for path in yaml_files(root / sub):
             data = _read_mapping(c, path)
             if data is None:
                 continue
@@ -77,7 +77,7 @@ def load_catalog(root: Path, normalize: Callable[[str], str]) -> Catalog:
 
 def _read_mapping(c: Collector, path: Path) -> Any:
     """A content file's parsed top-level mapping, or None with the error collected."""
-    loaded = load_yaml(path.read_bytes(), c.rel(path))
+    loaded = load_file(path, c.rel(path))
     if loaded.error:
         c.errors.append(loaded.error)
         return None
@@ -98,7 +98,11 @@ def content_digest(root: Path) -> str:
     """The content version: every content file's path and bytes, policy included."""
     digest = hashlib.sha256()
     for path in content_files(root):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        try:
+            data = path.read_bytes()
+        except OSError:  # unreadable, or gone since it was listed: the loader reports it; the version still differs
+            data = b"\0unreadable"
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + data + b"\0")
     return digest.hexdigest()[:12]
 
 
@@ -124,7 +128,7 @@ def _shop_flows(
                 "店铺目录名只能用字母、数字、_ . - shop folder name must be letters, digits, _ . -",
             )
             continue
-        for path in sorted(folder.glob("*.yaml")):
+        for path in yaml_files(folder):
             if path.name == "policy.yaml" or path.stem in unfit:
                 continue  # the shop's policy: read by content/policy.py; an unfit shared flow: fix that first
             data = _read_mapping(c, path)

@@ -7,7 +7,9 @@ broken file must produce a clear error and never exhaust memory or execute anyth
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML, events
@@ -44,6 +46,40 @@ _STANDARD_TAGS = {
 class Loaded:
     data: Any  # ruamel CommentedMap / CommentedSeq / scalar, with .lc line information
     error: ContentError | None
+
+
+def yaml_files(folder: Path) -> list[Path]:
+    """Every entry of ``folder`` named *.yaml, sorted: the files, and what only looks like one (a folder, a
+    link to nothing), which ``load_file`` reports rather than skips. Hidden names are editors' own (Emacs
+    keeps a lock as a link named .#file.yaml while a file is edited), never content."""
+    try:
+        return sorted(p for p in folder.iterdir() if p.name.endswith(".yaml") and not p.name.startswith("."))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+def load_file(path: Path, file: str) -> Loaded:
+    """Read and parse ``path`` (shown as ``file``). A folder, a link to nothing, a device or a file that cannot
+    be read is an error of its own: an OSError here used to escape the loader and make a reload a 500."""
+    if not path.is_file():  # follows links: a link to a regular file is fine
+        if path.is_dir():
+            what = "这是一个文件夹 it is a folder"
+        elif path.is_symlink():
+            what = "链接指向的文件不存在 it is a link to nothing"
+        elif not path.exists():
+            what = "文件不存在 file missing"
+        else:
+            what = "不是普通文件 not a regular file"
+        return _fail(file, 0, 0, f"不是可读的 YAML 文件 not a readable YAML file: {what}")
+    try:
+        with path.open("rb") as f:
+            raw = f.read(MAX_BYTES + 1)  # a larger file is refused without reading all of it
+            size = os.fstat(f.fileno()).st_size
+    except OSError as exc:
+        return _fail(file, 0, 0, f"无法读取文件 cannot read the file: {exc.strerror or exc}")
+    if len(raw) > MAX_BYTES:
+        return _fail(file, 0, 0, f"文件过大 file too large: {size} bytes > {MAX_BYTES}")
+    return load_yaml(raw, file)
 
 
 _CACHE: dict[tuple[str, str], Loaded] = {}

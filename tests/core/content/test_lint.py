@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from app.core.content import ContentInvalid
+from app.core.engine import build_engine
 from app.core.lint import lint
 from app.settings import PROJECT_ROOT, Settings
 
@@ -79,13 +81,36 @@ def test_near_miss_matched_as_its_own_intent_is_a_warning(root):
     assert e.severity == "warning" and e.file == "intents/damaged.yaml"
 
 
-def test_forbidden_wording_and_long_scripts_are_warnings(root):
-    edit(root, "phrasebook/damaged.yaml", "内件照片给我们以便我们核实具体情况", "内件照片发到我微信号abc,好评返现5元")
+def test_forbidden_wording_is_an_error_at_its_line_and_long_scripts_a_warning(root):
+    """It was a warning, and a script inviting the buyer to 加微信 was served to agents."""
+    line = edit(
+        root, "phrasebook/damaged.yaml", "内件照片给我们以便我们核实具体情况", "内件照片发到我微信号abc,好评返现5元"
+    )
     report = lint(root)
-    assert report.errors == ()
-    assert where(report, "'微信号'").severity == "warning" and where(report, "'好评返现'").severity == "warning"
+    for word in ("'微信号'", "'好评返现'"):
+        e = where(report, word)
+        assert e.severity == "error" and e.file == "phrasebook/damaged.yaml" and e.line < line
+    with pytest.raises(ContentInvalid):  # never built, so never live, and never started with
+        build_engine(root, None)
+    edit(root, "phrasebook/damaged.yaml", "内件照片发到我微信号abc,好评返现5元", "内件照片给我们以便我们核实具体情况")
     edit(root, "phrasebook/wrong_item.yaml", "text: >-\n", "text: >-\n      " + "亲" * 160 + "\n")
-    assert where(lint(root), "script is long").severity == "warning"
+    report = lint(root)
+    assert report.errors == () and where(report, "script is long").severity == "warning"
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["加微信", "私下交易", "线下转账", "加 微 信", "加ＶＸ", "加Vx", "好评 返现", "加QQ"],
+)
+def test_forbidden_wording_is_caught_however_it_is_written(root, written):
+    edit(root, "phrasebook/wrong_item.yaml", "text: >-\n", f"text: >-\n      方便的话{written}联系我~\n")
+    assert any("forbidden platform wording" in e.message for e in lint(root).errors), written
+
+
+def test_a_clarifying_question_with_forbidden_wording_is_an_error(root):
+    edit(root, "phrasebook/_clarify.yaml", "亲,请问订单是还没发货想取消", "亲,加微信说吧,请问订单是还没发货想取消")
+    e = where(lint(root), "'加微信'")
+    assert e.severity == "error" and e.file == "phrasebook/_clarify.yaml"
 
 
 def test_load_errors_come_through_with_policy_errors_in_one_report(root):
@@ -115,7 +140,6 @@ def test_a_shops_policy_adds_forbidden_wording(root):
         "forbidden_wording:\n  亲爱哒: 本店不用的称呼 a form of address this shop does not use\n", encoding="utf-8"
     )
     report = lint(root)
-    hits = [e for e in report.warnings if "'亲爱哒'" in e.message]
-    # The shared damaged entry step is worded with it; only demo-shop's policy forbids it, and says so.
-    assert hits and all("demo-shop" in e.message and e.severity == "warning" for e in hits)
-    assert report.errors == ()
+    hits = [e for e in report.errors if "'亲爱哒'" in e.message]
+    # Scripts demo-shop uses are worded with it; only demo-shop's policy forbids it, and says so.
+    assert hits and all("demo-shop" in e.message and e.severity == "error" for e in hits)
