@@ -30,6 +30,10 @@ EVENT_TYPES = (
     "approval_asked",
     "approval_given",
     "assessment",
+    "approval_rejected",
+    "script_chosen",  # the agent picked a script by searching (the intent and branch the matcher missed)
+    "remedy_proposed",
+    "remedy_agreed",  # the buyer agreed to the remedy proposed
 )
 
 

@@ -22,7 +22,18 @@ Actor = Annotated[Line, Field(min_length=1, max_length=64)]
 MANUAL_EVENTS = tuple(
     t
     for t in EVENT_TYPES
-    if t not in ("status_changed", "evidence_received", "follow_up_set", "follow_up_done", "assessment")
+    if t
+    not in (
+        "status_changed",
+        "evidence_received",
+        "follow_up_set",
+        "follow_up_done",
+        "assessment",
+        "approval_rejected",
+        "script_chosen",
+        "remedy_proposed",
+        "remedy_agreed",
+    )
 )
 
 
