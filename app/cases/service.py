@@ -15,6 +15,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from app.cases import repository as repo
 from app.cases.models import REMEDIES, Case, CaseEvent, EvidenceItem, FollowUp
+from app.core.suggestion import CaseState
 from app.errors import Conflict, FieldError, Forbidden, NotFound
 
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -115,6 +116,12 @@ def set_branch(s: Session, case: Case, branch: str, now: datetime) -> None:
 
 def received_evidence(case: Case) -> frozenset[str]:
     return frozenset(i.evidence_id for i in case.evidence if i.received_at is not None)
+
+
+def case_state(case: Case) -> CaseState:
+    """What the engine's second phase needs to know of a case: every route that advises on a case builds it
+    here, so that a new piece of case state reaches all of them."""
+    return CaseState(received_evidence(case), case.assessment, case.created_at)
 
 
 def set_follow_up(s: Session, case: Case, what: str, due_at: datetime, now: datetime, actor: str | None) -> FollowUp:

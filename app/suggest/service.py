@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.guard import case_shop
 from app.auth.principal import Principal
-from app.cases.service import received_evidence
+from app.cases.service import case_state
 from app.conversations import service as conversations
 from app.core.clock import SHOP_TZ
 from app.core.conversation import Role, Turn
@@ -115,7 +115,7 @@ def suggest_in_case(
     states = {}
     for intent in triage.intents:
         case = book.case_for(intent)
-        states[intent] = CaseState(received_evidence(case), case.assessment, case.created_at)
+        states[intent] = case_state(case)
     result = _advise(engine, triage, ask, book.shop, cases=states)
     refs = book.record(result, ask.message)
     if talk is not None:
