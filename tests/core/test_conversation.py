@@ -199,3 +199,17 @@ def test_an_open_case_continues_when_the_message_names_no_new_problem(engine):
     assert t.intents == ("damaged",) and t.reading.read_as is ReadAs.CONTINUED
     assert [s.intent for s in t.match.intents] == ["damaged"]  # the intent shown is the one answered
     assert engine.triage("还有 物流三天不动了", continuing="damaged").intents == ("delivery_chase",)
+
+
+def test_mid_conversation_a_look_alike_without_a_keyword_asks_instead_of_opening_a_new_problem(engine):
+    message = "我家的地址在城东"  # resembles an address_change example; no keyword of its own
+    assert engine.triage(message).intents == ("address_change",)  # alone, the example is close enough
+    earlier = turns((B, "我想开个发票"), (A, "好的亲"))
+    t = engine.triage(message, context=earlier)
+    assert t.intents == () and t.match.status is Status.AMBIGUOUS
+    assert t.question is not None and "address_change" in t.question.intents
+    # the same words go on with the problem the buyer named before; a keyword of its own is a new problem
+    assert engine.triage(message, context=turns((B, "收货地址写错了"), (A, "好的"))).intents == ("address_change",)
+    assert engine.triage("想改一下收货地址", context=earlier).intents == ("address_change",)
+    # an agent's words name nothing for the buyer
+    assert engine.triage(message, context=turns((A, "发票已经开好了"))).intents == ("address_change",)
