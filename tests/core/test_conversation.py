@@ -154,6 +154,19 @@ def test_the_order_state_said_in_the_conversation_decides_too(engine):
     assert engine.triage("已经发货了 我要取消订单").intents == ("intercept",)
 
 
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("这单一直没货 我想申请退款", "cancel_order"),  # out of stock: not shipped, so a refund is a cancellation
+        ("刚下单的 什么时候能到", "shipping_eta"),  # just ordered: not shipped yet
+        ("刚刚付的款 可以退款吗", "cancel_order"),
+    ],
+)
+def test_out_of_stock_or_just_ordered_says_the_order_has_not_shipped(engine, message, intent):
+    assert engine.triage(message).intents == (intent,)
+    assert engine.triage("有没有货 我想申请退款").intents != ("cancel_order",)  # a pre-sale question says nothing
+
+
 def test_a_general_request_after_a_specific_one_is_the_specific_one(engine):
     t = engine.triage("能退货吗", context=turns((B, "衣服收到了 穿着不合适")))
     assert t.intents == ("seven_day_return",) and t.redirected["seven_day_return"][0] == "return_request"
