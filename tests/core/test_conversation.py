@@ -67,6 +67,11 @@ def test_a_short_yes_is_read_against_the_agents_question(engine):
     assert engine.triage("是的").intents == ()  # alone it says nothing
     # A statement, not a question: nothing to say yes to.
     assert engine.triage("是的", context=turns((A, "亲,已经帮您拦截了"))).intents == ()
+    # A question that names no request with a keyword (checking details for a pickup) is not the buyer's request,
+    # even when it resembles an example ("电话地址对吗" looks like address_change).
+    assert engine.triage("电话地址对吗").intents == ("address_change",)
+    assert engine.triage("对的", context=turns((A, "电话地址对吗"))).intents == ()
+    assert engine.triage("对的", context=turns((A, "是要修改地址吗?"))).intents == ("address_change",)
 
 
 def test_a_no_says_no(engine):
