@@ -87,6 +87,9 @@ class Engine:
         else:
             reading = conversation.read(message, context, self.catalog.reading, self._questions, self.matcher)
             match = reading.match
+        if chosen is None and reading.read_as is ReadAs.NEWEST:
+            reading = self._state_answers(reading, context)
+            match = reading.match
         redirected: dict[str, tuple[str, Redirect]] = {}
         if chosen is None and match.status is Status.MATCHED and len(match.intents) == 1 and context:
             carried = self._carried(match.intents[0].intent, context)
@@ -112,6 +115,30 @@ class Engine:
             question = self.catalog.clarify.question(tuple(s.intent for s in match.intents))
         # Every shop's flows are the shared ones, some reworded: an intent with a shared flow has one anywhere.
         return Triage(match, tuple(i for i in intents if i in self.catalog.flows), reading, question, redirected)
+
+    def _state_answers(self, reading: Reading, context: Sequence[Turn]) -> Reading:
+        """A message that only says the order's state ("还没发货呢", "刚刚查显示配送中") tells which of the buyer's
+        earlier request it was: the request before it is read again, in that state."""
+        said = reading.text
+        cue = next((c.search(said) for _, c in self._cues if c.search(said)), None)
+        if cue is None:
+            return reading
+        rest = said[: cue.start()] + said[cue.end() :]
+        if self.matcher.match_prepared(rest).status is Status.MATCHED:
+            return reading
+        for i in range(len(context) - 1, max(-1, len(context) - 1 - _STATE_TURNS), -1):
+            turn = context[i]
+            if turn.role is not Role.BUYER:
+                continue
+            earlier = self.matcher.prepare(turn.text)
+            before = self.matcher.match_prepared(earlier)
+            if before.status is Status.NO_MATCH:
+                continue
+            if not any(self.catalog.intents[x.intent].redirects for x in before.intents):
+                return reading
+            joined = f"{earlier} {said}"
+            return Reading(self.matcher.match_prepared(joined), ReadAs.BURST, (i, len(context)), joined)
+        return reading
 
     def _unsure_mid_conversation(self, match: Match, context: Sequence[Turn]) -> Match:
         """Mid-conversation, a message that only resembles an example of another intent (no keyword of its own:

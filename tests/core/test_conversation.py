@@ -231,3 +231,14 @@ def test_mid_conversation_a_look_alike_without_a_keyword_asks_instead_of_opening
     assert engine.triage("想改一下收货地址", context=earlier).intents == ("address_change",)
     # an agent's words name nothing for the buyer
     assert engine.triage(message, context=turns((A, "发票已经开好了"))).intents == ("address_change",)
+
+
+def test_a_message_that_only_says_the_state_decides_the_request_before_it(engine):
+    assert engine.triage("还没发货呢").intents == ("shipping_eta",)  # alone, it asks about shipping
+    t = engine.triage("还没发货呢", context=turns((B, "我要退款"), (A, "亲,请问是什么原因呢")))
+    assert t.intents == ("cancel_order",) and t.reading.read_as is ReadAs.BURST and t.reading.turns == (0, 2)
+    assert engine.triage("已经发货了", context=turns((B, "我要退款"))).intents == ("intercept",)
+    # words of its own beside the state are read as they are
+    assert engine.triage("还没发货 什么时候发", context=turns((B, "我要退款"))).intents == ("shipping_eta",)
+    # a request the state does not move is not re-read
+    assert engine.triage("已经签收了", context=turns((B, "杯子碎了"))).reading.read_as is ReadAs.NEWEST
