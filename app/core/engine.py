@@ -191,7 +191,7 @@ class Engine:
             since = state.opened_at.astimezone(SHOP_TZ) if state.opened_at else now
             situation = assess(
                 intent,
-                Given(order, now, policy, since, triage.text, entities),
+                Given(order, now, policy, since, triage.text, entities, intent),
                 checks.for_flow(flow.checks),
                 needs_status=_uses(flow, "order_status"),
                 needs_signer=_uses(flow, "signed_by"),

@@ -53,6 +53,7 @@ class Given:
     since: datetime  # when the problem was first reported (the case opened): deadlines that run from it
     message: str  # normalised
     entities: Entities
+    intent: str | None = None  # whose flow runs the check: ranges differ per intent (compensation.by_intent)
 
 
 CheckFn = Callable[[Given, Situation], None]

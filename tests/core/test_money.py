@@ -144,3 +144,28 @@ def test_a_script_stating_an_amount_needs_pending_wording(tmp_path, normalizer):
     with pytest.raises(ContentInvalid) as caught:
         build_engine(tmp_path, None, normalizer=normalizer)
     assert "申请" in str(caught.value)
+
+
+def test_a_range_for_an_unknown_intent_is_a_lint_error(tmp_path):
+    from app.core.lint import lint
+
+    for sub in ("intents", "phrasebook", "policy"):
+        shutil.copytree(PROJECT_ROOT / sub, tmp_path / sub)
+    shop = tmp_path / "phrasebook" / "shops" / "typo-shop"
+    shop.mkdir()
+    (shop / "policy.yaml").write_text(
+        "compensation:\n  by_intent:\n    quality_isue: {agent_min: 5, agent_max: 8}\n", encoding="utf-8"
+    )
+    report = lint(tmp_path)
+    assert not report.ok
+    assert any("phrasebook/shops/typo-shop/policy.yaml" in line and "quality_isue" in line for line in report.lines())
+
+
+@pytest.mark.parametrize(
+    ("message", "intent", "limit"),
+    [("收到的杯子碎了", "damaged", "5-30元"), ("东西坏了 质量太差", "quality_issue", "5-8元")],
+)
+def test_the_ladder_note_gives_the_intents_range(engine, message, intent, limit):
+    result = engine.suggest(message, now=NOW)
+    notes = next(s for s in result.scripts if s.intent == intent).notes
+    assert any(f"补偿({limit},以上请示店长)" in n for n in notes), notes
