@@ -258,9 +258,9 @@ def change_status(
     names = evidence_names(request)
 
     def handler(s: Session) -> tuple[int, dict[str, Any]]:
-        case = service.change_status(
-            s, service.get(s, case_id, principal.shop_scope), body.status, body.version, now(), body.actor, body.reason
-        )
+        case = service.get(s, case_id, principal.shop_scope)
+        policy = policy_for(request, case.shop_id)
+        case = service.change_status(s, case, body.status, body.version, now(), body.actor, body.reason, policy)
         return 200, case_out(case, names)
 
     return _respond(request, principal, f"status:{case_id}", idempotency_key, body, handler)

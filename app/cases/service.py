@@ -227,22 +227,39 @@ def _check_version(case: Case, expected: int) -> None:
         )
 
 
-def refuse_while_pending(case: Case, new_status: str) -> None:
-    """Every way a case can become resolved or closed passes here: not while the 店长 has an amount to decide."""
+def refuse_while_pending(case: Case, new_status: str, policy: Policy | None = None) -> None:
+    """Every way a case can become resolved or closed passes here: not while the 店长 has an amount to decide,
+    nor (with ``policy``) with an amount on record above the range that nobody approved (recorded before the
+    shop lowered its range, or before approvals existed)."""
+    if new_status not in FINAL:
+        return
     approval = latest_approval(case)
-    if new_status in FINAL and approval is not None and approval.status == "pending":
+    if approval is not None and approval.status == "pending":
         raise Conflict(
             f"等待{approval.amount:f}元的审批,审批前不能结案 approval {approval.id} for {approval.amount:f} is "
             f"pending: the case cannot be {new_status} before the approver decides",
             code="approval_pending",
         )
+    if policy is not None and case.amount is not None and _over_range(case, {}, policy) is not None:
+        raise Conflict(
+            f"{case.amount:f}元超出客服权限且未经审批,请先申请 {case.amount:f} is above the agent's range and was "
+            f"never approved: ask for it (PATCH the amount) before the case is {new_status}",
+            code="approval_required",
+        )
 
 
 def change_status(
-    s: Session, case: Case, new: str, expected_version: int, now: datetime, actor: str | None, reason: str | None = None
+    s: Session,
+    case: Case,
+    new: str,
+    expected_version: int,
+    now: datetime,
+    actor: str | None,
+    reason: str | None = None,
+    policy: Policy | None = None,
 ) -> Case:
     _check_version(case, expected_version)
-    refuse_while_pending(case, new)
+    refuse_while_pending(case, new, policy)
     if new not in TRANSITIONS[case.status]:
         allowed = ", ".join(sorted(TRANSITIONS[case.status])) or "none"
         raise Conflict(

@@ -289,3 +289,21 @@ def test_keys_are_made_for_the_supervisor_role(client, server):
         assert boss.get("/v1/approvals").status_code == 200
         assert boss.get("/v1/cases").status_code == 200  # everything an agent has, too
         assert boss.post("/v1/admin/reload").status_code == 403
+
+
+def test_an_unapproved_amount_already_on_record_blocks_resolving(server, keys, database):
+    """Recorded before approvals existed (or before the shop lowered its range): still never resolved unapproved."""
+    from app.cases.models import Case
+
+    with as_(server, keys["agent"]) as c, as_(server, keys["supervisor"]) as boss:
+        case = new_case(c)
+        with database.unit_of_work() as s:
+            row = s.get(Case, case["id"])
+            row.remedy, row.amount = "compensate", 50
+        for target in ("resolved",):
+            r = status(c, case["id"], target)
+            assert r.status_code == 409 and r.json()["error"]["code"] == "approval_required", r.text
+        asked = patch(c, case, amount="50").json()
+        assert asked["status"] == "waiting_approval" and asked["amount"] is None
+        boss.post(f"/v1/approvals/{asked['approval']['id']}/decision", json={"decision": "approve"})
+        assert status(c, case["id"], "resolved").status_code == 200
