@@ -11,7 +11,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "0008_cases_approvals"
 down_revision = "0007_cases_event_types"
 branch_labels = None
