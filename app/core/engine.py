@@ -16,7 +16,7 @@ from app.core import checks, conversation, placeholders
 from app.core.clock import SHOP_TZ
 from app.core.content.cache import load_content
 from app.core.content.models import Branch, Catalog, Conditions, Flow, Redirect
-from app.core.content.policy import Policies
+from app.core.content.policy import Policies, Policy, compensation_range
 from app.core.conversation import ReadAs, Reading, Role, Turn
 from app.core.entities import extract
 from app.core.matcher import IntentScore, Match, Matcher, MatcherConfig, Status
@@ -228,15 +228,13 @@ class Engine:
         now = (now or datetime.now(SHOP_TZ)).astimezone(SHOP_TZ)
         policy = self.policies.for_shop(shop_id)
         entities = extract(triage.text, now.date())
-        amount = (
-            proposed_compensation
-            if proposed_compensation is not None
-            else placeholders.asked_amount(triage.text, entities)
-        )
-        approved = approval(amount, policy, now)
+        # The buyer's amount ("补偿50吧") is what they ask for: it decides whether the 店长 must be asked, never
+        # what a script states as granted. Only the agent's amount, or the case's recorded one, fills it.
+        asked = placeholders.asked_amount(triage.text, entities)
         scripts: list[ScriptSuggestion] = []
         deadlines: list[Deadline] = []
         eligibility = {}
+        approved: Approval | None = None
         for intent in triage.intents:
             flow = self.playbook.flow(intent, shop_id)
             if flow is None:
@@ -245,7 +243,7 @@ class Engine:
             since = state.opened_at.astimezone(SHOP_TZ) if state.opened_at else now
             situation = assess(
                 intent,
-                Given(order, now, policy, since, triage.text, entities),
+                Given(order, now, policy, since, triage.text, entities, intent),
                 checks.for_flow(flow.checks),
                 needs_status=_uses(flow, "order_status"),
                 needs_signer=_uses(flow, "signed_by"),
@@ -258,13 +256,17 @@ class Engine:
                 frozenset(situation.facts),
             )
             branch = self.playbook.select(flow, ctx, triage.text)
+            stated, pending, this = _money(state, proposed_compensation, asked, policy, now, intent)
+            approved = approved or this
             values = {
                 **placeholders.from_entities(entities),
-                **placeholders.from_situation(flow.deadline, situation, amount, approved),
+                **placeholders.from_situation(flow.deadline, situation, stated, this),
             }
-            scripts.append(self._script(flow, branch, values, situation, approved))
+            scripts.append(self._script(flow, branch, values, situation, this, pending))
             deadlines.extend(d for d in situation.deadlines if d not in deadlines)
             eligibility.update(situation.eligibility)
+        if not triage.intents:
+            approved = approval(proposed_compensation if proposed_compensation is not None else asked, policy, now)
         if approved is not None and approved.needed and approved.answer_by is not None:
             deadlines.append(
                 Deadline(DeadlineKind.SUPERVISOR_APPROVAL, approved.answer_by, f"{approved.approver}批复时限")
@@ -297,10 +299,16 @@ class Engine:
         )
 
     def _script(
-        self, flow: Flow, branch: Branch, values: dict[str, str], situation: Situation, approved: Approval | None
+        self,
+        flow: Flow,
+        branch: Branch,
+        values: dict[str, str],
+        situation: Situation,
+        approved: Approval | None,
+        pending: bool = False,
     ) -> ScriptSuggestion:
         vocab = self.catalog.vocabulary
-        rendered = self.playbook.render(branch, values)
+        rendered = self.playbook.render(branch, values, pending=pending)
         actions = list(branch.actions)
         if approved is not None and approved.needed and "escalate_manager" not in actions:
             actions.append("escalate_manager")
@@ -323,6 +331,34 @@ class Engine:
             notes=tuple(situation.notes),
             asks=tuple(situation.asks),
         )
+
+
+def _money(
+    state: CaseState,
+    proposed: Decimal | None,
+    asked: Decimal | None,
+    policy: Policy,
+    now: datetime,
+    intent: str,
+) -> tuple[Decimal | None, bool, Approval | None]:
+    """The amount a script of ``intent`` may state, whether it must be the pending wording (帮您申请), and the
+    approval advice. Stated as granted: the case's approved amount, or an amount within the agent's range
+    (the agent's, or recorded on the case). Above the range and not approved: only ever as asked for.
+    The buyer's own figure is never stated; it only tells whether the 店长 would have to decide."""
+    if state.approval == "pending" and state.asked is not None:
+        return state.asked, True, approval(state.asked, policy, now, intent)
+    offered = proposed if proposed is not None else state.amount
+    advice = approval(offered if offered is not None else asked, policy, now, intent)
+    if offered is None:
+        return None, False, advice
+    granted = state.approval == "approved" and state.amount is not None and offered <= state.amount
+    if granted:
+        advice = approval(offered, policy, now, intent)
+        if advice is not None:
+            advice = replace(advice, needed=False, why=f"{offered} 元已经{advice.approver}批准", answer_by=None)
+        return offered, False, advice
+    _, high = compensation_range(policy, intent)
+    return offered, offered > high, advice
 
 
 def _names_a_problem(match: Match) -> bool:

@@ -72,6 +72,11 @@ class _BranchFields(_Doc):
     actions: list[Text] = Field(default_factory=list)
     next: list[Text] = Field(default_factory=list)
     source: str | None = Field(None, description="出处 where in the seeds this comes from")
+    pending: Text | None = Field(
+        None,
+        description="金额超出客服权限、等待店长审批时的话术(帮您申请…);写了 {{ amount }} 的话术必须有 "
+        "the script while the amount awaits the approver's decision; required when text states {{ amount }}",
+    )
 
 
 class BranchDoc(_BranchFields):

@@ -159,6 +159,9 @@ class Branch:
     next: tuple[str, ...]
     source_note: str
     source: Source
+    # The wording while the amount awaits the 店长 (帮您申请…): a script never states an un-approved amount
+    # above the agent's range as granted. Required when ``text`` states {{ amount }}.
+    pending: str | None = None
 
     @property
     def script_id(self) -> str:
