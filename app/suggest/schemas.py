@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from app.core import terms
 from app.http.fields import Bool, Day, Int, Line, Moment, Strict
@@ -93,13 +93,14 @@ class Attachment(_Strict):
 
 
 class SuggestRequest(_Strict):
-    message: Annotated[str, Field(max_length=MAX_MESSAGE_CHARS)] = Field(
-        description="买家消息 the buyer's message, as received; may be empty only when it carries attachments",
-    )
+    # Before the message: its check reads them (a message may be empty only with attachments).
     attachments: Annotated[list[Attachment], Field(max_length=20)] = Field(
         default_factory=list,
         description="买家随消息发来的图片、视频、文件;在案件里,它们可以当作客服要的凭证 the buyer's files with the "
         "message: in a case, a picture or video counts as the photo or video evidence the case asked for",
+    )
+    message: Annotated[str, Field(max_length=MAX_MESSAGE_CHARS)] = Field(
+        description="买家消息 the buyer's message, as received; may be empty only when it carries attachments",
     )
     shop_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")] | None = None
     conversation_id: Annotated[Line, Field(min_length=1, max_length=128)] | None = Field(
@@ -130,11 +131,12 @@ class SuggestRequest(_Strict):
         "see GET /v1/intents",
     )
 
-    @model_validator(mode="after")
-    def _said_something(self) -> SuggestRequest:
-        if not self.attachments and not self.message.strip():
+    @field_validator("message")
+    @classmethod
+    def _said_something(cls, value: str, info: ValidationInfo) -> str:
+        if not info.data.get("attachments") and not value.strip():
             raise ValueError("消息为空 message is empty or only white space (and no attachments)")
-        return self
+        return value
 
 
 class RefundItem(_Strict):
