@@ -56,6 +56,9 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/v1/approvals"): APPROVERS,
     ("POST", "/v1/approvals/{approval_id}/decision"): APPROVERS,
     ("GET", "/v1/queue"): CASES,
+    ("GET", "/v1/cases/{case_id}/next"): CASES,
+    ("POST", "/v1/cases/{case_id}/choose"): CASES,
+    ("GET", "/v1/scripts"): ALL,
     ("GET", "/v1/phrasebook"): ALL,
     ("POST", "/v1/admin/reload"): frozenset({"editor", "admin"}),  # agents and bots never rewrite the phrasebook
     ("GET", "/v1/phrasebook/status"): ALL,
@@ -131,9 +134,12 @@ def request_for(method: str, path: str, world: dict, database) -> dict:  # type:
         f"/v1/cases/{case_id}": {"version": 1, "assignee": "小王"},
         "/v1/admin/keys": {"role": "bot", "shops": ["shop-a"]},
         f"/v1/approvals/{world['approval']['id']}/decision": {"decision": "approve"},
+        f"/v1/cases/{case_id}/choose": {"script_id": "damaged.ask_evidence"},
         "/editor/login": None,
     }
     params = WEEK if path in ("/v1/register.csv", "/v1/register.xlsx", "/v1/stats") else None
+    if path == "/v1/scripts":
+        params = {"q": "破损", "shop_id": "shop-a"}
     body = bodies.get(url, {} if method in ("POST", "PATCH") else None)
     return {"method": method, "url": "/static/sidebar.js" if url == "/static" else url, "json": body, "params": params}
 

@@ -116,6 +116,17 @@ def timeline(s: Session, case_id: int) -> list[CaseEvent]:
     return list(s.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.at, CaseEvent.id)))
 
 
+def latest_of(s: Session, case_id: int, types: tuple[str, ...]) -> CaseEvent | None:
+    """The case's newest event of one of ``types``."""
+    query = (
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case_id, CaseEvent.type.in_(types))
+        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+        .limit(1)
+    )
+    return s.scalars(query).first()
+
+
 def count_events(s: Session, case_id: int) -> int:
     return s.scalar(select(func.count(CaseEvent.id)).where(CaseEvent.case_id == case_id)) or 0
 

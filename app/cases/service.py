@@ -102,15 +102,46 @@ def request_evidence(s: Session, case: Case, evidence_ids: list[str], now: datet
         add_event(s, case, "evidence_requested", now, actor=actor, data={"evidence": new})
 
 
-def receive_evidence(s: Session, case: Case, evidence_id: str, now: datetime, by: str | None) -> EvidenceItem:
+def receive_evidence(
+    s: Session, case: Case, evidence_id: str, now: datetime, by: str | None, via: str | None = None
+) -> EvidenceItem:
+    """``via``: how it came when no agent ticked it ("attachment": the buyer's picture; "message": their words)."""
     item = next((i for i in case.evidence if i.evidence_id == evidence_id), None)
     if item is None:
         item = EvidenceItem(evidence_id=evidence_id)
         case.evidence.append(item)
     if item.received_at is None:
         item.received_at, item.received_by = now, by
-    add_event(s, case, "evidence_received", now, actor=by, data={"evidence": evidence_id})
+    data = {"evidence": evidence_id, **({"via": via} if via else {})}
+    add_event(s, case, "evidence_received", now, actor=by, data=data)
     return item
+
+
+def waiting_evidence(case: Case) -> frozenset[str]:
+    """The evidence the case asked for and has not received."""
+    return frozenset(i.evidence_id for i in case.evidence if i.requested_at is not None and i.received_at is None)
+
+
+def take_reply(
+    s: Session,
+    case: Case,
+    now: datetime,
+    *,
+    evidence: frozenset[str],
+    via: str,
+    agreed: bool,
+    remedy: str | None,
+) -> None:
+    """What the buyer's message did to the case (app.core.replies): evidence it brought, and their yes to the
+    remedy proposed, which becomes the case's remedy when it names one and the case has none yet."""
+    for evidence_id in sorted(evidence):
+        receive_evidence(s, case, evidence_id, now, None, via=via)
+    if not agreed:
+        return
+    add_event(s, case, "remedy_agreed", now, data={"remedy": remedy})
+    if remedy is not None and case.remedy is None:
+        case.remedy, case.updated_at = remedy, now
+        _flush(s, case)
 
 
 def set_branch(s: Session, case: Case, branch: str, now: datetime) -> None:

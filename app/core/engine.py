@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +23,8 @@ from app.core.matcher import IntentScore, Match, Matcher, MatcherConfig, Status
 from app.core.normalize import Normalizer
 from app.core.order import Order
 from app.core.playbook import Context, Playbook, describe_conditions
+from app.core.replies import Agreement, Replies
+from app.core.search import Hit, ScriptIndex
 from app.core.situation import Approval, Deadline, Given, Situation, approval, assess
 from app.core.suggestion import CaseState, Named, NextStep, ScriptSuggestion, Suggestion, Triage
 from app.core.terms import DeadlineKind
@@ -30,7 +32,15 @@ from app.core.tokenize import Tokenizer
 
 _STATE_TURNS = 6  # how far back the conversation is searched for the order's state or an earlier request
 
-__all__ = ["CaseState", "Engine", "Suggestion", "Triage", "build_engine", "describe_conditions"]
+__all__ = ["CaseState", "Engine", "Reply", "Suggestion", "Triage", "build_engine", "describe_conditions"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What a buyer's message does to an open case (:meth:`Engine.reply`)."""
+
+    evidence: frozenset[str]  # evidence the case asked for that the message brings
+    agreement: Agreement | None  # the buyer's yes to a remedy the last script proposed
 
 
 class Engine:
@@ -58,6 +68,8 @@ class Engine:
         self._conditions = {b.source: describe_conditions(b) for b in branches}
         self._questions = conversation.Questions(catalog.clarify, self.matcher)
         self._cues = [(state, re.compile(cue)) for state, cue in catalog.reading.state_cues]
+        self.replies = Replies(catalog.reading, catalog.reading.affirm)
+        self._indexes: dict[str, ScriptIndex] = {}  # shop → its scripts' search index, built on first search
 
     @property
     def version(self) -> str:
@@ -220,9 +232,11 @@ class Engine:
         shop_id: str | None = None,
         proposed_compensation: Decimal | None = None,
         now: datetime | None = None,
+        pinned: Mapping[str, str] | None = None,
     ) -> Suggestion:
         """Phase 2. ``cases``: what each intent's case already holds (evidence received, the agent's
-        assessment, when it was opened); an intent without one starts from nothing."""
+        assessment, when it was opened); an intent without one starts from nothing. ``pinned``: intent → the
+        branch id an agent chose for its case (by searching the scripts), shown instead of the one selected."""
         match = triage.match
         order = order or Order()
         now = (now or datetime.now(SHOP_TZ)).astimezone(SHOP_TZ)
@@ -255,7 +269,8 @@ class Engine:
                 assessment or state.assessment,
                 frozenset(situation.facts),
             )
-            branch = self.playbook.select(flow, ctx, triage.text)
+            chosen = flow.branch((pinned or {}).get(intent, ""))
+            branch = chosen if chosen is not None else self.playbook.select(flow, ctx, triage.text)
             stated, pending, this = _money(state, proposed_compensation, asked, policy, now, intent)
             approved = approved or this
             values = {
@@ -275,6 +290,55 @@ class Engine:
         return Suggestion(
             match, tuple(scripts), entities, self.catalog.version, tuple(deadlines), eligibility, approved, triage
         )
+
+    def step(
+        self,
+        intent: str,
+        state: CaseState,
+        *,
+        order: Order | None = None,
+        shop_id: str | None = None,
+        now: datetime | None = None,
+        pinned: str | None = None,
+    ) -> Suggestion:
+        """The script a case is at now, with no new message: what the case cockpit shows after each click. The
+        branch is the one the case's state selects (or ``pinned``, the branch the agent chose)."""
+        prepared = self.matcher.prepare("")
+        match = self.matcher.narrow(prepared, (intent,), confirmed=True)
+        triage = Triage(
+            match, (intent,) if intent in self.catalog.flows else (), Reading(match, ReadAs.CONTINUED, (), prepared)
+        )
+        return self.advise(
+            triage,
+            cases={intent: state},
+            order=order,
+            shop_id=shop_id,
+            now=now,
+            pinned={intent: pinned} if pinned else None,
+        )
+
+    def search_scripts(self, query: str, shop_id: str | None = None, limit: int = 20) -> list[Hit]:
+        """The shop's effective scripts (its overrides, the shared ones for the rest) that the query finds."""
+        index = self._indexes.get(shop_id or "")
+        if index is None:
+            names = {i.id: i.name for i in self.catalog.intents.values()}
+            flows = self.catalog.flows_for(shop_id).values()
+            index = self._indexes[shop_id or ""] = ScriptIndex(flows, names, self.normalizer)
+        return index.search(query, limit)
+
+    def script_text(self, branch: Branch) -> str:
+        """A branch's text as the agent would insert it with nothing known: placeholders as 【名称】."""
+        return self.playbook.render(branch, {}).text
+
+    def reply(
+        self, message: str, attachments: Sequence[str], waiting: frozenset[str], proposed: frozenset[str]
+    ) -> Reply:
+        """What a buyer's message does to an open case beyond its intent: evidence it brings (of ``waiting``,
+        the evidence asked for and not received) and agreement to a remedy the last script proposed."""
+        text = self.matcher.prepare(message)
+        evidence = self.replies.evidence(text, attachments, waiting)
+        agreed = self.replies.agreement(text, conversation.bare(text), proposed)
+        return Reply(evidence, agreed)
 
     def suggest(
         self,

@@ -71,6 +71,10 @@ class CaseBook:
             self._refs[intent] = CaseRef(case, created)
         return self._refs[intent].case
 
+    def opened(self, intent: str) -> bool:
+        """Whether this request opened the case of ``intent`` (after :meth:`case_for`)."""
+        return self._refs[intent].created
+
     def record(self, result: Suggestion, message: str) -> list[CaseRef]:
         """The message and each script shown, on the case of the script's intent, with the follow-ups its
         deadlines promise; those cases, in order."""
