@@ -44,6 +44,14 @@ _CASE_ROUTES: tuple[tuple[str, str, str, dict[str, str], dict[str, str] | None],
         {"version": "{p}/version"},
     ),
     ("SuggestInCase", "POST /v1/suggest", "a suggestion that continues it", {}, {"case_id": "{p}/id"}),
+    ("NextSteps", "GET /v1/cases/{case_id}/next", "its current script and next steps", {"case_id": "{p}/id"}, None),
+    (
+        "ChooseScript",
+        "POST /v1/cases/{case_id}/choose",
+        "the agent's choice of a script for it, at the version just read",
+        {"case_id": "{p}/id"},
+        {"version": "{p}/version"},
+    ),
     ("ShopScripts", "GET /v1/phrasebook", "the scripts of its shop", {"shop_id": "{p}/shop_id"}, None),
 )
 
@@ -56,6 +64,8 @@ _CASE_SOURCES: tuple[tuple[str, tuple[int, ...], str], ...] = (
     ("POST /v1/cases/{case_id}/evidence/{evidence_id}/received", (200,), ""),
     ("GET /v1/cases", (200,), "/cases/0"),
     ("GET /v1/follow-ups/overdue", (200,), "/follow_ups/0/case"),
+    ("GET /v1/cases/{case_id}/next", (200,), "/case"),
+    ("POST /v1/cases/{case_id}/choose", (200,), "/case"),
 )
 
 
