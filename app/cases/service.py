@@ -98,14 +98,17 @@ def request_evidence(s: Session, case: Case, evidence_ids: list[str], now: datet
         add_event(s, case, "evidence_requested", now, actor=actor, data={"evidence": new})
 
 
-def receive_evidence(s: Session, case: Case, evidence_id: str, now: datetime, by: str | None) -> EvidenceItem:
+def receive_evidence(
+    s: Session, case: Case, evidence_id: str, now: datetime, by: str | None, via: str | None = None
+) -> EvidenceItem:
     item = next((i for i in case.evidence if i.evidence_id == evidence_id), None)
     if item is None:
         item = EvidenceItem(evidence_id=evidence_id)
         case.evidence.append(item)
     if item.received_at is None:
         item.received_at, item.received_by = now, by
-    add_event(s, case, "evidence_received", now, actor=by, data={"evidence": evidence_id})
+    data = {"evidence": evidence_id, **({"via": via} if via else {})}  # via: attachment | message (the buyer's)
+    add_event(s, case, "evidence_received", now, actor=by, data=data)
     return item
 
 
@@ -121,7 +124,7 @@ def received_evidence(case: Case) -> frozenset[str]:
 def case_state(case: Case) -> CaseState:
     """What the engine's second phase needs to know of a case: every route that advises on a case builds it
     here, so that a new piece of case state reaches all of them."""
-    return CaseState(received_evidence(case), case.assessment, case.created_at)
+    return CaseState(received_evidence(case), case.assessment, case.created_at, branch=case.branch)
 
 
 def set_follow_up(s: Session, case: Case, what: str, due_at: datetime, now: datetime, actor: str | None) -> FollowUp:
@@ -217,3 +220,23 @@ def check_range(start: datetime, end: datetime) -> None:
         raise FieldError("query.start", "时间必须带时区 start and end need a time zone")
     if end <= start:
         raise FieldError("query.end", "结束时间须晚于开始时间 end must be after start")
+
+
+def latest_event(s: Session, case: Case, type_: str) -> CaseEvent | None:
+    return repo.latest_events(s, [case.id], type_).get(case.id)
+
+
+def choose_branch(s: Session, case: Case, script_id: str, now: datetime, actor: str | None, was: dict) -> None:
+    """The agent's choice of script (found by searching): the case is at that step now, and the timeline says
+    what the service had (the learning work reads these)."""
+    intent, _, branch = script_id.partition(".")
+    add_event(
+        s,
+        case,
+        "script_chosen",
+        now,
+        actor=actor,
+        script_id=script_id,
+        data={"intent": intent, "branch": branch, "was": was},
+    )
+    repo.set_branch(s, case, script_id, now)

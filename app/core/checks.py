@@ -12,7 +12,15 @@ from app.core import address
 from app.core.content.policy import Policy
 from app.core.situation import CheckFn, Deadline, Given, Situation
 from app.core.terms import Check, DeadlineKind, Signer
-from app.core.windows import late_shipment, logistics_stages, lost_verification, seven_day_window
+from app.core.windows import (
+    late_shipment,
+    logistics_stages,
+    lost_verification,
+    presumed_lost,
+    quality_check,
+    refund_handling,
+    seven_day_window,
+)
 
 _STEP_NAMES = {"explain": "解释", "coupon": "优惠券", "compensate": "补偿", "exchange": "换货", "return": "退货"}
 
@@ -87,4 +95,7 @@ CHECKS: Mapping[Check, CheckFn] = {
     Check.SIGNER_LIABILITY: signer_liability,
     Check.REFUND_FIRST_RESPONSE: refund_first_response,
     Check.ADDRESS: address_format,
+    Check.PRESUMED_LOST: presumed_lost,
+    Check.QUALITY_CHECK: quality_check,
+    Check.REFUND_HANDLING: refund_handling,
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -23,14 +23,21 @@ from app.core.matcher import IntentScore, Match, Matcher, MatcherConfig, Status
 from app.core.normalize import Normalizer
 from app.core.order import Order
 from app.core.playbook import Context, Playbook, describe_conditions
+from app.core.search import ScriptIndex
 from app.core.situation import Approval, Deadline, Given, Situation, approval, assess
 from app.core.suggestion import CaseState, Named, NextStep, ScriptSuggestion, Suggestion, Triage
-from app.core.terms import DeadlineKind
+from app.core.terms import AttachmentKind, DeadlineKind
 from app.core.tokenize import Tokenizer
 
 _STATE_TURNS = 6  # how far back the conversation is searched for the order's state or an earlier request
 
 __all__ = ["CaseState", "Engine", "Suggestion", "Triage", "build_engine", "describe_conditions"]
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    sent: frozenset[AttachmentKind]  # the kinds of evidence the buyer says were sent
+    agrees: bool  # the whole message agrees (好的, 可以, 那就补发吧)
 
 
 class Engine:
@@ -58,6 +65,25 @@ class Engine:
         self._conditions = {b.source: describe_conditions(b) for b in branches}
         self._questions = conversation.Questions(catalog.clarify, self.matcher)
         self._cues = [(state, re.compile(cue)) for state, cue in catalog.reading.state_cues]
+        self._sent = [(kind, re.compile(p)) for kind, p in catalog.reading.evidence_sent]
+        self._agree = [re.compile(p) for p in catalog.reading.agree]
+        self._indexes: dict[str, ScriptIndex] = {}  # per shop, built on its first search
+
+    def script_index(self, shop_id: str | None) -> ScriptIndex:
+        """The shop's effective scripts, searchable (GET /v1/scripts)."""
+        index = self._indexes.get(shop_id or "")
+        if index is None:
+            index = self._indexes[shop_id or ""] = ScriptIndex(self.catalog, shop_id)
+        return index
+
+    def reply(self, message: str) -> Reply:
+        """What a buyer's reply does to an open case, by the content's phrases (intents/_reading.yaml): the
+        kinds of evidence it says were sent ("照片发你了"), and whether it agrees to what was proposed."""
+        text = self.matcher.prepare(message) if message.strip() else ""
+        sent = frozenset(kind for kind, p in self._sent if p.search(text))
+        bare = re.sub(r"[\s\W_]+", "", text)
+        agrees = bool(bare) and (bare in self.catalog.reading.affirm or any(p.search(text) for p in self._agree))
+        return Reply(sent, agrees)
 
     @property
     def version(self) -> str:
@@ -205,11 +231,16 @@ class Engine:
                 assessment or state.assessment,
                 frozenset(situation.facts),
             )
-            branch = self.playbook.select(flow, ctx, triage.text)
+            branch = self.playbook.select(flow, ctx, triage.text, state.branch)
+            offer = policy.offers.get(branch.script_id)
+            offered = amount if amount is not None or offer is None else offer.min  # an offer starts low
             values = {
                 **placeholders.from_entities(entities),
-                **placeholders.from_situation(flow.deadline, situation, amount, approved),
+                **placeholders.from_situation(flow.deadline, situation, offered, approved),
+                **placeholders.from_policy(policy, order),
             }
+            if offer is not None and offered is not None:
+                situation.notes.append(placeholders.offer_note(offer, offered))
             scripts.append(self._script(flow, branch, values, situation, approved))
             deadlines.extend(d for d in situation.deadlines if d not in deadlines)
             eligibility.update(situation.eligibility)

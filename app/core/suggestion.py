@@ -38,6 +38,7 @@ class CaseState:
     evidence_received: frozenset[str] = frozenset()
     assessment: str | None = None
     opened_at: datetime | None = None  # deadlines that run from the report count from here, not from now
+    branch: str | None = None  # the script id the case is at: a message that moves nothing stays there
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,22 +6,34 @@ import logging
 from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from app.auth.guard import admit, bearer_token, require, shop_for
 from app.auth.principal import Principal
 from app.auth.roles import Permission
+from app.cases import service as cases
+from app.cases.deps import database, evidence_names, now, private
+from app.cases.serialize import case_out
 from app.core.engine import Engine
 from app.errors import Forbidden
 from app.http import idempotency, openapi
 from app.http.body import header, json_body
 from app.http.schemas import error_responses
-from app.suggest import service
-from app.suggest.responses import IntentsResponse, RefundQuoteResponse, SuggestResponse
-from app.suggest.schemas import RefundQuoteRequest, SuggestRequest
-from app.suggest.serialize import case_refs_out, intents_out, quote_out, suggestion_out
+from app.suggest import cockpit, service
+from app.suggest.responses import IntentsResponse, NextResponse, RefundQuoteResponse, ScriptsResponse, SuggestResponse
+from app.suggest.schemas import ChooseRequest, RefundQuoteRequest, SuggestRequest
+from app.suggest.serialize import (
+    case_refs_out,
+    deadline_out,
+    intents_out,
+    quote_out,
+    script_out,
+    search_out,
+    steps_out,
+    suggestion_out,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -30,6 +42,10 @@ log = logging.getLogger("app.suggest")
 router = APIRouter()
 _ERRORS = error_responses(400, 401, 403, 404, 409, 413, 422, 429, 503)
 Suggester = Annotated[Principal, Depends(require(Permission.suggest))]
+Reader = Annotated[Principal, Depends(require(Permission.cases_read))]
+Writer = Annotated[Principal, Depends(require(Permission.cases_write))]
+CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+_CASE_ERRORS = error_responses(401, 403, 404, 409, 422, 429, 503)
 
 
 def _engine(request: Request) -> Engine:
@@ -124,3 +140,75 @@ async def refund_quote(body: RefundQuoteRequest, _: Suggester) -> JSONResponse:
 )
 async def intents(request: Request, _: Suggester) -> JSONResponse:
     return JSONResponse(intents_out(_engine(request)))
+
+
+def _next_out(request: Request, principal: Principal, n: cockpit.Next) -> dict[str, Any]:
+    script = n.suggestion.scripts[0] if n.suggestion.scripts else None
+    return private(
+        principal,
+        {
+            "case": case_out(n.case, evidence_names(request)),
+            "script": script_out(script) if script is not None else None,
+            "deadlines": [deadline_out(d) for d in n.suggestion.deadlines],
+            "steps": steps_out(n.steps, n.statuses),
+            "phrasebook_version": n.suggestion.phrasebook_version,
+        },
+    )
+
+
+@router.get(
+    "/v1/cases/{case_id}/next",
+    response_model=NextResponse,
+    responses=_CASE_ERRORS,
+    tags=["cases"],
+    summary="案件当前的话术与下一步 The case's current script and what can happen next",
+)
+def case_next(case_id: CaseId, request: Request, principal: Reader) -> JSONResponse:
+    engine = _engine(request)
+    with database(request).unit_of_work() as s:
+        case = cases.get(s, case_id, principal.shop_scope)
+        return JSONResponse(_next_out(request, principal, cockpit.next_for(engine, case, now())))
+
+
+@router.get(
+    "/v1/scripts",
+    response_model=ScriptsResponse,
+    responses=error_responses(401, 403, 422, 429, 503),
+    tags=["content"],
+    summary="搜索店铺话术(名称、正文、拼音首字母)Search the shop's scripts",
+)
+def scripts(
+    request: Request,
+    principal: Suggester,
+    q: Annotated[str, Query(max_length=100, description="意图名、分支名、正文里的词或拼音首字母,如 psbf")] = "",
+    shop_id: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> JSONResponse:
+    engine = _engine(request)
+    shop = shop_for(principal, shop_id)
+    return JSONResponse(search_out(cockpit.search(engine, q, shop, limit), engine))
+
+
+@router.post(
+    "/v1/cases/{case_id}/choose",
+    response_model=NextResponse,
+    responses=_CASE_ERRORS,
+    tags=["cases"],
+    summary="客服选定话术(搜索后)The agent's choice of script for the case",
+)
+def choose(case_id: CaseId, body: ChooseRequest, request: Request, principal: Writer) -> JSONResponse:
+    engine = _engine(request)
+
+    def handler(s: Session) -> tuple[int, dict[str, Any]]:
+        case = cases.get(s, case_id, principal.shop_scope)
+        at = now()
+        target = cockpit.choose(
+            s, engine, case, body.script_id, at, version=body.version, actor=body.actor, shop_ids=principal.shop_scope
+        )
+        return 200, _next_out(request, principal, cockpit.next_for(engine, target, at))
+
+    key = header(request, idempotency.HEADER, idempotency.MAX_LENGTH)
+    status, payload = idempotency.run(
+        database(request), f"choose:{case_id}", key, body.model_dump_json(), now(), handler, owner=principal.key_id
+    )
+    return JSONResponse(payload, status)

@@ -182,3 +182,56 @@ class IntentInfo(BaseModel):
 class IntentsResponse(BaseModel):
     intents: list[IntentInfo]
     phrasebook_version: str
+
+
+class AssessmentStep(BaseModel):
+    id: str
+    name: str = Field(description="客服判断的中文名 the vocabulary's Chinese name")
+    script_id: str = Field(description="这个判断通往的话术 the script it leads to")
+
+
+class EvidenceStep(BaseModel):
+    id: str
+    name: str
+    received: bool
+
+
+class RemedyStep(BaseModel):
+    id: str
+    name: str
+    min: str | None = Field(description="客服可自行给的最低金额(元)the least an agent may give; null: no amount")
+    max: str | None = Field(description="客服可自行给的最高金额,以上须审批 the most without approval")
+    needs_amount: bool
+
+
+class StepsOut(BaseModel):
+    assessments: list[AssessmentStep] = Field(description="客服的判断(不含订单数据得出的)the agent's judgements")
+    evidence: list[EvidenceStep]
+    remedies: list[RemedyStep]
+    actions: list[Named] = Field(description="其他操作:备注、登记表格… other actions")
+    statuses: list[str] = Field(description="当前状态可以改成的状态 the legal status transitions")
+
+
+class NextResponse(BaseModel):
+    """GET /v1/cases/{id}/next and POST /v1/cases/{id}/choose."""
+
+    case: dict = Field(description="the case, as GET /v1/cases/{id} answers it (CaseOut)")
+    script: SuggestionOut | None = Field(description="案件当前这一步的话术 the script of the step the case is at")
+    deadlines: list[DeadlineOut]
+    steps: StepsOut
+    phrasebook_version: str
+
+
+class ScriptOut(BaseModel):
+    script_id: str
+    intent: str
+    intent_name: str
+    name: str
+    text: str = Field(description="the shop's wording, placeholders shown as 【名称】")
+    evidence: list[Named]
+    actions: list[Named]
+
+
+class ScriptsResponse(BaseModel):
+    scripts: list[ScriptOut]
+    phrasebook_version: str

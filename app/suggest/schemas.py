@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from app.core import terms
 from app.http.fields import Bool, Day, Int, Line, Moment, Strict
@@ -85,10 +85,28 @@ class Turn(_Strict):
     _blank = field_validator("text")(_not_blank)
 
 
+class Attachment(_Strict):
+    """A file on the buyer's message, as the host reports it (Chatwoot: ``attachments[].file_type``)."""
+
+    type: Literal["image", "video", "file"] = Field(description="图片 / 视频 / 文件 what kind of file")
+    name: Annotated[Line, Field(min_length=1, max_length=200)] | None = Field(None, description="文件名 file name")
+
+
 class SuggestRequest(_Strict):
+    # Before message: its check reads them (a message may be empty when the buyer only sent files).
+    attachments: Annotated[list[Attachment], Field(max_length=20)] = Field(
+        default_factory=list,
+        description="买家消息里的图片、视频、文件:案件正在等的照片/视频凭证标记为已收到 files on the buyer's message: "
+        "an image or video marks the photo or video evidence the case is waiting for as received",
+    )
     message: Annotated[
-        str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="买家消息 the buyer's message, as received")
-    ]
+        str,
+        Field(
+            max_length=MAX_MESSAGE_CHARS,
+            validate_default=True,
+            description="买家消息 the buyer's message, as received (may be empty when attachments are given)",
+        ),
+    ] = ""
     shop_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")] | None = None
     conversation_id: Annotated[Line, Field(min_length=1, max_length=128)] | None = Field(
         None,
@@ -118,7 +136,10 @@ class SuggestRequest(_Strict):
         "see GET /v1/intents",
     )
 
-    _blank = field_validator("message")(_not_blank)
+    @field_validator("message")
+    @classmethod
+    def _blank_without_files(cls, value: str, info: ValidationInfo) -> str:
+        return value if info.data.get("attachments") and not value.strip() else _not_blank(value)
 
 
 class RefundItem(_Strict):
@@ -137,3 +158,11 @@ class RefundQuoteRequest(_Strict):
     postage: Money = Decimal("0")
     discounts: Annotated[list[RefundDiscount], Field(max_length=10)] = Field(default_factory=list)
     refund_items: Annotated[list[Annotated[str, Field(max_length=64)]], Field(min_length=1, max_length=200)]
+
+
+class ChooseRequest(_Strict):
+    script_id: Annotated[str, Field(min_length=3, max_length=128, pattern=r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$")] = (
+        Field(description="选定的话术 the script chosen, e.g. damaged.box_damaged_severe (GET /v1/scripts)")
+    )
+    version: Int | None = Field(None, ge=1, description="the case version you saw; a stale one gets 409")
+    actor: Annotated[Line, Field(min_length=1, max_length=64)] | None = None

@@ -9,7 +9,10 @@ from app.core.engine import Engine, Suggestion, describe_conditions
 from app.core.entities import Entities
 from app.core.matcher import IntentScore
 from app.core.refund import Quote
-from app.core.situation import Approval
+from app.core.search import Entry
+from app.core.situation import Approval, Deadline
+from app.core.steps import Steps
+from app.core.suggestion import ScriptSuggestion
 from app.suggest.casebook import CaseRef
 
 
@@ -39,27 +42,9 @@ def suggestion_out(s: Suggestion, cases: list[dict] | None = None) -> dict:
         "status": m.status.value,
         "intents": [intent_out(i, redirected) for i in m.intents],
         "runner_up": intent_out(m.runner_up) if m.runner_up else None,
-        "suggestions": [
-            {
-                "intent": x.intent,
-                "script_id": x.script_id,
-                "name": x.name,
-                "text": x.text,
-                "missing_placeholders": list(x.missing_placeholders),
-                "evidence": [{"id": e.id, "name": e.name} for e in x.evidence],
-                "actions": [{"id": a.id, "name": a.name} for a in x.actions],
-                "next": [{"script_id": n.script_id, "name": n.name, "when": n.when} for n in x.next],
-                "source": x.source,
-                "seed": x.seed,
-                "notes": list(x.notes),
-                "asks": list(x.asks),
-            }
-            for x in s.scripts
-        ],
+        "suggestions": [script_out(x) for x in s.scripts],
         "entities": _entities(s.entities),
-        "deadlines": [
-            {"kind": d.kind, "due_at": d.due_at.isoformat(), "why": d.why, "intent": d.intent} for d in s.deadlines
-        ],
+        "deadlines": [deadline_out(d) for d in s.deadlines],
         "eligibility": {
             k: {"eligible": e.eligible, "until": e.until.isoformat() if e.until else None, "why": e.why}
             for k, e in s.eligibility.items()
@@ -72,6 +57,67 @@ def suggestion_out(s: Suggestion, cases: list[dict] | None = None) -> dict:
         else None,
         "reading": {"read_as": reading.read_as.value, "turns": list(reading.turns)} if reading is not None else None,
         "phrasebook_version": s.phrasebook_version,
+    }
+
+
+def script_out(x: ScriptSuggestion) -> dict:
+    return {
+        "intent": x.intent,
+        "script_id": x.script_id,
+        "name": x.name,
+        "text": x.text,
+        "missing_placeholders": list(x.missing_placeholders),
+        "evidence": [{"id": e.id, "name": e.name} for e in x.evidence],
+        "actions": [{"id": a.id, "name": a.name} for a in x.actions],
+        "next": [{"script_id": n.script_id, "name": n.name, "when": n.when} for n in x.next],
+        "source": x.source,
+        "seed": x.seed,
+        "notes": list(x.notes),
+        "asks": list(x.asks),
+    }
+
+
+def deadline_out(d: Deadline) -> dict:
+    return {"kind": d.kind, "due_at": d.due_at.isoformat(), "why": d.why, "intent": d.intent}
+
+
+def steps_out(steps: Steps | None, statuses: tuple[str, ...]) -> dict:
+    if steps is None:
+        return {"assessments": [], "evidence": [], "remedies": [], "actions": [], "statuses": list(statuses)}
+    return {
+        "assessments": [{"id": a.id, "name": a.name, "script_id": a.script_id} for a in steps.assessments],
+        "evidence": [{"id": e.id, "name": e.name, "received": e.received} for e in steps.evidence],
+        "remedies": [
+            {
+                "id": r.id,
+                "name": r.name,
+                "min": f"{r.min:f}" if r.min is not None else None,
+                "max": f"{r.max:f}" if r.max is not None else None,
+                "needs_amount": r.needs_amount,
+            }
+            for r in steps.remedies
+        ],
+        "actions": [{"id": a.id, "name": a.name} for a in steps.actions],
+        "statuses": list(statuses),
+    }
+
+
+def search_out(entries: list[Entry], engine: Engine) -> dict:
+    vocab = engine.catalog.vocabulary
+    return {
+        "scripts": [
+            {
+                "script_id": e.branch.script_id,
+                "intent": e.flow.intent,
+                "intent_name": e.intent_name,
+                "name": e.branch.name,
+                "text": engine.playbook.render(e.branch, {}).text,
+                "evidence": [{"id": i, "name": vocab.evidence.get(i, i)} for i in e.branch.evidence],
+                "actions": [{"id": a, "name": vocab.actions.get(a, a)} for a in e.branch.actions],
+            }
+            for e in entries
+        ],
+        "phrasebook_version": engine.version,
     }
 
 

@@ -23,6 +23,7 @@ from app.core.order import Item, Order, inconsistencies
 from app.core.refund import Discount, NotCovered, Quote, QuoteItem, quote
 from app.core.terms import OrderStatus, Signer
 from app.errors import FieldError
+from app.suggest import replies
 from app.suggest.casebook import CaseBook, CaseRef
 from app.suggest.schemas import OrderContext, RefundQuoteRequest, SuggestRequest
 
@@ -40,6 +41,7 @@ class Ask:
     proposed_compensation: Decimal | None = None
     context: tuple[Turn, ...] = ()  # the conversation before the message, oldest first (sent by the caller)
     chosen: str | None = None  # the intent the agent picked
+    attachments: tuple[str, ...] = ()  # the kinds of file on the buyer's message (image, video, file)
 
 
 def check(engine: Engine, body: SuggestRequest) -> Ask:
@@ -68,6 +70,7 @@ def check(engine: Engine, body: SuggestRequest) -> Ask:
         proposed_compensation=body.proposed_compensation,
         context=tuple(Turn(Role(c.role), c.text, c.at) for c in body.context),
         chosen=body.intent,
+        attachments=tuple(a.type for a in body.attachments),
     )
 
 
@@ -115,14 +118,17 @@ def suggest_in_case(
     states = {}
     for intent in triage.intents:
         case = book.case_for(intent)
+        # The reply moves the case first (evidence arrived, a remedy agreed), then the engine advises on it.
+        replies.apply(s, engine, case, ask.message, ask.attachments, book.shop, ask.now)
         states[intent] = case_state(case)
     result = _advise(engine, triage, ask, book.shop, cases=states)
     refs = book.record(result, ask.message)
     if talk is not None:
-        said = [(Role.BUYER, ask.message)]
+        said = [(Role.BUYER, ask.message)] if ask.message.strip() else []  # files alone are no words to read
         if triage.question is not None:  # what the agent is about to ask: the buyer's next message answers it
             said.append((Role.AGENT, triage.question.text))
-        conversations.remember(s, book.shop, talk, said, ask.now, memory_hours)
+        if said:
+            conversations.remember(s, book.shop, talk, said, ask.now, memory_hours)
     s.flush()  # ids and versions for the answer
     return result, refs
 

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.core.terms import Check, DeadlineKind, OrderStatus, Signer
+from app.core.terms import AttachmentKind, Check, DeadlineKind, OrderStatus, Signer
 
 Id = Annotated[str, StringConstraints(pattern=r"^_?[a-z][a-z0-9_]*$")]  # intents and vocabulary (_none too)
 StepId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]  # branch ids and assessments
@@ -134,6 +134,20 @@ class ReadingFile(_Doc):
         default_factory=dict,
         description="对话里说出的订单状态(正则),没有订单数据时由它决定 the order state said in the conversation "
         "(patterns), used when the request gives none",
+    )
+    evidence_sent: dict[AttachmentKind, list[Text]] = Field(
+        default_factory=dict,
+        description="买家说凭证已发(正则),按附件类型 the buyer saying the photos/videos were sent (patterns), "
+        "by the kind of file they mean",
+    )
+    attachment_evidence: dict[AttachmentKind, list[Id]] = Field(
+        default_factory=dict,
+        description="一种附件(图片、视频、文件)可以是哪些凭证 the evidence a file of each kind can be",
+    )
+    agree: list[Text] = Field(
+        default_factory=list,
+        description="同意客服提出的方案(正则,整条消息)a whole message agreeing to the remedy just proposed, "
+        "besides the affirm list",
     )
 
 

@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from app.core.content.errors import ContentError
-from app.core.terms import Check, DeadlineKind, OrderStatus, Signer
+from app.core.terms import AttachmentKind, Check, DeadlineKind, OrderStatus, Signer
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -91,6 +91,10 @@ class ReadingRules:
     burst_turns: int = 5
     burst_minutes: int = 10
     state_cues: tuple[tuple[OrderStatus, str], ...] = ()  # (state, pattern): the order state said in words
+    # (kind, pattern): the buyer saying evidence of that kind was sent ("照片发你了")
+    evidence_sent: tuple[tuple[AttachmentKind, str], ...] = ()
+    attachment_evidence: Mapping[AttachmentKind, frozenset[str]] = field(default_factory=dict)
+    agree: tuple[str, ...] = ()  # whole-message patterns agreeing to a proposed remedy ("那就补发吧")
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,7 +37,9 @@ PROMISES = (
 )
 
 
-def parse_reading(c: Collector, path: Path, data: Any, normalize: Callable[[str], str]) -> ReadingRules | None:
+def parse_reading(
+    c: Collector, path: Path, data: Any, normalize: Callable[[str], str], evidence: Collection[str] = ()
+) -> ReadingRules | None:
     file = c.rel(path)
     doc = validated(c, file, data, ReadingFile)
     if doc is None:
@@ -48,6 +50,19 @@ def parse_reading(c: Collector, path: Path, data: Any, normalize: Callable[[str]
     for state, patterns in doc.state_cues.items():
         for i, pattern in enumerate(patterns):
             _compiles(c, file, pattern, at(data["state_cues"][state.value], i))
+    for kind, patterns in doc.evidence_sent.items():
+        for i, pattern in enumerate(patterns):
+            _compiles(c, file, pattern, at(data["evidence_sent"][kind.value], i))
+    for kind, ids in doc.attachment_evidence.items():
+        for i, evidence_id in enumerate(ids):
+            if evidence and evidence_id not in evidence:
+                c.add(
+                    file,
+                    at(data["attachment_evidence"][kind.value], i),
+                    f"未知的凭证 unknown evidence id '{evidence_id}'",
+                )
+    for i, pattern in enumerate(doc.agree):
+        _compiles(c, file, pattern, at(data["agree"], i))
     return ReadingRules(
         skip=tuple(doc.skip),
         strip=tuple(doc.strip),
@@ -57,6 +72,9 @@ def parse_reading(c: Collector, path: Path, data: Any, normalize: Callable[[str]
         burst_turns=doc.burst.turns,
         burst_minutes=doc.burst.minutes,
         state_cues=tuple((state, p) for state, patterns in doc.state_cues.items() for p in patterns),
+        evidence_sent=tuple((kind, p) for kind, patterns in doc.evidence_sent.items() for p in patterns),
+        attachment_evidence={kind: frozenset(ids) for kind, ids in doc.attachment_evidence.items()},
+        agree=tuple(doc.agree),
     )
 
 
