@@ -122,6 +122,11 @@ def waiting_evidence(case: Case) -> frozenset[str]:
     return frozenset(i.evidence_id for i in case.evidence if i.requested_at is not None and i.received_at is None)
 
 
+def latest_agreement(s: Session, case: Case) -> CaseEvent | None:
+    """The buyer's latest agreement on the case (its data names the step that proposed the remedy)."""
+    return repo.latest_of(s, case.id, ("remedy_agreed",))
+
+
 def take_reply(
     s: Session,
     case: Case,
@@ -131,6 +136,7 @@ def take_reply(
     via: str,
     agreed: bool,
     remedy: str | None,
+    branch: str | None = None,
 ) -> None:
     """What the buyer's message did to the case (app.core.replies): evidence it brought, and their yes to the
     remedy proposed, which becomes the case's remedy when it names one and the case has none yet."""
@@ -138,7 +144,7 @@ def take_reply(
         receive_evidence(s, case, evidence_id, now, None, via=via)
     if not agreed:
         return
-    add_event(s, case, "remedy_agreed", now, data={"remedy": remedy})
+    add_event(s, case, "remedy_agreed", now, data={"remedy": remedy, "branch": branch})
     if remedy is not None and case.remedy is None:
         case.remedy, case.updated_at = remedy, now
         _flush(s, case)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from app.cases import repository as repo
 from app.cases import service as cases
 from app.cases.models import REMEDIES, Case
+from app.core.checks import derived
 from app.core.content.models import Branch, Flow
 from app.core.content.policy import compensation_range
 from app.core.engine import Engine, Suggestion
@@ -51,7 +52,7 @@ def steps(engine: Engine, case: Case, result: Suggestion, flow: Flow | None) -> 
     assessments = [
         {"id": b.when.assessment, "name": vocab.assessments.get(b.when.assessment, b.name), "script_id": b.script_id}
         for b in following
-        if b is not None and b.when.assessment
+        if b is not None and b.when.assessment and not derived(b.when.assessment)  # the order proves those
     ]
     received = cases.received_evidence(case)
     asked = [e.id for e in script.evidence] if script is not None else []

@@ -5,6 +5,7 @@ those that are time windows are in app/core/windows.py."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
@@ -12,7 +13,15 @@ from app.core import address
 from app.core.content.policy import Policy, compensation_range
 from app.core.situation import CheckFn, Deadline, Given, Situation
 from app.core.terms import Check, DeadlineKind, Signer
-from app.core.windows import late_shipment, logistics_stages, lost_verification, seven_day_window
+from app.core.windows import (
+    late_shipment,
+    logistics_stages,
+    lost_verification,
+    presumed_lost,
+    quality_check,
+    refund_handling,
+    seven_day_window,
+)
 
 _STEP_NAMES = {"explain": "解释", "coupon": "优惠券", "compensate": "补偿", "exchange": "换货", "return": "退货"}
 
@@ -87,4 +96,19 @@ CHECKS: Mapping[Check, CheckFn] = {
     Check.SIGNER_LIABILITY: signer_liability,
     Check.REFUND_FIRST_RESPONSE: refund_first_response,
     Check.ADDRESS: address_format,
+    Check.PRESUMED_LOST: presumed_lost,
+    Check.QUALITY_CHECK: quality_check,
+    Check.REFUND_HANDLING: refund_handling,
 }
+
+
+# The words the checks (above, and windows.py) write as facts from the order data: an agent never chooses them,
+# the order proves them (the case cockpit shows no button for them). over_<hours>h is the late-shipment rule's,
+# with the shop's hours.
+DERIVED = frozenset({"over_7_days", "pickup_timeout", "no_tracking_48h", "stalled", "no_result", "presumed_lost"})
+_LATE = re.compile(r"over_\d+h")
+
+
+def derived(word: str) -> bool:
+    """Whether an assessment word is proven by the order data rather than chosen by the agent."""
+    return word in DERIVED or _LATE.fullmatch(word) is not None

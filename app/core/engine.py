@@ -273,10 +273,16 @@ class Engine:
             branch = chosen if chosen is not None else self.playbook.select(flow, ctx, triage.text)
             stated, pending, this = _money(state, proposed_compensation, asked, policy, now, intent)
             approved = approved or this
+            offer = policy.offers.get(branch.script_id)
+            if offer is not None and stated is None and not pending:
+                stated = offer.min  # an offer starts low (seed 003: 不制冷 挽留 10-20 元)
             values = {
                 **placeholders.from_entities(entities),
                 **placeholders.from_situation(flow.deadline, situation, stated, this),
+                **placeholders.from_policy(policy, order),
             }
+            if offer is not None and stated is not None:
+                situation.notes.append(placeholders.offer_note(offer, stated))
             scripts.append(self._script(flow, branch, values, situation, this, pending))
             deadlines.extend(d for d in situation.deadlines if d not in deadlines)
             eligibility.update(situation.eligibility)

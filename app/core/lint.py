@@ -13,7 +13,7 @@ from pathlib import Path
 
 from app.core.content.errors import ContentError, ContentInvalid
 from app.core.content.models import NONE_INTENT, Branch, Catalog
-from app.core.content.templates import TemplateProblem, render
+from app.core.content.templates import TemplateProblem, placeholders_of, render
 from app.core.engine import Engine, build_engine
 from app.core.playbook import Context
 
@@ -56,6 +56,7 @@ def _checks(engine: Engine) -> Report:
     found += _wording(engine)
     found += _classification(engine)
     found += _ranges(engine)
+    found += _return_address(engine)
     return _report(found)
 
 
@@ -178,4 +179,31 @@ def _classification(engine: Engine) -> list[ContentError]:
                         "warning",
                     )
                 )
+    return found
+
+
+def _return_address(engine: Engine) -> list[ContentError]:
+    """A shop whose scripts say {{ return_address }} needs a full address (address, receiver, phone) for every
+    warehouse its policy can send a return to; otherwise buyers would be told 【退货地址】. An error for a shop
+    with its own policy. The defaults are not checked: the seeds name the warehouses but give no address, so a
+    shop without a policy of its own leaves 【退货地址】 for the agent to fill (missing_placeholders)."""
+    found = []
+    for shop in engine.policies.shops:
+        scripts = [
+            b.script_id
+            for f in engine.catalog.flows_for(shop).values()
+            for b in f.branches
+            if "return_address" in placeholders_of(b.text)
+        ]
+        policy = engine.policies.for_shop(shop)
+        unset = [w.name for w in policy.return_warehouses.all() if not w.complete]
+        if not scripts or not unset:
+            continue
+        file = f"phrasebook/shops/{shop}/policy.yaml"
+        message = (
+            f"店铺 {shop} 的退货仓缺少地址、收件人或电话:{'、'.join(unset)};"
+            f"话术 {', '.join(scripts[:3])}{' …' if len(scripts) > 3 else ''} 的 {{{{ return_address }}}} 无法填写 "
+            "return_warehouses needs address, receiver and phone to fill {{ return_address }}"
+        )
+        found.append(ContentError(file, 1, 1, message))
     return found

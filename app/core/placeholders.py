@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from app.core.content.policy import Offer, Policy
 from app.core.entities import Entities
+from app.core.order import Order
 from app.core.situation import Approval, Situation
 
 _COMPENSATION_WORDS = ("赔", "补偿", "补贴", "返现", "红包", "补我", "退我")
@@ -44,3 +46,17 @@ def from_entities(entities: Entities) -> dict[str, str]:
     # No amount: a figure the buyer wrote ("补偿50吧") is theirs, never the amount a script grants
     # (from_situation fills {{ amount }} from the agent's or the case's amount).
     return values
+
+
+def from_policy(policy: Policy, order: Order) -> dict[str, str]:
+    """The return address of the order's product line (冲牙器, 禾兰仕 … by the items' names), when the shop
+    has configured it; otherwise {{ return_address }} stays 【退货地址】 for the agent (and the lint says so)."""
+    line = policy.return_warehouses.for_product(order.product_names).line()
+    return {"return_address": line} if line else {}
+
+
+def offer_note(offer: Offer, amount: Decimal) -> str:
+    """The range a script's offer keeps to (seed 003: 不制冷 挽留 10–20 元), and whether the amount does."""
+    within = offer.min <= amount <= offer.max
+    verdict = "在范围内" if within else "超出范围,请按政策调整或请示"
+    return f"建议补偿 {offer.min}-{offer.max} 元({offer.why});当前 {amount:f} 元{verdict}"

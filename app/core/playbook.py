@@ -58,15 +58,19 @@ class Playbook:
     def flow(self, intent: str, shop_id: str | None = None) -> Flow | None:
         return self._catalog.flows_for(shop_id).get(intent)
 
-    def select(self, flow: Flow, ctx: Context, normalized_message: str) -> Branch:
-        """The most specific branch whose conditions all hold; the entry step when nothing more is known."""
+    def select(self, flow: Flow, ctx: Context, normalized_message: str, current: str | None = None) -> Branch:
+        """The most specific branch whose conditions all hold; when nothing more is known, the step the case
+        is at (``current``, a script id), else the entry step: a case never falls back to its first script."""
+        at = flow.branch(current.removeprefix(f"{flow.intent}.")) if current else None
         best = flow.entry
         for branch in flow.branches:
             if branch.entry or not holds(branch.when, ctx, normalized_message):
                 continue
             if branch.when.specificity > (0 if best.entry else best.when.specificity):
                 best = branch
-        return best
+        # Where it is (an agent's choice, or a step the order data chose) ranks as the entry would: anything
+        # the case now meets moves it on, nothing sends it back.
+        return at if best.entry and at is not None else best
 
     def states_amount(self, branch: Branch) -> bool:
         return "amount" in self._placeholders[branch.source]

@@ -67,7 +67,7 @@ class ScriptIndex:
         for e in self.entries:
             score = 0.0
             for w in words:
-                found = _NAME * (w in e.names) + _TEXT * (w in e.text)
+                found = _NAME * (w in e.names or w in e.branch.script_id) + _TEXT * (w in e.text)
                 if w.isascii() and w.isalnum():
                     found += _INITIALS * (w in e.initials) + _INITIALS * e.initials.startswith(w)
                 if not found:

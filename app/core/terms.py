@@ -26,6 +26,14 @@ class Signer(StrEnum):
     LOCKER = "locker"  # 快递柜
 
 
+class AttachmentKind(StrEnum):
+    """What a file the buyer sent is (the host's ``attachments``: Chatwoot's ``file_type``)."""
+
+    IMAGE = "image"
+    VIDEO = "video"
+    FILE = "file"
+
+
 class Check(StrEnum):
     """What a flow asks the service to work out from the order and the policy (``checks:`` in a flow;
     implemented in app/core/checks.py, applied in the order the flow lists them)."""
@@ -38,6 +46,9 @@ class Check(StrEnum):
     SIGNER_LIABILITY = "signer_liability"  # note: who bears a signed parcel's damage or shortage
     REFUND_FIRST_RESPONSE = "refund_first_response"  # when a refund request must first be answered
     ADDRESS = "address"  # does new delivery information have 名字+电话+完整地址+邮编
+    PRESUMED_LOST = "presumed_lost"  # 001: no tracking movement for 5 days counts as lost: 补发 or 退款
+    QUALITY_CHECK = "quality_check"  # 001: a returned item's quality check: 12 h internal, 48 h external
+    REFUND_HANDLING = "refund_handling"  # 000: a refund request is handled within 24 h
 
 
 class DeadlineKind(StrEnum):
@@ -53,3 +64,7 @@ class DeadlineKind(StrEnum):
     WAREHOUSE_FEEDBACK = "warehouse_feedback"
     REFUND_FIRST_RESPONSE = "refund_first_response"
     SUPERVISOR_APPROVAL = "supervisor_approval"
+    PRESUMED_LOST = "presumed_lost"
+    QUALITY_CHECK_INTERNAL = "quality_check_internal"
+    QUALITY_CHECK_EXTERNAL = "quality_check_external"
+    REFUND_HANDLING = "refund_handling"

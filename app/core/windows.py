@@ -77,7 +77,7 @@ def seven_day_window(g: Given, s: Situation) -> None:
         s.notes.append("退货运费:个人原因退货、无运费险,运费由买家承担;质量问题由卖家承担")
     else:
         s.notes.append(f"退货运费:个人原因由买家承担(有运费险可赔付 {ins.min}-{ins.max} 元);质量问题由卖家承担")
-    s.notes.append(f"退货寄回:{policy.return_warehouses.for_product(order.product_names)}")
+    s.notes.append(f"退货寄回:{policy.return_warehouses.for_product(order.product_names).name}")
 
 
 def logistics_stages(g: Given, s: Situation) -> None:
@@ -140,3 +140,40 @@ def lost_verification(g: Given, s: Situation) -> None:
     if result.approximate:
         why += "(该年节假日安排未知,仅按周末计算)"
     s.deadlines.append(Deadline(DeadlineKind.LOST_PARCEL_VERIFICATION, result.due, why))
+
+
+def presumed_lost(g: Given, s: Situation) -> None:
+    """Seed 001: a parcel with no tracking movement for 5 days (policy) counts as lost: the shop resends or
+    refunds, and the courier bears the risk."""
+    order, days = g.order, g.policy.logistics.presumed_lost_days
+    if order.status not in ON_THE_WAY:
+        return
+    moved = order.last_tracking_at or order.shipped_at
+    if moved is None:
+        return
+    due = moved + timedelta(days=days)
+    if g.now >= due:
+        if "no_result" not in s.facts:  # past the claim date, that stage's branch says the same and more
+            s.facts.add("presumed_lost")
+        s.notes.append(f"超过 {days} 天无走件,默认丢件:补发或退款,货物风险由物流承担(001)")
+    else:
+        s.deadlines.append(Deadline(DeadlineKind.PRESUMED_LOST, due, f"{days} 天无走件即默认丢件,补发或退款(001)"))
+
+
+def quality_check(g: Given, s: Situation) -> None:
+    """Seed 001: once the item is back, the internal quality check answers within 12 h, an external one
+    within 48 h (both from the policy), counted from the report."""
+    minutes = g.policy.response_minutes
+    for kind, m, who in (
+        (DeadlineKind.QUALITY_CHECK_INTERNAL, minutes.quality_check_internal, "内部质检"),
+        (DeadlineKind.QUALITY_CHECK_EXTERNAL, minutes.quality_check_external, "外部质检"),
+    ):
+        s.deadlines.append(Deadline(kind, g.since + timedelta(minutes=m), f"{who}反馈不超过 {m // 60} 小时(001)"))
+
+
+def refund_handling(g: Given, s: Situation) -> None:
+    """Seed 000: the seller handles a refund request within 24 h (policy) of the request."""
+    m = g.policy.response_minutes.refund_handling
+    s.deadlines.append(
+        Deadline(DeadlineKind.REFUND_HANDLING, g.since + timedelta(minutes=m), f"退款申请 {m // 60} 小时内处理(000)")
+    )

@@ -160,6 +160,9 @@ def _take_reply(s: Session, engine: Engine, case: Case, ask: Ask, shop_id: str) 
     branch = next((b for b in flow.branches if b.script_id == case.branch), None) if flow is not None else None
     if branch is not None:
         proposed = frozenset(a for a in branch.actions if a in REMEDIES)
+        before = cases.latest_agreement(s, case)
+        if before is not None and before.data.get("branch") == branch.script_id:
+            proposed = frozenset()  # once per proposal: a later "好的" is not a second agreement
     reply = engine.reply(ask.message, ask.attachments, cases.waiting_evidence(case), proposed)
     cases.take_reply(
         s,
@@ -169,6 +172,7 @@ def _take_reply(s: Session, engine: Engine, case: Case, ask: Ask, shop_id: str) 
         via="attachment" if ask.attachments else "message",
         agreed=reply.agreement is not None,
         remedy=reply.agreement.remedy if reply.agreement is not None else None,
+        branch=case.branch,
     )
 
 

@@ -99,7 +99,9 @@ def test_a_yes_to_the_remedy_proposed_is_recorded_and_names_the_remedy(c):
     now = next_of(c, case_id)
     assert now["case"]["remedy"] == "resend"
     events = c.get(f"/v1/cases/{case_id}/timeline").json()
-    assert [e["data"] for e in events if e["type"] == "remedy_agreed"] == [{"remedy": "resend"}]
+    assert [e["data"] for e in events if e["type"] == "remedy_agreed"] == [
+        {"remedy": "resend", "branch": "damaged.box_intact_severe"}
+    ]
 
 
 def test_an_empty_message_needs_attachments(c):

@@ -15,7 +15,7 @@ def test_defaults_follow_the_seeds():
     assert (p.compensation.agent_min, p.compensation.agent_max, p.compensation.approver) == (5, 30, "店长")
     assert p.ladder == ("explain", "coupon", "compensate", "exchange", "return")
     assert (p.shipping_insurance.min, p.shipping_insurance.max) == (6, 12)
-    assert p.response_minutes.refund_first_response == 30 and p.response_minutes.supervisor_approval == 240
+    assert p.response_minutes.refund_first_response == 30 and p.response_minutes.supervisor_approval == 720
     assert p.seven_day_return.window_hours == 168 and p.late_shipment.penalty_cap == Decimal("500")
 
 

@@ -91,7 +91,7 @@ BRANCHES = [
     (
         "快递怎么还没到 帮我催一下",
         {"status": "in_transit", "shipped_at": at(days=12), "last_tracking_at": at(days=9, hours=23)},
-        "delivery_chase.stalled",
+        "delivery_chase.presumed_lost",  # 001: more than 5 days without movement counts as lost
     ),
     (
         "快递怎么还没到 帮我催一下",
@@ -274,7 +274,7 @@ def test_needs_approval(engine, message, offer, shop, needed):
     assert result.approval.needed is needed
     assert result.approval.approver == "店长"
     if needed:
-        assert deadline(result, "supervisor_approval").due_at == NOW + timedelta(hours=4)
+        assert deadline(result, "supervisor_approval").due_at == NOW + timedelta(hours=12)  # 001
         assert any(a.id == "escalate_manager" for a in script(result, "damaged").actions)
 
 
@@ -282,7 +282,7 @@ def test_deadlines_are_sorted_and_tagged(engine):
     result = suggest(engine, "不要了 帮我拦截一下", status="awaiting_shipment", paid_at=at(hours=2))
     dues = [d.due_at for d in result.deadlines]
     assert dues == sorted(dues) and all(d.intent == "cancel_order" for d in result.deadlines)
-    assert {d.kind for d in result.deadlines} == {"refund_first_response", "ship_by"}
+    assert {d.kind for d in result.deadlines} == {"refund_first_response", "refund_handling", "ship_by"}
 
 
 # --- every intent × every order state ------------------------------------------------------------------------

@@ -52,16 +52,39 @@ class ShippingInsurance(_Strict):
     max: Decimal = Field(ge=0)
 
 
-class ReturnWarehouses(_Strict):
-    default: str = Field(min_length=1)
-    by_product_line: dict[str, str] = Field(default_factory=dict)
+class Warehouse(_Strict):
+    """Where a return goes: the name alone says which warehouse; the address, receiver and phone fill a
+    script's {{ return_address }} (a shop without them leaves 【退货地址】 for the agent, and the lint says so)."""
 
-    def for_product(self, product: str | None) -> str:
+    name: str = Field(min_length=1)
+    address: str | None = Field(None, min_length=1)
+    receiver: str | None = Field(None, min_length=1)
+    phone: str | None = Field(None, min_length=1)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.address and self.receiver and self.phone)
+
+    def line(self) -> str | None:
+        """As a script says it, or None when the shop has not configured where to send it."""
+        if not self.complete:
+            return None
+        return f"{self.name}({self.address},{self.receiver},{self.phone})"
+
+
+class ReturnWarehouses(_Strict):
+    default: Warehouse
+    by_product_line: dict[str, Warehouse] = Field(default_factory=dict)  # a word of the item's name → warehouse
+
+    def for_product(self, product: str | None) -> Warehouse:
         if product:
             for line, warehouse in self.by_product_line.items():
                 if line in product:
                     return warehouse
         return self.default
+
+    def all(self) -> list[Warehouse]:
+        return [self.default, *self.by_product_line.values()]
 
 
 class ResponseMinutes(_Strict):
@@ -69,6 +92,8 @@ class ResponseMinutes(_Strict):
     courier_feedback: int = Field(gt=0)
     supervisor_approval: int = Field(gt=0)
     quality_check_internal: int = Field(gt=0)
+    quality_check_external: int = Field(gt=0)
+    refund_handling: int = Field(gt=0)
 
 
 class Logistics(_Strict):
@@ -77,6 +102,21 @@ class Logistics(_Strict):
     abnormal_days: int = Field(gt=0)
     claim_after_days: int = Field(ge=0)
     lost_verification_workdays: int = Field(gt=0)
+    presumed_lost_days: int = Field(gt=0)
+
+
+class Offer(_Strict):
+    """An amount a script offers (a retention's 补偿): suggested at ``min``, checked against ``max``."""
+
+    min: Decimal = Field(ge=0)
+    max: Decimal = Field(ge=0)
+    why: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _range(self) -> Offer:
+        if self.min > self.max:
+            raise ValueError("min 不能大于 max (min must not exceed max)")
+        return self
 
 
 class SevenDayReturn(_Strict):
@@ -98,6 +138,8 @@ class Policy(_Strict):
     logistics: Logistics
     seven_day_return: SevenDayReturn
     late_shipment: LateShipment
+    # A script id → the amount it offers (e.g. quality_issue.no_cooling_retain: 10–20 元, seed 003).
+    offers: dict[str, Offer] = Field(default_factory=dict)
     # Wording the platforms forbid in a script → why: a content error (content/wording.py). A shop adds its own.
     forbidden_wording: dict[str, str] = Field(default_factory=dict)
 
