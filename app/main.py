@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from app import __version__
+from app import __version__, apidocs
 from app.auth.endpoints import router as keys_router
 from app.auth.guard import Guard
 from app.cases.endpoints import router as cases_router
@@ -88,6 +88,9 @@ def create_app(
         description="为客服的每条买家消息给出意图、店铺话术、需要的凭证和要记录的操作。"
         " For each buyer message: the intent, the shop's script, the evidence to ask for and the case actions.",
         lifespan=lifespan,
+        docs_url=None,  # served offline by app/apidocs.py
+        redoc_url=None,
+        generate_unique_id_function=apidocs.operation_id,
     )
     app.state.initial_engine = engine
     app.state.database = database
@@ -119,5 +122,6 @@ def create_app(
     app.add_middleware(errors.CatchAll)  # covers the middlewares above too
     app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)  # outermost: a 500 gets them too
     openapi.include_models(app, SuggestRequest)  # /v1/suggest reads its body itself (app/http/body.py)
+    apidocs.install(app)  # before the /static mount: it mounts /static/apidocs
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     return app
