@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import make_url, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 from app.db.base import database_url, make_engine
 from app.settings import MIGRATIONS, PROJECT_ROOT
@@ -71,6 +72,17 @@ def at_head(url: str | None = None) -> bool:
     finally:
         engine.dispose()
     return current == heads
+
+
+def database_revisions(engine: Engine) -> set[str]:
+    """The revisions the database says it is at (empty: never migrated); raises SQLAlchemyError if unreachable."""
+    try:
+        with engine.connect() as conn:
+            return {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
+    except (OperationalError, ProgrammingError) as exc:  # no alembic_version table: a new database
+        if "alembic_version" in str(exc):
+            return set()
+        raise
 
 
 def script_heads() -> set[str]:
