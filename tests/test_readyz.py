@@ -16,7 +16,11 @@ from tests.dbs import fresh_database
 def test_ready_says_the_migrations_are_at_head(client):
     body = client.get("/readyz").json()
     assert body["status"] == "ready"
-    assert body["migrations"] == {"status": "at_head", "database": sorted(script_heads()), "code": sorted(script_heads())}
+    assert body["migrations"] == {
+        "status": "at_head",
+        "database": sorted(script_heads()),
+        "code": sorted(script_heads()),
+    }
 
 
 def test_a_database_not_at_head_is_not_ready(engine, database, tmp_path):
