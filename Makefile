@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DEPS := $(VENV)/.deps-installed
+RUN_DEPS := $(VENV)/.run-deps-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -14,13 +15,20 @@ $(PY):
 $(DEPS): pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@ $(RUN_DEPS)
+
+# Running needs the service's own dependencies only; the test extras (Playwright, schemathesis, scikit-learn …)
+# come with `make test`.
+$(RUN_DEPS): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
 	@touch $@
 
-run: $(DEPS)
+run: $(RUN_DEPS)
 	HOST=$(HOST) PORT=$(PORT) $(PY) -m app
 
 test: $(DEPS)
-	$(PY) -m ruff format --check app scripts tests alembic
+	$(PY) -m ruff format --check app scripts tests alembic setup.py
 	$(PY) -m ruff check app scripts tests alembic
 	$(PY) -m mypy  # app/ and scripts/, as [tool.mypy] in pyproject.toml lists them
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -1,6 +1,7 @@
 """``python -m app``: serve on HOST:PORT (default 127.0.0.1:8000) with embedded defaults.
 
-``python -m app keys create|list|revoke`` manages API keys.
+``python -m app keys create|list|revoke`` manages API keys; ``python -m app migrate`` brings the database to the
+newest schema and exits (a deployment's migration step: the instances then find it at head).
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app", description="售后助手 after-sales assistant")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("serve", help="启动服务(默认)serve HTTP (the default)")
+    sub.add_parser("warm", help="预先生成分词词典缓存与内容缓存后退出 build the caches (image build), then exit")
+    sub.add_parser("migrate", help="升级数据库结构后退出 migrate the database to the newest schema, then exit")
     from app.auth import cli
 
     cli.add_parser(sub)
@@ -29,7 +32,33 @@ def main(argv: list[str] | None = None) -> int:
     logs.setup(settings.log_level)
     if args.command == "keys":
         return cli.run(args, settings.database_url or None)
+    if args.command == "migrate":
+        return migrate(settings)
+    if args.command == "warm":
+        return warm(settings)
     return serve(settings)
+
+
+def warm(settings: Settings) -> int:
+    """Build the engine once so that the tokenizer's dictionary and the parsed content land in CACHE_DIR."""
+    from app.core.content import ContentInvalid
+    from app.core.engine import build_engine
+
+    try:
+        engine = build_engine(settings.content_dir, settings.cache_dir)
+    except ContentInvalid as exc:
+        print("内容有错误 content has errors:", *(f"  {e}" for e in exc.errors), sep="\n", file=sys.stderr)
+        return 2
+    print(f"缓存已生成 caches built in {settings.cache_dir}: phrasebook {engine.version}", flush=True)
+    return 0
+
+
+def migrate(settings: Settings) -> int:
+    from app.db.migrate import script_heads, upgrade
+
+    upgrade(settings.database_url or None)
+    print(f"数据库已是最新结构 database at head: {', '.join(sorted(script_heads()))}", flush=True)
+    return 0
 
 
 def serve(settings: Settings) -> int:

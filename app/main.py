@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
-from app import __version__
+from app import __version__, apidocs
 from app.auth.endpoints import router as keys_router
 from app.auth.guard import Guard
 from app.cases.approval_endpoints import router as approvals_router
@@ -91,6 +91,9 @@ def create_app(
         description="为客服的每条买家消息给出意图、店铺话术、需要的凭证和要记录的操作。"
         " For each buyer message: the intent, the shop's script, the evidence to ask for and the case actions.",
         lifespan=lifespan,
+        docs_url=None,  # served offline by app/apidocs.py
+        redoc_url=None,
+        generate_unique_id_function=apidocs.operation_id,
     )
     app.state.initial_engine = engine
     app.state.database = database
@@ -126,5 +129,6 @@ def create_app(
     openapi.include_models(app, SuggestRequest)  # /v1/suggest reads its body itself (app/http/body.py)
     openapi.include_body_errors(app)  # 400 and 413 come from the kit, before any route runs
     openapi.include_links(app, LINKS)  # after the models: a link may give fields of /v1/suggest's body
+    apidocs.install(app)  # before the /static mount: it mounts /static/apidocs
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     return app

@@ -23,6 +23,14 @@ from pydantic_settings import (
 )
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Run from the repository (make run, the tests, an editable install) the content, the migrations and the state
+# live beside the code. Installed from the wheel, the content and the migrations ship inside the package
+# (app/_bundle/, copied there by setup.py at build time) and the state goes under the working folder.
+SOURCE_TREE = (PROJECT_ROOT / "pyproject.toml").is_file() and (PROJECT_ROOT / "intents").is_dir()
+BUNDLE = Path(__file__).resolve().parent / "_bundle"
+DEFAULT_CONTENT = PROJECT_ROOT if SOURCE_TREE else BUNDLE / "content"
+MIGRATIONS = PROJECT_ROOT / "alembic" if SOURCE_TREE else BUNDLE / "alembic"
+STATE_ROOT = PROJECT_ROOT if SOURCE_TREE else Path(".")  # ./data and ./.cache of the working folder
 
 Origins = Annotated[tuple[str, ...], NoDecode]  # NoDecode: comma-separated in the environment, not JSON
 Networks = Annotated[tuple[str, ...], NoDecode]
@@ -36,12 +44,12 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="where the service listens (`0.0.0.0`: every interface)")
     port: int = Field(8000, ge=1, le=65535, description="its TCP port")
     content_dir: Path = Field(
-        PROJECT_ROOT,
+        DEFAULT_CONTENT,
         description="folder holding `intents/`, `phrasebook/` and `policy/`",
-        json_schema_extra={"readme_default": "the repository"},
+        json_schema_extra={"readme_default": "the repository (installed: the content shipped in the package)"},
     )
     cache_dir: Path = Field(
-        PROJECT_ROOT / ".cache",
+        STATE_ROOT / ".cache",
         description="jieba's dictionary and the parsed content, for fast starts (app-owned, not `/tmp`; safe to delete)",
         json_schema_extra={"readme_default": "`./.cache`"},
     )
@@ -97,7 +105,7 @@ class Settings(BaseSettings):
         json_schema_extra={"accepts": "addresses or networks (`10.0.0.5`, `10.0.0.0/8`, `::1`) separated by commas"},
     )
     admin_key_file: Path = Field(
-        PROJECT_ROOT / "data" / "admin-key.txt",
+        STATE_ROOT / "data" / "admin-key.txt",
         description="where the first start on an empty database writes the admin key it makes (with the demo "
         "link), readable only by the service's user; the output says where, never the key",
         json_schema_extra={"readme_default": "`./data/admin-key.txt`", "accepts": "a file"},

@@ -28,7 +28,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/readyz"): PUBLIC,  # whether the database answers and which content is live: no stored data
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/static/apidocs"): PUBLIC,  # Swagger UI and ReDoc (app/apidocs.py)
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/static"): PUBLIC,
     ("GET", "/sidebar"): PUBLIC,

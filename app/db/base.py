@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.db.health import is_broken
-from app.settings import PROJECT_ROOT
+from app.settings import STATE_ROOT
 
 CONNECT_TIMEOUT = 5  # seconds; PostgreSQL's own default is to wait for the system's TCP timeout (minutes)
 
@@ -56,7 +56,7 @@ class Base(DeclarativeBase):
 
 
 def database_url() -> str:
-    return os.environ.get("DATABASE_URL") or f"sqlite:///{PROJECT_ROOT / 'data' / 'shouhou.db'}"
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{STATE_ROOT / 'data' / 'shouhou.db'}"
 
 
 def make_engine(url: str | None = None) -> Engine:

@@ -13,23 +13,25 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlalchemy import make_url, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 
 from app.db.base import database_url, make_engine
-from app.settings import PROJECT_ROOT
+from app.settings import MIGRATIONS, PROJECT_ROOT
 
 if TYPE_CHECKING:
     from alembic.config import Config
 
-VERSIONS = PROJECT_ROOT / "alembic" / "versions"
+VERSIONS = MIGRATIONS / "versions"
 MIGRATION_LOCK = 0x73686F75686F75  # "shouhou": the PostgreSQL advisory lock held while migrating
 
 
 def config(url: str | None = None) -> Config:
     from alembic.config import Config
 
-    cfg = Config(str(PROJECT_ROOT / "alembic.ini"))
-    cfg.set_main_option("script_location", str(PROJECT_ROOT / "alembic"))
+    ini = PROJECT_ROOT / "alembic.ini"  # the repository's, for the alembic command; the wheel needs none
+    cfg = Config(str(ini) if ini.is_file() else None)
+    cfg.set_main_option("script_location", str(MIGRATIONS))
     # configparser interpolates "%": a URL-encoded password must be escaped.
     cfg.set_main_option("sqlalchemy.url", (url or database_url()).replace("%", "%%"))
     cfg.attributes["configure_logger"] = False
@@ -70,6 +72,17 @@ def at_head(url: str | None = None) -> bool:
     finally:
         engine.dispose()
     return current == heads
+
+
+def database_revisions(engine: Engine) -> set[str]:
+    """The revisions the database says it is at (empty: never migrated); raises SQLAlchemyError if unreachable."""
+    try:
+        with engine.connect() as conn:
+            return {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
+    except (OperationalError, ProgrammingError) as exc:  # no alembic_version table: a new database
+        if "alembic_version" in str(exc):
+            return set()
+        raise
 
 
 def script_heads() -> set[str]:

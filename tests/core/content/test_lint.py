@@ -143,3 +143,22 @@ def test_a_shops_policy_adds_forbidden_wording(root):
     hits = [e for e in report.errors if "'亲爱哒'" in e.message]
     # Scripts demo-shop uses are worded with it; only demo-shop's policy forbids it, and says so.
     assert hits and all("demo-shop" in e.message and e.severity == "error" for e in hits)
+
+
+def test_run_as_documented_from_any_folder_with_the_system_python(tmp_path):
+    """`scripts/lint` through its shebang: the system Python lacks the packages, the script uses the project's."""
+    import shutil
+
+    system = shutil.which("python3", path="/usr/bin:/bin")
+    assert system is not None
+    probe = subprocess.run([system, "-c", "import jieba"], capture_output=True, timeout=30)
+    assert probe.returncode != 0  # otherwise this test would prove nothing
+    done = subprocess.run(
+        [str(PROJECT_ROOT / "scripts/lint")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0 and "0 个错误 errors" in done.stdout, done.stderr
