@@ -12,14 +12,14 @@ from playwright.sync_api import expect
 from tests.conftest import auth
 
 
-def send(page, text: str) -> None:  # type: ignore[no-untyped-def]
+def send(page, text: str) -> None:
     page.fill("#buyer", text)
     page.click("#send")
 
 
-def suggest_bodies(page) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+def suggest_bodies(page) -> list[dict]:
     """Every /v1/suggest body the sidebar sends from now on (the frame's requests are the page's too)."""
-    bodies: list[dict] = []  # type: ignore[type-arg]
+    bodies: list[dict] = []
     page.on("request", lambda r: bodies.append(json.loads(r.post_data)) if r.url.endswith("/v1/suggest") else None)
     return bodies
 
