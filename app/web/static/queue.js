@@ -105,7 +105,8 @@
       li.appendChild(el("div", line, "what"));
       if (canApprove) li.appendChild(decision(a));
     } else {
-      var missing = (c.evidence || []).filter(function (e) { return !e.received_at; }).map(function (e) { return e.name; });
+      var missing = (item.missing || (c.evidence || []).filter(function (e) { return !e.received_at; }))
+        .map(function (e) { return e.name; });
       li.appendChild(el("div", "还缺:" + (missing.join("、") || "—"), "what"));
     }
     return li;

@@ -220,6 +220,7 @@
     open.sort(function (a, b) { return new Date(a.due_at) - new Date(b.due_at); }).forEach(function (f) {
       var li = ul.appendChild(el("li", null, "follow-up")); li.dataset.followUp = f.id;
       li.appendChild(el("span", f.what + " "));
+      if (f.kind) li.appendChild(el("span", "话术承诺", "chip promised"));  // from a deadline a shown script stated
       var clock = li.appendChild(el("span", "", "countdown"));
       clocks.push({ f: f, li: li, clock: clock });
       var b = li.appendChild(SH.button("完成", "small", function () {
