@@ -93,7 +93,7 @@
       startPolling(a.id);
     } else if (a.status === "approved") {
       box.appendChild(el("strong", "店长已批准 " + a.amount + " 元"));
-      if (a.decided_by) box.appendChild(el("span", " · " + a.decided_by, "muted"));
+      if (a.decided_by && a.decided_by.indexOf("key:") !== 0) box.appendChild(el("span", " · " + a.decided_by, "muted"));
     } else {
       box.appendChild(el("strong", "店长未批准 " + a.amount + " 元"));
       if (a.reason) box.appendChild(el("span", ":" + a.reason));
@@ -146,9 +146,10 @@
 
   // A remedy with an amount shows the agent's range; above it the button asks the 店长 instead of granting.
   function drawRemedies(c, list) {
-    var body = section("remedies", list.length);
+    var body = section("remedies", list.length), plain = null;
     list.forEach(function (r) {
-      var row = body.appendChild(el("div", null, "row remedy"));
+      var row = r.needs_amount ? body.appendChild(el("div", null, "row remedy"))
+        : (plain = plain || body.appendChild(el("div", null, "row wrap remedy")));
       var input = null;
       var b = SH.button(r.name, "step remedy" + (c.remedy === r.id ? " chosen" : ""), function () {
         var data = { version: state.kase.version, actor: actor(), remedy: r.id };
@@ -164,7 +165,7 @@
         input = el("input", null, "amount"); input.type = "number"; input.min = "0"; input.step = "0.01";
         input.dataset.remedy = r.id; input.setAttribute("aria-label", r.name + "金额(元)");
         input.placeholder = r.min != null && r.max != null ? r.min + "–" + r.max + " 元" : "金额 元";
-        if (c.remedy === r.id && c.amount) input.value = c.amount;
+        if (c.remedy === r.id) input.value = c.amount || (c.approval && c.approval.status === "pending" ? c.approval.amount : "");
         var relabel = function () {
           var over = r.max != null && input.value !== "" && Number(input.value) > Number(r.max);
           b.textContent = over ? "申请" + r.name : r.name;
@@ -279,13 +280,19 @@
     return hit ? hit.name : id;
   }
 
+  function assessmentName(id) {
+    var hit = (state.steps && state.steps.assessments || []).filter(function (a) { return a.id === id; })[0];
+    return hit ? hit.name : id;
+  }
+
   function drawTimeline(events) {
     var ol = $("timeline"); clear(ol);
     events.slice(-30).forEach(function (e) {
       var d = e.data || {}, ev = d.evidence;
       if (ev) ev = [].concat(ev).map(evidenceName).join("、");
       var to = d.to ? (SH.STATUS_NAMES[d.to] || d.to) : "";
-      var detail = d.name || d.text || d.what || ev || d.message || to || (d.amount ? d.amount + " 元" : "") || d.branch || "";
+      var judged = d.assessment ? assessmentName(d.assessment) : "";
+      var detail = d.name || d.text || d.what || ev || judged || d.message || to || (d.amount ? d.amount + " 元" : "") || d.branch || "";
       ol.appendChild(el("li", new Date(e.at).toLocaleTimeString() + " " + (EVENT_NAMES[e.type] || e.type) +
         (detail ? ":" + String(detail).slice(0, 40) : ""), "event-" + e.type));
     });
