@@ -142,3 +142,52 @@ def test_every_order_state_and_signer_has_a_chinese_name_in_the_demo():
     from app.web.endpoints import ORDER_STATUS_NAMES, SIGNER_NAMES
 
     assert set(ORDER_STATUS_NAMES) == set(OrderStatus) and set(SIGNER_NAMES) == set(Signer)
+
+
+def test_the_queue_counts_filters_and_lets_only_a_supervisor_decide(server, browser, database, agent_key, admin_key):
+    from tests.conftest import make_key
+
+    shop = f"q{int(datetime.now(UTC).timestamp() * 1000) % 10**9}"
+    supervisor_key = make_key(database, "supervisor", (shop,))
+    shop_agent = make_key(database, "agent", (shop,))
+    with httpx.Client(base_url=server, headers=auth(admin_key)) as c:
+        case = c.post("/v1/cases", json={"shop_id": shop, "intent": "damaged", "conversation_id": f"{shop}-1"}).json()
+        asked = c.patch(
+            f"/v1/cases/{case['id']}", json={"version": case["version"], "remedy": "compensate", "amount": "50"}
+        )
+        assert asked.json()["status"] == "waiting_approval"
+        other = c.post("/v1/cases", json={"shop_id": shop, "intent": "missing_item", "conversation_id": f"{shop}-2"}).json()
+        late = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
+        c.post(f"/v1/cases/{other['id']}/follow-ups", json={"what": "催仓库回复", "due_at": late})
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    # An agent sees the queue but cannot decide.
+    page.goto(f"{server}/queue?shop_id={shop}#token={shop_agent}")
+    expect(page.locator("#who")).to_contain_text("只读")
+    expect(page.locator("#n-waiting_approval")).to_have_text("1")
+    expect(page.locator("#n-overdue")).to_have_text("1")
+    expect(page.locator(f'#overdue li[data-case-id="{other["id"]}"]')).to_contain_text("已超时 2小时")
+    expect(page.locator("#waiting_approval button")).to_have_count(0)
+    # Filters: another intent empties the approvals; a count shows its list alone.
+    page.select_option("#f-intent", "missing_item")
+    page.click("#filters button")
+    expect(page.locator("#n-waiting_approval")).to_have_text("0")
+    page.select_option("#f-intent", "")
+    page.click("#filters button")
+    expect(page.locator("#n-waiting_approval")).to_have_text("1")
+    page.click("#counts button[data-show=overdue]")
+    expect(page.locator("#waiting_approval")).to_be_hidden()
+    expect(page.locator("#overdue")).to_be_visible()
+    # The 店长 rejects with a reason, in one click.
+    page = context.new_page()  # a new page: a changed fragment alone would not load the page again
+    page.goto(f"{server}/queue?shop_id={shop}#token={supervisor_key}")
+    expect(page.locator("#who")).to_contain_text("可以审批")
+    row = page.locator(f'#waiting_approval li[data-case-id="{case["id"]}"]')
+    row.locator("input").fill("超过标准,先给 30 元")
+    row.locator("button.reject").click()
+    expect(page.locator("#n-waiting_approval")).to_have_text("0")
+    with httpx.Client(base_url=server, headers=auth(admin_key)) as c:
+        decided = c.get(f"/v1/cases/{case['id']}").json()
+    assert decided["status"] == "open" and decided["approval"]["status"] == "rejected"
+    assert decided["approval"]["reason"] == "超过标准,先给 30 元"
+    context.close()
