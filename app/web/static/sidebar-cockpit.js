@@ -120,6 +120,7 @@
   function drawAssessments(c, list) {
     var body = section("assessments", list.length);
     list.forEach(function (a) {
+      assessmentNames[a.id] = a.name;
       var b = SH.button(a.name, "step assessment" + (c.assessment === a.id ? " chosen" : ""), function () {
         write(SH.api("PATCH", caseUrl(), { version: state.kase.version, actor: actor(), assessment: a.id }), "已记录判断:" + a.name);
       });
@@ -280,10 +281,8 @@
     return hit ? hit.name : id;
   }
 
-  function assessmentName(id) {
-    var hit = (state.steps && state.steps.assessments || []).filter(function (a) { return a.id === id; })[0];
-    return hit ? hit.name : id;
-  }
+  var assessmentNames = {};  // every judgement shown so far: the timeline names them after the buttons are gone
+  function assessmentName(id) { return assessmentNames[id] || id; }
 
   function drawTimeline(events) {
     var ol = $("timeline"); clear(ol);
