@@ -8,7 +8,7 @@
   var TRANSITIONS = { open: ["waiting_buyer", "waiting_courier", "resolved"],
                       waiting_buyer: ["open", "waiting_courier", "resolved"],
                       waiting_courier: ["open", "waiting_buyer", "resolved"],
-                      waiting_approval: ["open"], resolved: ["closed", "open"], closed: [] };
+                      waiting_approval: ["open", "waiting_buyer", "waiting_courier", "resolved"], resolved: ["closed", "open"], closed: [] };
   var FOLLOW_UP_HOURS = [["2小时", 2], ["24小时", 24], ["3天", 72]];
   var poller = null, loading = 0;
   var cockpit = SH.cockpit = {};
@@ -72,7 +72,9 @@
     drawRemedies(c, steps.remedies || []);
     drawActions(steps.actions || []);
     drawFollowUps(c.follow_ups || []);
-    drawStatuses(steps.statuses || []);
+    // While the 店长 decides, resolving or closing is refused (409 approval_pending): no button offers it.
+    var pending = c.approval && c.approval.status === "pending";
+    drawStatuses((steps.statuses || []).filter(function (s) { return !pending || (s !== "resolved" && s !== "closed"); }));
   }
 
   function drawApproval(c) {
