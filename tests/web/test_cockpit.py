@@ -156,7 +156,9 @@ def test_the_queue_counts_filters_and_lets_only_a_supervisor_decide(server, brow
             f"/v1/cases/{case['id']}", json={"version": case["version"], "remedy": "compensate", "amount": "50"}
         )
         assert asked.json()["status"] == "waiting_approval"
-        other = c.post("/v1/cases", json={"shop_id": shop, "intent": "missing_item", "conversation_id": f"{shop}-2"}).json()
+        other = c.post(
+            "/v1/cases", json={"shop_id": shop, "intent": "missing_item", "conversation_id": f"{shop}-2"}
+        ).json()
         late = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
         c.post(f"/v1/cases/{other['id']}/follow-ups", json={"what": "催仓库回复", "due_at": late})
     context = browser.new_context(locale="zh-CN")
@@ -191,3 +193,18 @@ def test_the_queue_counts_filters_and_lets_only_a_supervisor_decide(server, brow
     assert decided["status"] == "open" and decided["approval"]["status"] == "rejected"
     assert decided["approval"]["reason"] == "超过标准,先给 30 元"
     context.close()
+
+
+def test_chatwoot_files_on_the_buyers_message_go_as_attachments(server, page, agent_key):
+    bodies = suggest_bodies(page)
+    page.goto(f"{server}/sidebar#token={agent_key}")
+    page.evaluate("""window.dispatchEvent(new MessageEvent('message', {origin: window.location.origin,
+        data: {event: 'appContext', data: {conversation: {id: 777, messages: [
+            {message_type: 0, content: '收到的杯子碎了'},
+            {message_type: 1, content: '亲,麻烦拍下外箱和杯子'},
+            {message_type: 0, content: '', attachments: [{file_type: 'image', data_url: 'https://x/1.jpg'},
+                                                         {file_type: 'audio'}]}]}}}}))""")
+    page.wait_for_timeout(500)
+    assert bodies[-1]["attachments"] == [{"type": "image"}, {"type": "file"}]
+    assert bodies[-1]["message"] == ""
+    assert [t["text"] for t in bodies[-1]["context"]] == ["收到的杯子碎了", "亲,麻烦拍下外箱和杯子"]
