@@ -17,8 +17,10 @@ from fastapi.staticfiles import StaticFiles
 from app import __version__
 from app.auth.endpoints import router as keys_router
 from app.auth.guard import Guard
+from app.cases.approval_endpoints import router as approvals_router
 from app.cases.endpoints import router as cases_router
 from app.cases.report_endpoints import router as reports_router
+from app.cockpit.endpoints import router as cockpit_router
 from app.core.clock import SHOP_TZ
 from app.core.engine import Engine, build_engine
 from app.db.session import Database
@@ -98,6 +100,8 @@ def create_app(
     app.include_router(ops_router)
     app.include_router(cases_router)
     app.include_router(reports_router)
+    app.include_router(approvals_router)
+    app.include_router(cockpit_router)
     app.include_router(phrasebook_router)
     app.include_router(keys_router)
     app.include_router(web_router)

@@ -1,4 +1,4 @@
-"""The authorisation matrix: every route × {anonymous, bot, agent, editor, admin}, on a real server.
+"""The authorisation matrix: every route × {anonymous, bot, agent, editor, supervisor, admin}, on a real server.
 
 A route added without an entry here fails ``test_every_route_is_in_the_matrix``: deciding who may call
 it is part of adding it.
@@ -16,9 +16,10 @@ from app.auth.roles import Role
 from app.main import create_app
 from tests.conftest import auth, make_key
 
-ROLES = ("bot", "agent", "editor", "admin")
+ROLES = ("bot", "agent", "editor", "supervisor", "admin")
 ALL, NONE = frozenset(ROLES), frozenset()
-CASES = frozenset({"bot", "agent", "admin"})
+CASES = frozenset({"bot", "agent", "supervisor", "admin"})
+APPROVERS = frozenset({"supervisor", "admin"})  # the 店长 decides amounts above the agents' range
 # Public: liveness and readiness, the API's own documentation (no data), and page shells that hold no stored data and
 # fetch everything with the key the chat client hands them (the sidebar) or the user types (sign-in).
 PUBLIC = None
@@ -50,9 +51,15 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/v1/follow-ups/overdue"): CASES,
     ("POST", "/v1/cases/{case_id}/status"): CASES,
     ("PATCH", "/v1/cases/{case_id}"): CASES,
-    ("GET", "/v1/register.csv"): frozenset({"agent", "editor", "admin"}),
-    ("GET", "/v1/register.xlsx"): frozenset({"agent", "editor", "admin"}),
-    ("GET", "/v1/stats"): frozenset({"agent", "editor", "admin"}),
+    ("GET", "/v1/register.csv"): frozenset({"agent", "editor", "supervisor", "admin"}),
+    ("GET", "/v1/register.xlsx"): frozenset({"agent", "editor", "supervisor", "admin"}),
+    ("GET", "/v1/stats"): frozenset({"agent", "editor", "supervisor", "admin"}),
+    ("GET", "/v1/approvals"): APPROVERS,
+    ("POST", "/v1/approvals/{approval_id}/decision"): APPROVERS,
+    ("GET", "/v1/queue"): CASES,
+    ("GET", "/v1/cases/{case_id}/next"): CASES,
+    ("POST", "/v1/cases/{case_id}/choose"): CASES,
+    ("GET", "/v1/scripts"): ALL,
     ("GET", "/v1/phrasebook"): ALL,
     ("POST", "/v1/admin/reload"): frozenset({"editor", "admin"}),  # agents and bots never rewrite the phrasebook
     ("GET", "/v1/phrasebook/status"): ALL,
@@ -93,7 +100,13 @@ def world(client, database):
     other = client.post(
         "/v1/cases", json={"shop_id": "shop-b", "intent": "damaged", "conversation_id": "authz-b"}
     ).json()
-    return {"keys": role_keys, "case": case, "follow_up": follow_up, "other": other}
+    asking = client.post(
+        "/v1/cases", json={"shop_id": "shop-a", "intent": "damaged", "conversation_id": "authz-approval"}
+    ).json()
+    approval = client.patch(
+        f"/v1/cases/{asking['id']}", json={"version": asking["version"], "remedy": "compensate", "amount": "50"}
+    ).json()["approval"]
+    return {"keys": role_keys, "case": case, "follow_up": follow_up, "other": other, "approval": approval}
 
 
 def request_for(method: str, path: str, world: dict, database) -> dict:  # type: ignore[no-untyped-def]
@@ -103,6 +116,7 @@ def request_for(method: str, path: str, world: dict, database) -> dict:  # type:
         path.replace("{case_id}", str(case_id))
         .replace("{evidence_id}", "box_photos")
         .replace("{follow_up_id}", str(world["follow_up"]["id"]))
+        .replace("{approval_id}", str(world["approval"]["id"]))
     )
     if "{key_id}" in url:
         url = url.replace("{key_id}", make_key(database, "bot", ("shop-a",)).split("_")[1])
@@ -120,9 +134,13 @@ def request_for(method: str, path: str, world: dict, database) -> dict:  # type:
         f"/v1/cases/{case_id}/status": {"status": "open", "version": 1},
         f"/v1/cases/{case_id}": {"version": 1, "assignee": "小王"},
         "/v1/admin/keys": {"role": "bot", "shops": ["shop-a"]},
+        f"/v1/approvals/{world['approval']['id']}/decision": {"decision": "approve"},
+        f"/v1/cases/{case_id}/choose": {"script_id": "damaged.ask_evidence"},
         "/editor/login": None,
     }
     params = WEEK if path in ("/v1/register.csv", "/v1/register.xlsx", "/v1/stats") else None
+    if path == "/v1/scripts":
+        params = {"q": "破损", "shop_id": "shop-a"}
     body = bodies.get(url, {} if method in ("POST", "PATCH") else None)
     return {"method": method, "url": "/static/sidebar.js" if url == "/static" else url, "json": body, "params": params}
 

@@ -9,6 +9,7 @@ class Role(StrEnum):
     bot = "bot"  # another system: suggestions and case records for its shops
     agent = "agent"  # 客服 in the sidebar: the same, plus exports and stats, personal data in clear
     editor = "editor"  # shop supervisor: the phrasebook, its history and preview, stats, masked exports
+    supervisor = "supervisor"  # 店长: an agent who also approves compensation above the agents' range
     admin = "admin"  # everything, including keys
 
 
@@ -22,6 +23,7 @@ class Permission(StrEnum):
     phrasebook_read = "phrasebook:read"
     phrasebook_write = "phrasebook:write"
     keys = "keys"
+    approve = "approve"  # decide approvals: compensation above the agents' range (000: 店长决定)
 
 
 _ALL = frozenset(Permission)
@@ -40,7 +42,19 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.phrasebook_read,
         }
     ),
-    # Supervisors export the 登记表格 for their reports, with buyers' personal data masked.
+    Role.supervisor: frozenset(
+        {
+            Permission.suggest,
+            Permission.cases_read,
+            Permission.cases_write,
+            Permission.export,
+            Permission.stats,
+            Permission.personal_data,
+            Permission.phrasebook_read,
+            Permission.approve,
+        }
+    ),
+    # Editors export the 登记表格 for their reports, with buyers' personal data masked.
     Role.editor: frozenset(
         {
             Permission.suggest,

@@ -12,6 +12,7 @@ from app.auth.guard import shop_for
 from app.auth.principal import Principal
 from app.auth.roles import Permission
 from app.core.clock import SHOP_TZ
+from app.core.content.policy import Policy
 from app.core.privacy import mask_value
 from app.db.session import Database
 from app.http.schemas import error_responses
@@ -36,6 +37,11 @@ def database(request: Request) -> Database:
 
 def evidence_names(request: Request) -> dict[str, str]:
     return dict(request.app.state.content.engine.catalog.vocabulary.evidence)
+
+
+def policy_for(request: Request, shop_id: str) -> Policy:
+    """The shop's effective policy in the live content (its ranges, the approver's answer time)."""
+    return request.app.state.content.engine.policies.for_shop(shop_id)
 
 
 def now() -> datetime:

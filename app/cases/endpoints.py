@@ -13,7 +13,7 @@ from app.auth.principal import Principal
 from app.auth.roles import Permission
 from app.cases import repository as repo
 from app.cases import service
-from app.cases.deps import ERRORS, ShopQuery, database, evidence_names, now, private, visible
+from app.cases.deps import ERRORS, ShopQuery, database, evidence_names, now, policy_for, private, visible
 from app.cases.schemas import (
     CaseList,
     CaseOpen,
@@ -244,16 +244,23 @@ def overdue(
         )
 
 
-@router.post("/cases/{case_id}/status", response_model=CaseOut, responses=ERRORS, summary="改变状态 Change status")
+@router.post(
+    "/cases/{case_id}/status",
+    response_model=CaseOut,
+    responses=ERRORS,
+    summary="改变状态 Change status",
+    description="审批待定时不能改为 resolved 或 closed: 409 `approval_pending`. "
+    "While an approval is pending, `resolved` and `closed` are refused with 409 `approval_pending`.",
+)
 def change_status(
     case_id: CaseId, body: StatusIn, request: Request, principal: Writer, idempotency_key: IdemKey = None
 ) -> JSONResponse:
     names = evidence_names(request)
 
     def handler(s: Session) -> tuple[int, dict[str, Any]]:
-        case = service.change_status(
-            s, service.get(s, case_id, principal.shop_scope), body.status, body.version, now(), body.actor, body.reason
-        )
+        case = service.get(s, case_id, principal.shop_scope)
+        policy = policy_for(request, case.shop_id)
+        case = service.change_status(s, case, body.status, body.version, now(), body.actor, body.reason, policy)
         return 200, case_out(case, names)
 
     return _respond(request, principal, f"status:{case_id}", idempotency_key, body, handler)
@@ -264,12 +271,39 @@ def change_status(
     response_model=CaseOut,
     responses=ERRORS,
     summary="修改处理方式、金额、负责人、判断 Update a case",
+    description=(
+        "金额超出客服权限(店铺政策按意图:默认 5–30 元,质量问题 5–8 元)时不记为金额,而是向店长申请:"
+        "案件进入 waiting_approval,`approval` 为待审批,审批前不能结案 (409 approval_pending)。\n\n"
+        "An `amount` above the agent's range for the case's intent (a `compensate` or `partial_refund` remedy, "
+        "or none named yet) is not recorded: an approval is opened, the case waits in `waiting_approval` and "
+        "cannot be resolved or closed until the approver decides (`POST /v1/approvals/{id}/decision`). "
+        "Changing remedy or amount while one is pending is a 409 `approval_pending`."
+    ),
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "examples": {
+                        "within": {
+                            "summary": "客服权限内 within the range",
+                            "value": {"version": 3, "remedy": "compensate", "amount": "20"},
+                        },
+                        "over": {
+                            "summary": "超出权限,申请店长 asks the 店长",
+                            "value": {"version": 3, "remedy": "compensate", "amount": "50", "actor": "小王"},
+                        },
+                    }
+                }
+            }
+        }
+    },
 )
 def patch_case(case_id: CaseId, body: CasePatch, request: Request, principal: Writer) -> JSONResponse:
     names = evidence_names(request)
     fields = body.model_dump(exclude_unset=True, exclude={"version", "actor"})
     with database(request).unit_of_work() as s:
+        case = service.get(s, case_id, principal.shop_scope)
         case = service.update(
-            s, service.get(s, case_id, principal.shop_scope), body.version, now(), body.actor, fields=fields
+            s, case, body.version, now(), body.actor, fields=fields, policy=policy_for(request, case.shop_id)
         )
         return JSONResponse(private(principal, case_out(case, names)))

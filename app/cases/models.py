@@ -13,6 +13,10 @@ from app.db.base import Base, UTCDateTime
 
 STATUSES = ("open", "waiting_buyer", "waiting_courier", "waiting_approval", "resolved", "closed")
 REMEDIES = ("resend", "refund", "partial_refund", "exchange", "compensate", "return_refund")
+# Remedies whose amount is the shop's money given as a gesture: above the agent's range the 店长 decides (000).
+# (A refund's amount is the order's own money back, which needs no approval.)
+MONEY_REMEDIES = ("compensate", "partial_refund")
+APPROVAL_STATUSES = ("pending", "approved", "rejected")
 EVENT_TYPES = (
     "message_received",
     "suggestion_shown",
@@ -69,6 +73,7 @@ class Case(Base):
 
     evidence: Mapped[list[EvidenceItem]] = relationship(back_populates="case", order_by="EvidenceItem.id")
     follow_ups: Mapped[list[FollowUp]] = relationship(back_populates="case", order_by="FollowUp.id")
+    approvals: Mapped[list[Approval]] = relationship(back_populates="case", order_by="Approval.id")
 
     __mapper_args__ = {"version_id_col": version}  # a stale write raises instead of overwriting
 
@@ -114,5 +119,36 @@ class FollowUp(Base):
     due_at: Mapped[datetime] = mapped_column(UTCDateTime())
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     done_by: Mapped[str | None] = mapped_column(String(64))
+    # A promise a shown script made (its deadline kind and the script): one open follow-up per kind.
+    kind: Mapped[str | None] = mapped_column(String(64))
+    source: Mapped[str | None] = mapped_column(String(128))
 
     case: Mapped[Case] = relationship(back_populates="follow_ups")
+
+
+class Approval(Base):
+    """An amount above the agent's range, waiting for (or decided by) the 店长. While one is pending its case
+    cannot be resolved or closed; the case's amount is the approved one, never the one asked."""
+
+    __tablename__ = "approvals"
+    __table_args__ = (
+        CheckConstraint(_in("status", APPROVAL_STATUSES), name="status"),
+        CheckConstraint(f"remedy IS NULL OR {_in('remedy', REMEDIES)}", name="remedy"),
+        Index("ix_approvals_shop_status_asked", "shop_id", "status", "asked_at"),
+        Index("ix_approvals_case", "case_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
+    shop_id: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    remedy: Mapped[str | None] = mapped_column(String(32))
+    asked_by: Mapped[str | None] = mapped_column(String(64))
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    answer_by: Mapped[datetime] = mapped_column(UTCDateTime())  # policy response_minutes.supervisor_approval
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reason: Mapped[str | None] = mapped_column(String(500))
+
+    case: Mapped[Case] = relationship(back_populates="approvals")

@@ -9,9 +9,13 @@ from sqlalchemy import Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.cases.models import Case, CaseEvent, FollowUp
+from app.cases.models import Approval, Case, CaseEvent, EvidenceItem, FollowUp
 
 ACTIVE = ("open", "waiting_buyer", "waiting_courier", "waiting_approval")
+
+
+# What a case is shown with: its evidence checklist, follow-ups and approvals, each in one extra query.
+_LOADED = (selectinload(Case.evidence), selectinload(Case.follow_ups), selectinload(Case.approvals))
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,7 +28,7 @@ class CaseFilter:
 
 
 def get_case(s: Session, case_id: int, shop_ids: tuple[str, ...] | None = None) -> Case | None:
-    query = select(Case).where(Case.id == case_id).options(selectinload(Case.evidence), selectinload(Case.follow_ups))
+    query = select(Case).where(Case.id == case_id).options(*_LOADED)
     if shop_ids is not None:
         query = query.where(Case.shop_id.in_(shop_ids))
     return s.scalars(query).first()
@@ -77,6 +81,7 @@ def list_cases(s: Session, f: CaseFilter, page: int, size: int) -> tuple[list[Ca
     total = s.scalar(_filtered(select(func.count(Case.id)), f)) or 0
     rows = s.scalars(
         _filtered(select(Case), f)
+        .options(*_LOADED)
         .order_by(Case.updated_at.desc(), Case.id.desc())
         .offset((page - 1) * size)
         .limit(size)
@@ -111,6 +116,17 @@ def timeline(s: Session, case_id: int) -> list[CaseEvent]:
     return list(s.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.at, CaseEvent.id)))
 
 
+def latest_of(s: Session, case_id: int, types: tuple[str, ...]) -> CaseEvent | None:
+    """The case's newest event of one of ``types``."""
+    query = (
+        select(CaseEvent)
+        .where(CaseEvent.case_id == case_id, CaseEvent.type.in_(types))
+        .order_by(CaseEvent.at.desc(), CaseEvent.id.desc())
+        .limit(1)
+    )
+    return s.scalars(query).first()
+
+
 def count_events(s: Session, case_id: int) -> int:
     return s.scalar(select(func.count(CaseEvent.id)).where(CaseEvent.case_id == case_id)) or 0
 
@@ -126,11 +142,7 @@ def cases_created_between(
 ) -> list[Case]:
     """Cases created in [start, end) in (created_at, id) order; ``after``: only those past that (created_at, id),
     the last of the previous page."""
-    query = (
-        select(Case)
-        .where(Case.created_at >= start, Case.created_at < end)
-        .options(selectinload(Case.evidence), selectinload(Case.follow_ups))
-    )
+    query = select(Case).where(Case.created_at >= start, Case.created_at < end).options(*_LOADED)
     if shop_ids is not None:
         query = query.where(Case.shop_id.in_(shop_ids))
     if after is not None:
@@ -168,3 +180,78 @@ def latest_events(s: Session, case_ids: list[int], type_: str) -> dict[int, Case
     )
     rows = s.scalars(select(CaseEvent).join(ranked, CaseEvent.id == ranked.c.id).where(ranked.c.n == 1))
     return {e.case_id: e for e in rows}
+
+
+def get_approval(s: Session, approval_id: int, shop_ids: tuple[str, ...] | None = None) -> Approval | None:
+    query = select(Approval).where(Approval.id == approval_id)
+    if shop_ids is not None:
+        query = query.where(Approval.shop_id.in_(shop_ids))
+    return s.scalars(query).first()
+
+
+def approvals(
+    s: Session, shop_ids: tuple[str, ...] | None, status: str | None, limit: int
+) -> tuple[list[Approval], int]:
+    """Approvals oldest first (the queue an approver works through), with how many there are in all."""
+    query = select(Approval)
+    count = select(func.count(Approval.id))
+    if shop_ids is not None:
+        query, count = query.where(Approval.shop_id.in_(shop_ids)), count.where(Approval.shop_id.in_(shop_ids))
+    if status is not None:
+        query, count = query.where(Approval.status == status), count.where(Approval.status == status)
+    rows = s.scalars(
+        query.options(selectinload(Approval.case).options(*_LOADED))
+        .order_by(Approval.asked_at, Approval.id)
+        .limit(limit)
+    )
+    return list(rows), s.scalar(count) or 0
+
+
+def queue_follow_ups(
+    s: Session, f: CaseFilter, start: datetime | None, end: datetime, limit: int
+) -> tuple[list[FollowUp], int]:
+    """Open follow-ups of active cases due in [start, end) (from any time when ``start`` is None), soonest
+    first, and how many in all."""
+    where = [FollowUp.done_at.is_(None), FollowUp.due_at < end, Case.status.in_(ACTIVE)]
+    if start is not None:
+        where.append(FollowUp.due_at >= start)
+    joined = _filtered(select(FollowUp).join(Case, FollowUp.case_id == Case.id), f).where(*where)
+    total = s.scalar(
+        _filtered(select(func.count(FollowUp.id)).join(Case, FollowUp.case_id == Case.id), f).where(*where)
+    )
+    rows = s.scalars(
+        joined.options(selectinload(FollowUp.case).options(*_LOADED))
+        .order_by(FollowUp.due_at, FollowUp.id)
+        .limit(limit)
+    )
+    return list(rows), total or 0
+
+
+def pending_approvals(s: Session, f: CaseFilter, limit: int) -> tuple[list[Approval], int]:
+    where = (Approval.status == "pending",)
+    base = _filtered(select(Approval).join(Case, Approval.case_id == Case.id), f).where(*where)
+    total = s.scalar(
+        _filtered(select(func.count(Approval.id)).join(Case, Approval.case_id == Case.id), f).where(*where)
+    )
+    rows = s.scalars(
+        base.options(selectinload(Approval.case).options(*_LOADED))
+        .order_by(Approval.asked_at, Approval.id)
+        .limit(limit)
+    )
+    return list(rows), total or 0
+
+
+def waiting_evidence(s: Session, f: CaseFilter, limit: int) -> tuple[list[Case], int]:
+    """Active cases with requested evidence not all received, longest waiting first."""
+    missing = (
+        select(EvidenceItem.case_id)
+        .where(EvidenceItem.received_at.is_(None), EvidenceItem.requested_at.is_not(None))
+        .distinct()
+        .subquery()
+    )
+    where = (Case.id.in_(select(missing.c.case_id)), Case.status.in_(ACTIVE))
+    total = s.scalar(_filtered(select(func.count(Case.id)), f).where(*where))
+    rows = s.scalars(
+        _filtered(select(Case), f).where(*where).options(*_LOADED).order_by(Case.created_at, Case.id).limit(limit)
+    )
+    return list(rows), total or 0

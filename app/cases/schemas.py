@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
-from app.cases.models import EVENT_TYPES, REMEDIES, STATUSES
+from app.cases.models import APPROVAL_STATUSES, EVENT_TYPES, REMEDIES, STATUSES
 from app.http.fields import Int, JsonData, Line, Moment, Strict, Text
 
 # Literal types built from the tuples app/cases/models.py checks the columns with, so there is one list of each;
@@ -16,6 +16,7 @@ from app.http.fields import Int, JsonData, Line, Moment, Strict, Text
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 Remedy = Literal[REMEDIES]  # type: ignore[valid-type]
 EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
+ApprovalStatus = Literal[APPROVAL_STATUSES]  # type: ignore[valid-type]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Actor = Annotated[Line, Field(min_length=1, max_length=64)]
 # Events with their own endpoint keep their invariants there (a checklist, a transition, a due date).
@@ -33,6 +34,9 @@ MANUAL_EVENTS = tuple(
         "script_chosen",
         "remedy_proposed",
         "remedy_agreed",
+        # Only the approvals routes write these: otherwise anyone with cases:write could forge an approval.
+        "approval_asked",
+        "approval_given",
     )
 )
 
@@ -103,6 +107,23 @@ class FollowUpOut(BaseModel):
     due_at: datetime
     done_at: datetime | None
     done_by: str | None
+    kind: str | None = Field(description="承诺的时限种类 the deadline kind a shown script promised; null: set by hand")
+    source: str | None = Field(description="作出承诺的话术 the script that promised it")
+
+
+class CaseApproval(BaseModel):
+    id: int
+    case_id: int
+    shop_id: str
+    status: ApprovalStatus
+    amount: str = Field(description="申请的金额 the amount asked", examples=["50.00"])
+    remedy: Remedy | None
+    asked_by: str | None
+    asked_at: datetime
+    answer_by: datetime = Field(description="店长应答复的时间 when the approver should have answered (policy)")
+    decided_by: str | None
+    decided_at: datetime | None
+    reason: str | None
 
 
 class CaseOut(BaseModel):
@@ -123,6 +144,53 @@ class CaseOut(BaseModel):
     updated_at: datetime
     evidence: list[EvidenceOut]
     follow_ups: list[FollowUpOut]
+    approval: CaseApproval | None = Field(description="最近一次审批 the latest approval; null when none was asked")
+
+
+class DecisionIn(_Strict):
+    decision: Literal["approve", "reject"]
+    reason: Annotated[Text, Field(max_length=500)] | None = None
+    by: Actor | None = None
+
+
+class QueueApproval(BaseModel):
+    approval: CaseApproval
+    case: CaseOut
+
+
+class ApprovalList(BaseModel):
+    approvals: list[QueueApproval] = Field(description="最早申请的在前 oldest first, at most `limit`")
+    total: int
+
+
+class Decided(BaseModel):
+    approval: CaseApproval
+    case: CaseOut
+
+
+class QueueFollowUp(BaseModel):
+    follow_up: FollowUpOut
+    case: CaseOut
+
+
+class QueueEvidence(BaseModel):
+    case: CaseOut
+    missing: list[EvidenceOut]
+
+
+class QueueCounts(BaseModel):
+    overdue: int
+    due_soon: int
+    waiting_approval: int
+    waiting_evidence: int
+
+
+class QueueOut(BaseModel):
+    counts: QueueCounts = Field(description="各栏总数(列表最多 100 条)each list's full count; lists show at most 100")
+    overdue: list[QueueFollowUp]
+    due_soon: list[QueueFollowUp]
+    waiting_approval: list[QueueApproval]
+    waiting_evidence: list[QueueEvidence]
 
 
 class EventOut(BaseModel):

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from app.cases.models import Case, CaseEvent, FollowUp
+from app.cases.models import Approval, Case, CaseEvent, FollowUp
 from app.core.clock import SHOP_TZ
 
 
@@ -24,6 +24,25 @@ def follow_up_out(f: FollowUp) -> dict:
         "due_at": _t(f.due_at),
         "done_at": _t(f.done_at),
         "done_by": f.done_by,
+        "kind": f.kind,
+        "source": f.source,
+    }
+
+
+def approval_out(a: Approval) -> dict:
+    return {
+        "id": a.id,
+        "case_id": a.case_id,
+        "shop_id": a.shop_id,
+        "status": a.status,
+        "amount": f"{a.amount:.2f}",
+        "remedy": a.remedy,
+        "asked_by": a.asked_by,
+        "asked_at": _t(a.asked_at),
+        "answer_by": _t(a.answer_by),
+        "decided_by": a.decided_by,
+        "decided_at": _t(a.decided_at),
+        "reason": a.reason,
     }
 
 
@@ -55,6 +74,8 @@ def case_out(c: Case, evidence_names: Mapping[str, str]) -> dict:
             for e in c.evidence
         ],
         "follow_ups": [follow_up_out(f) for f in c.follow_ups],
+        # The latest approval: the sidebar shows the 店长's decision by reading the case again.
+        "approval": approval_out(c.approvals[-1]) if c.approvals else None,
     }
 
 

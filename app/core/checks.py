@@ -9,7 +9,7 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from app.core import address
-from app.core.content.policy import Policy
+from app.core.content.policy import Policy, compensation_range
 from app.core.situation import CheckFn, Deadline, Given, Situation
 from app.core.terms import Check, DeadlineKind, Signer
 from app.core.windows import late_shipment, logistics_stages, lost_verification, seven_day_window
@@ -22,20 +22,20 @@ def for_flow(checks: Sequence[Check]) -> tuple[CheckFn, ...]:
     return (late_shipment, *(CHECKS[c] for c in checks))
 
 
-def ladder_note(policy: Policy) -> str:
+def ladder_note(policy: Policy, intent: str | None = None) -> str:
     steps = []
     for step in policy.ladder:
         name = _STEP_NAMES[step]
         if step == "compensate":
-            c = policy.compensation
-            name += f"({c.agent_min}-{c.agent_max}元,以上请示{c.approver})"
+            low, high = compensation_range(policy, intent)
+            name += f"({low}-{high}元,以上请示{policy.compensation.approver})"
         steps.append(name)
     return "处理顺序:" + " → ".join(steps) + ";除非必须,不先提退换货"
 
 
 def remedy_ladder(g: Given, s: Situation) -> None:
     # Where a remedy is negotiated, seed 000's order applies: no 退换货 offered first unless it must be.
-    s.notes.append(ladder_note(g.policy))
+    s.notes.append(ladder_note(g.policy, g.intent))
 
 
 def warehouse_feedback(g: Given, s: Situation) -> None:

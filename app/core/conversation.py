@@ -112,7 +112,7 @@ def read(
                 return Reading(chosen, ReadAs.CHOICE, (asked, here), own_text)
     elif asked is not None and said in rules.affirm and _is_question(context[asked].text):
         answered = m.match_prepared(m.prepare(context[asked].text))
-        if answered.status is Status.MATCHED:
+        if answered.status is Status.MATCHED and _named(answered):
             return Reading(answered, ReadAs.ANSWER, (asked, here), own_text)
     if own.status is Status.MATCHED:
         return Reading(own, ReadAs.NEWEST, (here,), own_text)
@@ -147,6 +147,13 @@ def _burst(context: Sequence[Turn], rules: ReadingRules, m: Matching) -> tuple[i
 def _last_agent_turn(context: Sequence[Turn]) -> int | None:
     """The agent's message when it is the last turn before the buyer's newest (skipping nothing)."""
     return len(context) - 1 if context and context[-1].role is Role.AGENT else None
+
+
+def _named(match: Match) -> bool:
+    """The agent's question names its request with a keyword ("需要拦截退回对吗"); a question that only resembles
+    an example ("电话地址对吗" while arranging a pickup) is not read as the buyer's request."""
+    best = match.best
+    return best is not None and any(not h.negated and h.keyword.weight >= 1.0 for h in best.keywords)
 
 
 def _is_question(text: str) -> bool:

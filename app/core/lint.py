@@ -55,7 +55,29 @@ def _checks(engine: Engine) -> Report:
     found += _renders(engine.catalog)
     found += _wording(engine)
     found += _classification(engine)
+    found += _ranges(engine)
     return _report(found)
+
+
+def _ranges(engine: Engine) -> list[ContentError]:
+    """A compensation range for an intent that does not exist is a typo that silently leaves agents with the
+    general range (compensation.by_intent in a policy file)."""
+    found = []
+    policies = engine.policies
+    for shop, file in [(None, "policy/default.yaml")] + [
+        (s, f"phrasebook/shops/{s}/policy.yaml") for s in policies.shops
+    ]:
+        for intent in policies.for_shop(shop).compensation.by_intent:
+            if intent not in engine.catalog.intents:
+                found.append(
+                    ContentError(
+                        file,
+                        1,
+                        1,
+                        f"compensation.by_intent: 没有这个意图 unknown intent '{intent}'",
+                    )
+                )
+    return found
 
 
 def _report(found: list[ContentError]) -> Report:

@@ -41,6 +41,6 @@ def from_entities(entities: Entities) -> dict[str, str]:
             values["courier"] = first.courier_name
     if entities.order_numbers:
         values["order_no"] = entities.order_numbers[0].value
-    if entities.amounts:
-        values["amount"] = entities.amounts[0].value.removesuffix(".00")
+    # No amount: a figure the buyer wrote ("补偿50吧") is theirs, never the amount a script grants
+    # (from_situation fills {{ amount }} from the agent's or the case's amount).
     return values

@@ -50,6 +50,10 @@ class Playbook:
         # would hash every field on every request).
         self._templates = {b.source: compile_template(b.text) for b in branches}
         self._placeholders = {b.source: tuple(sorted(placeholders_of(b.text))) for b in branches}
+        self._pending = {b.source: compile_template(b.pending) for b in branches if b.pending}
+        self._pending_placeholders = {
+            b.source: tuple(sorted(placeholders_of(b.pending))) for b in branches if b.pending
+        }
 
     def flow(self, intent: str, shop_id: str | None = None) -> Flow | None:
         return self._catalog.flows_for(shop_id).get(intent)
@@ -64,12 +68,22 @@ class Playbook:
                 best = branch
         return best
 
-    def render(self, branch: Branch, values: Mapping[str, str]) -> Rendered:
+    def states_amount(self, branch: Branch) -> bool:
+        return "amount" in self._placeholders[branch.source]
+
+    def render(self, branch: Branch, values: Mapping[str, str], *, pending: bool = False) -> Rendered:
+        """``pending``: the amount awaits the approver, so the branch's pending wording (帮您申请…) is shown;
+        a branch without one gets no amount at all rather than an un-approved amount stated as granted."""
         labels = self._catalog.vocabulary.placeholders
-        names = self._placeholders[branch.source]
+        if pending and branch.source in self._pending:
+            template, names = self._pending[branch.source], self._pending_placeholders[branch.source]
+        else:
+            template, names = self._templates[branch.source], self._placeholders[branch.source]
+            if pending:
+                values = {k: v for k, v in values.items() if k != "amount"}
         missing = tuple(n for n in names if not values.get(n))
         filled = {n: values[n] if values.get(n) else f"【{labels.get(n, n)}】" for n in names}
-        return Rendered(self._templates[branch.source].render(**filled), missing)
+        return Rendered(template.render(**filled), missing)
 
 
 def describe_conditions(branch: Branch) -> dict[str, object]:

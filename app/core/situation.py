@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from app.core.content.policy import Policy
+from app.core.content.policy import Policy, compensation_range
 from app.core.entities import Entities
 from app.core.order import Order
 from app.core.terms import DeadlineKind, OrderStatus
@@ -53,6 +53,7 @@ class Given:
     since: datetime  # when the problem was first reported (the case opened): deadlines that run from it
     message: str  # normalised
     entities: Entities
+    intent: str | None = None  # whose flow runs the check: ranges differ per intent (compensation.by_intent)
 
 
 CheckFn = Callable[[Given, Situation], None]
@@ -84,26 +85,28 @@ class Approval:
     answer_by: datetime | None  # when the approver should have answered (response standard)
 
 
-def approval(amount: Decimal | None, policy: Policy, now: datetime) -> Approval | None:
-    """Seed 000: agents may compensate within 5–30 元 themselves; above that the 店长 decides."""
+def approval(amount: Decimal | None, policy: Policy, now: datetime, intent: str | None = None) -> Approval | None:
+    """Seed 000: agents may compensate within 5–30 元 themselves (质量问题 5–8 元: the intent's range in the
+    shop's policy); above that the 店长 decides."""
     if amount is None:
         return None
     c = policy.compensation
-    if amount > c.agent_max:
+    low, high = compensation_range(policy, intent)
+    if amount > high:
         minutes = policy.response_minutes.supervisor_approval
         return Approval(
             True,
             amount,
-            c.agent_max,
+            high,
             c.approver,
-            f"{amount} 元超过客服可自行补偿的 {c.agent_min}-{c.agent_max} 元,须请示{c.approver}",
+            f"{amount} 元超过客服可自行补偿的 {low}-{high} 元,须请示{c.approver}",
             now + timedelta(minutes=minutes),
         )
     return Approval(
         False,
         amount,
-        c.agent_max,
+        high,
         c.approver,
-        f"{amount} 元在客服可自行补偿的 {c.agent_min}-{c.agent_max} 元以内",
+        f"{amount} 元在客服可自行补偿的 {low}-{high} 元以内",
         None,
     )

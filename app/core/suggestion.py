@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from app.core.content.models import Question, Redirect
 from app.core.conversation import Reading
@@ -38,6 +39,10 @@ class CaseState:
     evidence_received: frozenset[str] = frozenset()
     assessment: str | None = None
     opened_at: datetime | None = None  # deadlines that run from the report count from here, not from now
+    remedy: str | None = None
+    amount: Decimal | None = None  # recorded by the agent within the range, or approved by the 店长
+    approval: str | None = None  # the latest approval: None | "pending" | "approved" | "rejected"
+    asked: Decimal | None = None  # the amount awaiting the 店长 while the approval is pending
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,8 +71,13 @@ class CaseBook:
             self._refs[intent] = CaseRef(case, created)
         return self._refs[intent].case
 
+    def opened(self, intent: str) -> bool:
+        """Whether this request opened the case of ``intent`` (after :meth:`case_for`)."""
+        return self._refs[intent].created
+
     def record(self, result: Suggestion, message: str) -> list[CaseRef]:
-        """The message and each script shown, on the case of the script's intent; those cases, in order."""
+        """The message and each script shown, on the case of the script's intent, with the follow-ups its
+        deadlines promise; those cases, in order."""
         s, now = self.s, self.now
         for script in result.scripts:
             case = self._refs[script.intent].case
@@ -86,5 +91,9 @@ class CaseBook:
                 data={"text": script.text, "phrasebook_version": result.phrasebook_version},
             )
             cases.request_evidence(s, case, [e.id for e in script.evidence], now)
+            # What the script promised the buyer (2 h courier feedback, 3 working days …) is a follow-up on the
+            # case, once: a promise nobody tracks is a promise broken.
+            promised = [d for d in result.deadlines if d.intent == script.intent]
+            cases.promise_follow_ups(s, case, promised, script.script_id, now)
             cases.set_branch(s, case, script.script_id, now)
         return [self._refs[x.intent] for x in result.scripts]

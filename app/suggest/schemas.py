@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from app.core import terms
 from app.http.fields import Bool, Day, Int, Line, Moment, Strict
@@ -85,10 +85,23 @@ class Turn(_Strict):
     _blank = field_validator("text")(_not_blank)
 
 
+class Attachment(_Strict):
+    """A file the buyer sent with the message, as the chat client reports it (Chatwoot: ``file_type``)."""
+
+    type: Literal["image", "video", "file"] = Field(description="图片 image / 视频 video / 其他文件 file")
+    name: Annotated[Line, Field(max_length=200)] | None = Field(None, description="文件名(可选)the file's name")
+
+
 class SuggestRequest(_Strict):
-    message: Annotated[
-        str, Field(min_length=1, max_length=MAX_MESSAGE_CHARS, description="买家消息 the buyer's message, as received")
-    ]
+    # Before the message: its check reads them (a message may be empty only with attachments).
+    attachments: Annotated[list[Attachment], Field(max_length=20)] = Field(
+        default_factory=list,
+        description="买家随消息发来的图片、视频、文件;在案件里,它们可以当作客服要的凭证 the buyer's files with the "
+        "message: in a case, a picture or video counts as the photo or video evidence the case asked for",
+    )
+    message: Annotated[str, Field(max_length=MAX_MESSAGE_CHARS)] = Field(
+        description="买家消息 the buyer's message, as received; may be empty only when it carries attachments",
+    )
     shop_id: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")] | None = None
     conversation_id: Annotated[Line, Field(min_length=1, max_length=128)] | None = Field(
         None,
@@ -118,7 +131,12 @@ class SuggestRequest(_Strict):
         "see GET /v1/intents",
     )
 
-    _blank = field_validator("message")(_not_blank)
+    @field_validator("message")
+    @classmethod
+    def _said_something(cls, value: str, info: ValidationInfo) -> str:
+        if not info.data.get("attachments") and not value.strip():
+            raise ValueError("消息为空 message is empty or only white space (and no attachments)")
+        return value
 
 
 class RefundItem(_Strict):

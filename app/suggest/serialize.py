@@ -10,6 +10,7 @@ from app.core.entities import Entities
 from app.core.matcher import IntentScore
 from app.core.refund import Quote
 from app.core.situation import Approval
+from app.core.suggestion import ScriptSuggestion
 from app.suggest.casebook import CaseRef
 
 
@@ -39,23 +40,7 @@ def suggestion_out(s: Suggestion, cases: list[dict] | None = None) -> dict:
         "status": m.status.value,
         "intents": [intent_out(i, redirected) for i in m.intents],
         "runner_up": intent_out(m.runner_up) if m.runner_up else None,
-        "suggestions": [
-            {
-                "intent": x.intent,
-                "script_id": x.script_id,
-                "name": x.name,
-                "text": x.text,
-                "missing_placeholders": list(x.missing_placeholders),
-                "evidence": [{"id": e.id, "name": e.name} for e in x.evidence],
-                "actions": [{"id": a.id, "name": a.name} for a in x.actions],
-                "next": [{"script_id": n.script_id, "name": n.name, "when": n.when} for n in x.next],
-                "source": x.source,
-                "seed": x.seed,
-                "notes": list(x.notes),
-                "asks": list(x.asks),
-            }
-            for x in s.scripts
-        ],
+        "suggestions": [script_out(x) for x in s.scripts],
         "entities": _entities(s.entities),
         "deadlines": [
             {"kind": d.kind, "due_at": d.due_at.isoformat(), "why": d.why, "intent": d.intent} for d in s.deadlines
@@ -72,6 +57,24 @@ def suggestion_out(s: Suggestion, cases: list[dict] | None = None) -> dict:
         else None,
         "reading": {"read_as": reading.read_as.value, "turns": list(reading.turns)} if reading is not None else None,
         "phrasebook_version": s.phrasebook_version,
+    }
+
+
+def script_out(x: ScriptSuggestion) -> dict:
+    """One script as SuggestionOut: the suggestion's own and the case cockpit's (GET /v1/cases/{id}/next)."""
+    return {
+        "intent": x.intent,
+        "script_id": x.script_id,
+        "name": x.name,
+        "text": x.text,
+        "missing_placeholders": list(x.missing_placeholders),
+        "evidence": [{"id": e.id, "name": e.name} for e in x.evidence],
+        "actions": [{"id": a.id, "name": a.name} for a in x.actions],
+        "next": [{"script_id": n.script_id, "name": n.name, "when": n.when} for n in x.next],
+        "source": x.source,
+        "seed": x.seed,
+        "notes": list(x.notes),
+        "asks": list(x.asks),
     }
 
 

@@ -14,6 +14,8 @@ from sqlalchemy.orm import Session
 
 from app.auth.guard import case_shop
 from app.auth.principal import Principal
+from app.cases import service as cases
+from app.cases.models import REMEDIES, Case
 from app.cases.service import case_state
 from app.conversations import service as conversations
 from app.core.clock import SHOP_TZ
@@ -40,6 +42,7 @@ class Ask:
     proposed_compensation: Decimal | None = None
     context: tuple[Turn, ...] = ()  # the conversation before the message, oldest first (sent by the caller)
     chosen: str | None = None  # the intent the agent picked
+    attachments: tuple[str, ...] = ()  # the kinds of the buyer's files with the message (image, video, file)
 
 
 def check(engine: Engine, body: SuggestRequest) -> Ask:
@@ -68,6 +71,7 @@ def check(engine: Engine, body: SuggestRequest) -> Ask:
         proposed_compensation=body.proposed_compensation,
         context=tuple(Turn(Role(c.role), c.text, c.at) for c in body.context),
         chosen=body.intent,
+        attachments=tuple(a.type for a in body.attachments),
     )
 
 
@@ -115,6 +119,8 @@ def suggest_in_case(
     states = {}
     for intent in triage.intents:
         case = book.case_for(intent)
+        if not book.opened(intent):  # a case already under way: the buyer's reply may move it on
+            _take_reply(s, engine, case, ask, book.shop)
         states[intent] = case_state(case)
     result = _advise(engine, triage, ask, book.shop, cases=states)
     refs = book.record(result, ask.message)
@@ -144,6 +150,26 @@ def refund_quote(body: RefundQuoteRequest) -> Quote:
         )
     except NotCovered as exc:
         raise FieldError(f"body.{exc.field}", str(exc), code="not_covered") from exc
+
+
+def _take_reply(s: Session, engine: Engine, case: Case, ask: Ask, shop_id: str) -> None:
+    """Evidence the message brings ("照片发你了", a picture) and the buyer's yes to the remedy the case's
+    current script proposed, recorded on the case before the engine advises on it."""
+    proposed: frozenset[str] = frozenset()
+    flow = engine.playbook.flow(case.intent, shop_id)
+    branch = next((b for b in flow.branches if b.script_id == case.branch), None) if flow is not None else None
+    if branch is not None:
+        proposed = frozenset(a for a in branch.actions if a in REMEDIES)
+    reply = engine.reply(ask.message, ask.attachments, cases.waiting_evidence(case), proposed)
+    cases.take_reply(
+        s,
+        case,
+        ask.now,
+        evidence=reply.evidence,
+        via="attachment" if ask.attachments else "message",
+        agreed=reply.agreement is not None,
+        remedy=reply.agreement.remedy if reply.agreement is not None else None,
+    )
 
 
 def _triage(engine: Engine, ask: Ask, context: tuple[Turn, ...], continuing: str | None = None) -> Triage:

@@ -67,6 +67,11 @@ def test_a_short_yes_is_read_against_the_agents_question(engine):
     assert engine.triage("是的").intents == ()  # alone it says nothing
     # A statement, not a question: nothing to say yes to.
     assert engine.triage("是的", context=turns((A, "亲,已经帮您拦截了"))).intents == ()
+    # A question that names no request with a keyword (checking details for a pickup) is not the buyer's request,
+    # even when it resembles an example ("电话地址对吗" looks like address_change).
+    assert engine.triage("电话地址对吗").intents == ("address_change",)
+    assert engine.triage("对的", context=turns((A, "电话地址对吗"))).intents == ()
+    assert engine.triage("对的", context=turns((A, "是要修改地址吗?"))).intents == ("address_change",)
 
 
 def test_a_no_says_no(engine):
@@ -154,6 +159,19 @@ def test_the_order_state_said_in_the_conversation_decides_too(engine):
     assert engine.triage("已经发货了 我要取消订单").intents == ("intercept",)
 
 
+@pytest.mark.parametrize(
+    ("message", "intent"),
+    [
+        ("这单一直没货 我想申请退款", "cancel_order"),  # out of stock: not shipped, so a refund is a cancellation
+        ("刚下单的 什么时候能到", "shipping_eta"),  # just ordered: not shipped yet
+        ("刚刚付的款 可以退款吗", "cancel_order"),
+    ],
+)
+def test_out_of_stock_or_just_ordered_says_the_order_has_not_shipped(engine, message, intent):
+    assert engine.triage(message).intents == (intent,)
+    assert engine.triage("有没有货 我想申请退款").intents != ("cancel_order",)  # a pre-sale question says nothing
+
+
 def test_a_general_request_after_a_specific_one_is_the_specific_one(engine):
     t = engine.triage("能退货吗", context=turns((B, "衣服收到了 穿着不合适")))
     assert t.intents == ("seven_day_return",) and t.redirected["seven_day_return"][0] == "return_request"
@@ -199,3 +217,28 @@ def test_an_open_case_continues_when_the_message_names_no_new_problem(engine):
     assert t.intents == ("damaged",) and t.reading.read_as is ReadAs.CONTINUED
     assert [s.intent for s in t.match.intents] == ["damaged"]  # the intent shown is the one answered
     assert engine.triage("还有 物流三天不动了", continuing="damaged").intents == ("delivery_chase",)
+
+
+def test_mid_conversation_a_look_alike_without_a_keyword_asks_instead_of_opening_a_new_problem(engine):
+    message = "我家的地址在城东"  # resembles an address_change example; no keyword of its own
+    assert engine.triage(message).intents == ("address_change",)  # alone, the example is close enough
+    earlier = turns((B, "我想开个发票"), (A, "好的亲"))
+    t = engine.triage(message, context=earlier)
+    assert t.intents == () and t.match.status is Status.AMBIGUOUS
+    assert t.question is not None and "address_change" in t.question.intents
+    # the same words go on with the problem the buyer named before; a keyword of its own is a new problem
+    assert engine.triage(message, context=turns((B, "收货地址写错了"), (A, "好的"))).intents == ("address_change",)
+    assert engine.triage("想改一下收货地址", context=earlier).intents == ("address_change",)
+    # an agent's words name nothing for the buyer
+    assert engine.triage(message, context=turns((A, "发票已经开好了"))).intents == ("address_change",)
+
+
+def test_a_message_that_only_says_the_state_decides_the_request_before_it(engine):
+    assert engine.triage("还没发货呢").intents == ("shipping_eta",)  # alone, it asks about shipping
+    t = engine.triage("还没发货呢", context=turns((B, "我要退款"), (A, "亲,请问是什么原因呢")))
+    assert t.intents == ("cancel_order",) and t.reading.read_as is ReadAs.BURST and t.reading.turns == (0, 2)
+    assert engine.triage("已经发货了", context=turns((B, "我要退款"))).intents == ("intercept",)
+    # words of its own beside the state are read as they are
+    assert engine.triage("还没发货 什么时候发", context=turns((B, "我要退款"))).intents == ("shipping_eta",)
+    # a request the state does not move is not re-read
+    assert engine.triage("已经签收了", context=turns((B, "杯子碎了"))).reading.read_as is ReadAs.NEWEST

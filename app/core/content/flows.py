@@ -80,6 +80,7 @@ def _branch(
     normalize: Callable[[str], str],
 ) -> Branch:
     _placeholders(c, file, b.text, raw, vocab)
+    _pending(c, file, b.text, b.pending, raw, where, vocab)
     return Branch(
         id=b.id,
         intent=intent,
@@ -92,6 +93,7 @@ def _branch(
         next=tuple(b.next),
         source_note=b.source or "",
         source=Source(file, *where),
+        pending=b.pending,
     )
 
 
@@ -119,6 +121,8 @@ def _override(
         return _branch(c, file, doc, raw, where, intent, vocab, normalize)
     if b.text is not None:
         _placeholders(c, file, b.text, raw, vocab)
+    pending = b.pending if "pending" in given else shared.pending
+    _pending(c, file, b.text if b.text is not None else shared.text, pending, raw, where, vocab)
     return Branch(
         id=b.id,
         intent=intent,
@@ -135,6 +139,7 @@ def _override(
         next=tuple(b.next) if "next" in given else shared.next,
         source_note=(b.source or "") if "source" in given else shared.source_note,
         source=Source(file, *where),
+        pending=pending,
     )
 
 
@@ -179,18 +184,40 @@ def _known(
     return out
 
 
-def _placeholders(c: Collector, file: str, text: str, raw: Any, vocab: Vocabulary) -> None:
+def _placeholders(c: Collector, file: str, text: str, raw: Any, vocab: Vocabulary, key: str = "text") -> None:
     try:
         for name in sorted(placeholders_of(text)):
             if name not in vocab.placeholders:
                 c.add(
                     file,
-                    at(raw, "text"),
+                    at(raw, key),
                     f"未知占位符 unknown placeholder '{{{{ {name} }}}}'" + did_you_mean(name, vocab.placeholders),
                 )
     except TemplateProblem as exc:
-        line, col = at(raw, "text")
+        line, col = at(raw, key)
         c.add(file, (line + max(exc.line - 1, 0), col), str(exc))
+
+
+def _pending(
+    c: Collector, file: str, text: str, pending: str | None, raw: Any, where: tuple[int, int], vocab: Vocabulary
+) -> None:
+    """A script that states {{ amount }} needs its wording for while the amount awaits the approver, which
+    asks (申请) instead of granting: the engine shows it then, and never the plain text."""
+    if pending is not None:
+        _placeholders(c, file, pending, raw, vocab, "pending")
+        if "申请" not in pending:
+            c.add(file, at(raw, "pending"), "pending 话术须说“申请”,不能说成已给 pending must ask (申请), not grant")
+    try:
+        states_amount = "amount" in placeholders_of(text)
+    except TemplateProblem:
+        return  # reported with the text
+    if states_amount and pending is None:
+        c.add(
+            file,
+            where,
+            "话术写了 {{ amount }},缺少等待审批时的 pending 话术 "
+            "a script stating {{ amount }} needs 'pending' wording for while the amount awaits approval",
+        )
 
 
 def _checked(c: Collector, file: str, where: tuple[int, int], intent_id: str, branches: list[Branch]) -> Flow | None:

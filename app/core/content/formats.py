@@ -8,7 +8,7 @@ against its id, and every rule that spans files.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -72,6 +72,11 @@ class _BranchFields(_Doc):
     actions: list[Text] = Field(default_factory=list)
     next: list[Text] = Field(default_factory=list)
     source: str | None = Field(None, description="出处 where in the seeds this comes from")
+    pending: Text | None = Field(
+        None,
+        description="金额超出客服权限、等待店长审批时的话术(帮您申请…);写了 {{ amount }} 的话术必须有 "
+        "the script while the amount awaits the approver's decision; required when text states {{ amount }}",
+    )
 
 
 class BranchDoc(_BranchFields):
@@ -119,6 +124,23 @@ class BurstDoc(_Doc):
     minutes: int = Field(10, ge=1, le=1440, description="相隔超过这么久不算连发 a longer pause ends a burst")
 
 
+class RepliesDoc(_Doc):
+    """买家的回复推进案件 · buyer replies that move a case on (the case cockpit)"""
+
+    evidence_sent: list[Text] = Field(
+        default_factory=list, description="说凭证已经发了(正则)the buyer saying the evidence was sent (patterns)"
+    )
+    agree: list[Text] = Field(
+        default_factory=list,
+        description="同意客服提出的处理方式(正则,整条消息)the buyer agreeing to the remedy proposed "
+        "(patterns over the whole message; the affirm words count too)",
+    )
+    attachments: dict[Literal["image", "video", "file"], list[Id]] = Field(
+        default_factory=dict,
+        description="买家发来的附件能当哪些凭证 the evidence a picture, video or file from the buyer can be",
+    )
+
+
 class ReadingFile(_Doc):
     """intents/_reading.yaml · 多轮对话怎么读 how a conversation is read"""
 
@@ -135,6 +157,7 @@ class ReadingFile(_Doc):
         description="对话里说出的订单状态(正则),没有订单数据时由它决定 the order state said in the conversation "
         "(patterns), used when the request gives none",
     )
+    replies: RepliesDoc = Field(default_factory=RepliesDoc)
 
 
 class PairDoc(_Doc):

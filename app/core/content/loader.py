@@ -49,7 +49,7 @@ def load_catalog(root: Path, normalize: Callable[[str], str]) -> Catalog:
                 docs[sub].append((path, data))
     vocab = _vocabulary(c, vocab_doc)
     intents = {i.id: i for i in (parse_intent(c, p, d, normalize) for p, d in docs["intents"]) if i}
-    reading = (parse_reading(c, *reading_doc, normalize) if reading_doc else None) or ReadingRules()
+    reading = (parse_reading(c, *reading_doc, normalize, vocab.evidence) if reading_doc else None) or ReadingRules()
     # Intents whose file did not fit its format are named by other files all the same: not "unknown" too.
     named = {*intents, *(p.stem for p, _ in docs["intents"])}
     names = {i.id: i.name for i in intents.values()}

@@ -91,6 +91,10 @@ class ReadingRules:
     burst_turns: int = 5
     burst_minutes: int = 10
     state_cues: tuple[tuple[OrderStatus, str], ...] = ()  # (state, pattern): the order state said in words
+    # Buyer replies that move a case on (app/core/replies.py): patterns, and attachment type → evidence ids.
+    evidence_sent: tuple[str, ...] = ()
+    agree: tuple[str, ...] = ()
+    attachments: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,6 +163,9 @@ class Branch:
     next: tuple[str, ...]
     source_note: str
     source: Source
+    # The wording while the amount awaits the 店长 (帮您申请…): a script never states an un-approved amount
+    # above the agent's range as granted. Required when ``text`` states {{ amount }}.
+    pending: str | None = None
 
     @property
     def script_id(self) -> str:

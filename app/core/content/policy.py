@@ -21,16 +21,30 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Compensation(_Strict):
+class CompensationRange(_Strict):
     agent_min: Decimal = Field(ge=0)
     agent_max: Decimal = Field(ge=0)
-    approver: str = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _range(self) -> Compensation:
+    def _range(self) -> CompensationRange:
         if self.agent_min > self.agent_max:
             raise ValueError("agent_min 不能大于 agent_max (agent_min must not exceed agent_max)")
         return self
+
+
+class Compensation(CompensationRange):
+    """What an agent may grant alone: ``agent_min``–``agent_max`` for every intent, except the intents
+    ``by_intent`` names (000: 质量问题 5–8 元); above the range the ``approver`` decides."""
+
+    approver: str = Field(min_length=1)
+    by_intent: dict[str, CompensationRange] = Field(default_factory=dict)
+
+
+def compensation_range(policy: Policy, intent: str | None) -> tuple[Decimal, Decimal]:
+    """The amounts an agent may grant alone for ``intent`` in this shop's policy: (min, max)."""
+    c = policy.compensation
+    r = c.by_intent.get(intent or "", c)
+    return r.agent_min, r.agent_max
 
 
 class ShippingInsurance(_Strict):

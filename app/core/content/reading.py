@@ -37,7 +37,10 @@ PROMISES = (
 )
 
 
-def parse_reading(c: Collector, path: Path, data: Any, normalize: Callable[[str], str]) -> ReadingRules | None:
+def parse_reading(
+    c: Collector, path: Path, data: Any, normalize: Callable[[str], str], evidence: Collection[str] = ()
+) -> ReadingRules | None:
+    """``evidence``: the vocabulary's evidence ids, which attachments may stand for."""
     file = c.rel(path)
     doc = validated(c, file, data, ReadingFile)
     if doc is None:
@@ -45,6 +48,14 @@ def parse_reading(c: Collector, path: Path, data: Any, normalize: Callable[[str]
     for key in ("skip", "strip", "corrections"):
         for i, pattern in enumerate(getattr(doc, key)):
             _compiles(c, file, pattern, at(data[key], i))
+    for key in ("evidence_sent", "agree"):
+        for i, pattern in enumerate(getattr(doc.replies, key)):
+            _compiles(c, file, pattern, at(data["replies"][key], i))
+    for kind, ids in doc.replies.attachments.items():
+        for i, evidence_id in enumerate(ids):
+            if evidence_id not in evidence:
+                where = at(data["replies"]["attachments"][kind], i)
+                c.add(file, where, f"词表里没有这个凭证 unknown evidence '{evidence_id}' (phrasebook/vocabulary.yaml)")
     for state, patterns in doc.state_cues.items():
         for i, pattern in enumerate(patterns):
             _compiles(c, file, pattern, at(data["state_cues"][state.value], i))
@@ -57,6 +68,9 @@ def parse_reading(c: Collector, path: Path, data: Any, normalize: Callable[[str]
         burst_turns=doc.burst.turns,
         burst_minutes=doc.burst.minutes,
         state_cues=tuple((state, p) for state, patterns in doc.state_cues.items() for p in patterns),
+        evidence_sent=tuple(doc.replies.evidence_sent),
+        agree=tuple(doc.replies.agree),
+        attachments={kind: tuple(ids) for kind, ids in doc.replies.attachments.items()},
     )
 
 

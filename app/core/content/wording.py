@@ -32,7 +32,8 @@ def forbidden_wording(catalog: Catalog, policies: Policies) -> list[ContentError
             continue
         for flow in catalog.flows_for(shop).values():
             for branch in flow.branches:
-                found += [_error(branch.source, hit, shop) for hit in _hits(branch.text, extra)]
+                for text in (branch.text, branch.pending or ""):
+                    found += [_error(branch.source, hit, shop) for hit in _hits(text, extra)]
     return found
 
 
@@ -40,6 +41,8 @@ def _texts(catalog: Catalog) -> Iterator[tuple[str, Source]]:
     for flow in catalog.all_flows():
         for branch in flow.branches:
             yield branch.text, branch.source
+            if branch.pending:
+                yield branch.pending, branch.source
     if catalog.clarify is not None:
         for question in catalog.clarify.all():
             yield question.text, question.source
