@@ -67,14 +67,20 @@
     status.appendChild(el("span", SH.STATUS_NAMES[c.status] || c.status, "chip status-" + c.status));
     if (c.remedy) status.appendChild(el("span", (SH.REMEDY_NAMES[c.remedy] || c.remedy) + (c.amount ? " " + c.amount + " 元" : ""), "chip"));
     drawApproval(c);
-    drawAssessments(c, steps.assessments || []);
+    // A closed case is read, not worked: its evidence and follow-ups stay in view, the controls go.
+    var closed = c.status === "closed";
+    drawAssessments(c, closed ? [] : steps.assessments || []);
     drawEvidence(steps.evidence || []);
-    drawRemedies(c, steps.remedies || []);
-    drawActions(steps.actions || []);
-    drawFollowUps(c.follow_ups || []);
+    drawRemedies(c, closed ? [] : steps.remedies || []);
+    section("actions-box", !closed);
+    if (!closed) drawActions(steps.actions || []);
+    drawFollowUps(c.follow_ups || [], closed);
     // While the 店长 decides, resolving or closing is refused (409 approval_pending): no button offers it.
+    // waiting_approval is reached by asking for an amount above the range, never by a status button.
     var pending = c.approval && c.approval.status === "pending";
-    drawStatuses((steps.statuses || []).filter(function (s) { return !pending || (s !== "resolved" && s !== "closed"); }));
+    drawStatuses((steps.statuses || []).filter(function (s) {
+      return s !== "waiting_approval" && (!pending || (s !== "resolved" && s !== "closed"));
+    }));
   }
 
   function drawApproval(c) {
@@ -150,6 +156,8 @@
   // A remedy with an amount shows the agent's range; above it the button asks the 店长 instead of granting.
   function drawRemedies(c, list) {
     var body = section("remedies", list.length), plain = null;
+    var a = c.approval, pending = a && a.status === "pending";
+    var approved = a && a.status === "approved" ? Number(a.amount) : null;
     list.forEach(function (r) {
       var row = r.needs_amount ? body.appendChild(el("div", null, "row remedy"))
         : (plain = plain || body.appendChild(el("div", null, "row wrap remedy")));
@@ -164,15 +172,19 @@
         write(SH.api("PATCH", caseUrl(), data), over ? "已提交店长审批" : "已记录:" + r.name);
       });
       b.dataset.remedy = r.id;
+      if (pending) { b.disabled = true; b.title = "等待店长审批"; }  // one question to the 店长 at a time
       if (r.needs_amount) {
         input = el("input", null, "amount"); input.type = "number"; input.min = "0"; input.step = "0.01";
         input.dataset.remedy = r.id; input.setAttribute("aria-label", r.name + "金额(元)");
         input.placeholder = r.min != null && r.max != null ? r.min + "–" + r.max + " 元" : "金额 元";
         if (c.remedy === r.id) input.value = c.amount || (c.approval && c.approval.status === "pending" ? c.approval.amount : "");
+        // Above the range the button asks; the amount the 店长 approved for this case is no longer a question.
         var relabel = function () {
-          var over = r.max != null && input.value !== "" && Number(input.value) > Number(r.max);
+          var value = Number(input.value), granted = approved !== null && c.remedy === r.id && value === approved;
+          var over = r.max != null && input.value !== "" && value > Number(r.max) && !granted;
           b.textContent = over ? "申请" + r.name : r.name;
-          hint.textContent = over ? "超过客服权限(" + r.max + " 元),需店长审批" : (r.max != null ? "客服可直接给 " + r.min + "–" + r.max + " 元" : "");
+          hint.textContent = granted ? "店长已批准 " + a.amount + " 元" : over ? "超过客服权限(" + r.max + " 元),需店长审批"
+            : (r.max != null ? "客服可直接给 " + r.min + "–" + r.max + " 元" : "");
           hint.classList.toggle("warn", over);
         };
         row.appendChild(input);
@@ -216,8 +228,8 @@
   }
 
   // Follow-ups: the open ones with a live countdown (red once overdue) and 完成; the agent can add one.
-  function drawFollowUps(list) {
-    var body = section("follow-ups", true);
+  function drawFollowUps(list, closed) {
+    var body = section("follow-ups", list.length || !closed);
     var open = list.filter(function (f) { return !f.done_at; }), done = list.filter(function (f) { return f.done_at; });
     var ul = body.appendChild(el("ul"));
     var clocks = [];
@@ -239,6 +251,7 @@
         x.clock.textContent = cd.text; x.li.classList.toggle("overdue", cd.overdue);
       });
     });
+    if (closed) return;
     var form = body.appendChild(el("div", null, "row"));
     var what = form.appendChild(el("input")); what.id = "follow-up-what"; what.maxLength = 500; what.placeholder = "新跟进,例如:回访买家";
     var hours = form.appendChild(el("select")); hours.id = "follow-up-hours";
@@ -293,6 +306,7 @@
       if (ev) ev = [].concat(ev).map(evidenceName).join("、");
       var to = d.to ? (SH.STATUS_NAMES[d.to] || d.to) : "";
       var judged = d.assessment ? assessmentName(d.assessment) : "";
+      if (e.type === "message_received" && !d.message) d = { message: "[附件]" };  // a photo without words
       var detail = d.name || d.text || d.what || ev || judged || d.message || to || (d.amount ? d.amount + " 元" : "") || d.branch || "";
       ol.appendChild(el("li", new Date(e.at).toLocaleTimeString() + " " + (EVENT_NAMES[e.type] || e.type) +
         (detail ? ":" + String(detail).slice(0, 40) : ""), "event-" + e.type));

@@ -65,8 +65,9 @@
     else if (s.clarify) clarify(s);
     else SH.showScript(null);
     if (!s.suggestions.length) SH.search.open(state.lastMessage);  // nothing matched: search any script
-    renderDeadlines(s.deadlines);
     var caseId = s.cases && s.cases.length ? caseFor(s.suggestions[0]) : null;
+    // On a case every promised deadline is one of its follow-ups (shown below with 完成); without one, here.
+    renderDeadlines(caseId ? [] : s.deadlines);
     switchCase(caseId);
   }
 
