@@ -208,3 +208,37 @@ def test_chatwoot_files_on_the_buyers_message_go_as_attachments(server, page, ag
     assert bodies[-1]["attachments"] == [{"type": "image"}, {"type": "file"}]
     assert bodies[-1]["message"] == ""
     assert [t["text"] for t in bodies[-1]["context"]] == ["收到的杯子碎了", "亲,麻烦拍下外箱和杯子"]
+
+
+def test_a_miss_searches_the_scripts_and_the_choice_moves_the_case(server, page, agent_key, admin_key):
+    conversation = f"search-{datetime.now(UTC).timestamp()}"
+    page.goto(f"{server}/sidebar?conversation_id={conversation}#token={agent_key}")
+    page.evaluate(
+        """c => window.dispatchEvent(new MessageEvent('message', {origin: window.location.origin,
+           data: {type: 'buyer_message', message: '收到的杯子碎了', conversation_id: c}}))""",
+        conversation,
+    )
+    expect(page.locator("#script-id")).to_have_text("damaged.ask_evidence")
+    case_id = int(page.locator("#case").inner_text().split("#")[1])
+    # The agent disagrees: 不合适 opens the search; 拼音 initials find 破损 · 外包装严重破损.
+    page.click("#reject")
+    expect(page.locator("#search-q")).to_be_focused()
+    page.fill("#search-q", "wbzyzps")
+    found = page.locator('#search-results button[data-script-id="damaged.box_damaged_severe"]')
+    expect(found).to_contain_text("破损 · 外包装严重破损")
+    found.click()
+    expect(page.locator("#script-id")).to_have_text("damaged.box_damaged_severe")
+    expect(page.locator("#timeline")).to_contain_text("选用话术")
+    with httpx.Client(base_url=server, headers=auth(admin_key)) as c:
+        case = c.get(f"/v1/cases/{case_id}").json()
+        events = c.get(f"/v1/cases/{case_id}/timeline").json()
+    assert case["branch"] == "damaged.box_damaged_severe"
+    chosen = [e["data"] for e in events if e["type"] == "script_chosen"]
+    assert len(chosen) == 1 and chosen[0]["was"]["branch"] == "damaged.ask_evidence", chosen
+
+
+def test_nothing_matched_opens_the_search_with_the_buyers_words(server, page, agent_key):
+    page.goto(f"{server}/sidebar?message=在吗#token={agent_key}")
+    expect(page.locator("#intents")).to_contain_text("无售后意图")
+    expect(page.locator("#search")).to_have_attribute("open", "")
+    expect(page.locator("#search-q")).to_have_value("在吗")
