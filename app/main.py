@@ -30,6 +30,7 @@ from app.http.headers import SecurityHeaders
 from app.http.limits import BodyLimit, NoNulInUrl
 from app.http.origin import OriginCheck
 from app.http.proxies import ClientAddress
+from app.links import LINKS
 from app.ops import router as ops_router
 from app.phrasebook.endpoints import router as phrasebook_router
 from app.phrasebook.repository import latest
@@ -123,5 +124,7 @@ def create_app(
     app.add_middleware(errors.CatchAll)  # covers the middlewares above too
     app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)  # outermost: a 500 gets them too
     openapi.include_models(app, SuggestRequest)  # /v1/suggest reads its body itself (app/http/body.py)
+    openapi.include_body_errors(app)  # 400 and 413 come from the kit, before any route runs
+    openapi.include_links(app, LINKS)  # after the models: a link may give fields of /v1/suggest's body
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "web" / "static")), name="static")
     return app

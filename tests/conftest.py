@@ -179,6 +179,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # ty
             f"schemathesis: {sum(fuzz.RUN.values())} generated requests over "
             f"{len(fuzz.RUN)} operations (both database engines)"
         )
+    if fuzz is not None and fuzz.STATEFUL:
+        st = fuzz.STATEFUL
+        terminalreporter.write_line(
+            f"schemathesis stateful: {st['scenarios']} scenarios, {st['steps']} steps, {st['links']} links "
+            f"followed ({len(fuzz.LINKS_FOLLOWED)} distinct), {st['restarts']} suites restarted, "
+            f"{st['seconds']} s (both database engines)"
+        )
     report = getattr(config, "_pii_report", None)
     if report is None:
         return

@@ -10,10 +10,16 @@ from pydantic import BaseModel, Field
 from app.auth.roles import Role
 from app.http.fields import Moment, Strict
 
+SHOP_PATTERN = r"^(\*|[A-Za-z0-9][A-Za-z0-9_.-]{0,63})$"  # '*' (every shop) or a shop id as _SHOP in service.py
+
 
 class KeyIn(Strict):
     role: Role
-    shops: Annotated[list[Annotated[str, Field(min_length=1, max_length=64)]], Field(min_length=1, max_length=100)]
+    # The pattern check_shops (app/auth/service.py) applies, published in the document; check_shops decides.
+    shops: Annotated[
+        list[Annotated[str, Field(min_length=1, max_length=64, json_schema_extra={"pattern": SHOP_PATTERN})]],
+        Field(min_length=1, max_length=100),
+    ]
     label: Annotated[str, Field(max_length=128)] | None = None
     expires_at: Moment | None = None
 

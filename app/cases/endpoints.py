@@ -42,7 +42,8 @@ Writer = Annotated[Principal, Depends(require(Permission.cases_write))]
 PageSize = Annotated[int, Query(ge=1, le=100, description="at most 100 a page")]
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
 IdemKey = Annotated[
-    str | None, Header(alias=idempotency.HEADER, max_length=idempotency.MAX_LENGTH, description="retry-safe POSTs")
+    str | None,
+    Header(alias=idempotency.HEADER, min_length=1, max_length=idempotency.MAX_LENGTH, description="retry-safe POSTs"),
 ]
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 

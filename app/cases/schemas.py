@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from app.cases.models import APPROVAL_STATUSES, EVENT_TYPES, REMEDIES, STATUSES
 from app.http.fields import Int, JsonData, Line, Moment, Strict, Text
@@ -46,6 +46,16 @@ class _Strict(Strict):
 
 
 class CaseOpen(_Strict):
+    # The rule open_case checks, in the document: an order id or a conversation id (or both), not null.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "anyOf": [
+                {"required": [name], "properties": {name: {"type": "string"}}}
+                for name in ("order_id", "conversation_id")
+            ]
+        }
+    )
+
     shop_id: Id | None = None
     intent: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")]
     # Columns of the 登记表格 (and ids that end up in log lines): one line each.

@@ -54,10 +54,13 @@ def _field(err: dict) -> dict:
     return {"field": loc, "problem": problem, "message": message}
 
 
+INVALID_JSON = error_body("invalid_json", "请求体不是合法的 JSON body is not valid JSON")
+
+
 async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
-        return JSONResponse(error_body("invalid_json", "请求体不是合法的 JSON body is not valid JSON"), 400)
+        return JSONResponse(INVALID_JSON, 400)
     fields = list({tuple(f.items()): f for f in map(_field, errors)}.values())  # one per unknown-field parent
     summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
     return JSONResponse(error_body("invalid_request", summary, fields), 422)
@@ -70,6 +73,10 @@ async def _app_error(request: Request, exc: AppError) -> JSONResponse:
 
 
 async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 400:
+        # FastAPI's only 400: a body it could not decode at all (not UTF-8), which its JSON errors do not
+        # cover. The same answer as malformed JSON, as /v1/suggest (app/http/body.py) gives for it.
+        return JSONResponse(INVALID_JSON, 400)
     codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
     return JSONResponse(
         error_body(codes.get(exc.status_code, "http_error"), str(exc.detail)),

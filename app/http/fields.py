@@ -23,7 +23,7 @@ import re
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from pydantic import Strict as StrictMode
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
@@ -84,8 +84,11 @@ def _day_in_range(value: date) -> date:
     return value
 
 
-Moment = Annotated[AwareDatetime, AfterValidator(_in_range)]
-Day = Annotated[date, AfterValidator(_day_in_range)]
+# The years in the document too (a necessary condition: an offset can still carry a time across 2000 or 2100,
+# and the validators decide), so that generated and hand-written requests pick a time the service takes.
+_YEARS = {"pattern": "^20[0-9]{2}-"}
+Moment = Annotated[AwareDatetime, AfterValidator(_in_range), Field(json_schema_extra=_YEARS)]
+Day = Annotated[date, AfterValidator(_day_in_range), Field(json_schema_extra=_YEARS)]
 
 # JSON gives integers and booleans their own types; lax mode would read true as 1 and 1 as true.
 Int = Annotated[int, StrictMode()]
@@ -119,9 +122,13 @@ def _json_text(value: Any) -> Any:
     return value
 
 
-Line = Annotated[str, AfterValidator(_line)]
+# The same rules published in the OpenAPI document (ECMA-262 patterns), so that clients and schemathesis know
+# them; the validators above still decide, with their own messages.
+_LINE_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+_TEXT_PATTERN = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$"
+Line = Annotated[str, AfterValidator(_line), Field(json_schema_extra={"pattern": _LINE_PATTERN})]
 """One line of text that may reach an export column or a log line: an id, a reference, a name."""
-Text = Annotated[str, AfterValidator(_text)]
+Text = Annotated[str, AfterValidator(_text), Field(json_schema_extra={"pattern": _TEXT_PATTERN})]
 """Free text that may reach an export: line breaks and tabs, no other control character."""
 JsonData = Annotated[dict[str, Any], AfterValidator(_json_text)]
 """Free-form JSON stored as is (already finite and shallow: Strict checks every body)."""
