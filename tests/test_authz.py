@@ -33,6 +33,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/static"): PUBLIC,
     ("GET", "/sidebar"): PUBLIC,
     ("GET", "/demo"): PUBLIC,
+    ("GET", "/queue"): PUBLIC,  # a shell: its data comes from /v1/queue with the key in the URL fragment
     ("GET", "/editor/login"): PUBLIC,
     ("POST", "/editor/login"): PUBLIC,
     ("POST", "/editor/logout"): PUBLIC,  # ends the session its cookie names, if any: nothing to authorise

@@ -34,6 +34,18 @@ else:  # the form's choices: "" (not known) or one of the enum's values
     SignerChoice = Literal[("", *(s.value for s in Signer))]
 
 router = APIRouter(include_in_schema=False)
+# The demo's order panel speaks Chinese; every state and signer has a name (tests/web/test_demo.py).
+ORDER_STATUS_NAMES = {
+    OrderStatus.UNPAID: "待付款",
+    OrderStatus.AWAITING_SHIPMENT: "待发货",
+    OrderStatus.SHIPPED: "已发货",
+    OrderStatus.IN_TRANSIT: "运输中",
+    OrderStatus.OUT_FOR_DELIVERY: "派送中",
+    OrderStatus.SIGNED: "已签收",
+    OrderStatus.REJECTED: "已拒收",
+    OrderStatus.RETURNING: "退回中",
+}
+SIGNER_NAMES = {Signer.SELF: "本人", Signer.PROXY: "代签", Signer.LOCKER: "快递柜"}
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 _MISSING = re.compile(r"【[^】]{1,12}】")
 PAGE_HEADERS = {
@@ -91,6 +103,18 @@ def sidebar(
     return templates.TemplateResponse(request, "sidebar.html", {"config": config}, headers=headers)
 
 
+@router.get("/queue", response_class=HTMLResponse)
+def queue(request: Request, shop_id: Annotated[str, Query(max_length=64)] = "") -> HTMLResponse:
+    """The team's queue: overdue and due-soon follow-ups, approvals waiting for the 店长, cases waiting for
+    evidence. A shell: the data comes from /v1/queue with the key from the URL fragment, as the sidebar."""
+    headers = {
+        **PAGE_HEADERS,
+        "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        f"connect-src 'self'; frame-ancestors 'none'; form-action 'self'; {PAGE_CSP_BASE}",
+    }
+    return templates.TemplateResponse(request, "queue.html", {"config": {"shop_id": shop_id or None}}, headers=headers)
+
+
 @router.get("/demo", response_class=HTMLResponse)
 def demo(request: Request) -> HTMLResponse:
     """A fake chat client embedding the sidebar, so a new user sees the whole thing work."""
@@ -101,12 +125,14 @@ def demo(request: Request) -> HTMLResponse:
         "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; frame-src 'self'; "
         f"frame-ancestors 'none'; {PAGE_CSP_BASE}",
     }
-    return templates.TemplateResponse(
-        request,
-        "demo.html",
-        {"origin": _origin(request), "conversation_id": f"demo-{uuid.uuid4().hex[:8]}"},
-        headers=headers,
-    )
+    context = {
+        "origin": _origin(request),
+        "conversation_id": f"demo-{uuid.uuid4().hex[:8]}",
+        "order_id": f"DEMO{uuid.uuid4().int % 10**10:010d}",
+        "statuses": [(s.value, ORDER_STATUS_NAMES[s]) for s in OrderStatus],
+        "signers": [(s.value, SIGNER_NAMES[s]) for s in Signer],
+    }
+    return templates.TemplateResponse(request, "demo.html", context, headers=headers)
 
 
 async def _editor(

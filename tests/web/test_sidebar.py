@@ -40,10 +40,13 @@ def test_demo_end_to_end(server, page, agent_key):
     # Tick evidence off and record an action; both appear in the case timeline.
     sidebar.locator('input[data-evidence="box_photos"]').check()
     expect(sidebar.locator("#timeline")).to_contain_text("凭证已收到")
-    sidebar.locator('button.action[data-action="note"]').click()
-    expect(sidebar.locator("#timeline")).to_contain_text("备注")
+    sidebar.locator("#note-text").fill("买家说杯子是摔碎的")
+    sidebar.locator("#note-add").click()
+    expect(sidebar.locator("#timeline")).to_contain_text("备注:买家说杯子是摔碎的")
     expect(sidebar.locator("#timeline")).to_contain_text("使用话术")
-    expect(sidebar.locator("#deadlines li").first).to_contain_text("还剩")
+    # The script's promised deadline is the case's follow-up, counting down.
+    expect(sidebar.locator("#follow-ups li.follow-up").first).to_contain_text("还剩")
+    expect(sidebar.locator("#deadlines-box")).to_be_hidden()
     SCREENSHOT.parent.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOT))
     assert SCREENSHOT.stat().st_size > 10_000
