@@ -75,8 +75,17 @@ def steps(engine: Engine, case: Case, result: Suggestion, flow: Flow | None) -> 
         "evidence": [{"id": e, "name": vocab.evidence.get(e, e), "received": e in received} for e in evidence_ids],
         "remedies": remedies,
         "actions": [{"id": a.id, "name": a.name} for a in actions],
-        "statuses": sorted(cases.TRANSITIONS[case.status]),
+        "statuses": _statuses(case),
     }
+
+
+def _statuses(case: Case) -> list[str]:
+    """The statuses an agent may set now: waiting_approval only comes from asking the 店长 (an amount above the
+    range), and no case is resolved or closed while an approval is pending."""
+    pending = (a := cases.latest_approval(case)) is not None and a.status == "pending"
+    return sorted(
+        t for t in cases.TRANSITIONS[case.status] if t != "waiting_approval" and not (pending and t in cases.FINAL)
+    )
 
 
 def choose(

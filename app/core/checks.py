@@ -87,6 +87,13 @@ def address_format(g: Given, s: Situation) -> None:
         s.notes.append("新收货信息格式齐全:名字、电话、完整地址、邮编")
 
 
+def return_warehouse(g: Given, s: Situation) -> None:
+    """Seed 003: returns go to 环球仓 (冲牙器 excepted); 禾兰仕 goes to 顺丰云仓, for a 破损 exchange too."""
+    warehouse = g.policy.return_warehouses.for_product(g.order.product_names)
+    line = warehouse.line() or warehouse.name
+    s.notes.append(f"换货/退货寄回:{line}")
+
+
 CHECKS: Mapping[Check, CheckFn] = {
     Check.REMEDY_LADDER: remedy_ladder,
     Check.SEVEN_DAY_WINDOW: seven_day_window,
@@ -99,6 +106,7 @@ CHECKS: Mapping[Check, CheckFn] = {
     Check.PRESUMED_LOST: presumed_lost,
     Check.QUALITY_CHECK: quality_check,
     Check.REFUND_HANDLING: refund_handling,
+    Check.RETURN_WAREHOUSE: return_warehouse,
 }
 
 

@@ -49,6 +49,7 @@ class Check(StrEnum):
     PRESUMED_LOST = "presumed_lost"  # 001: no tracking movement for 5 days counts as lost: 补发 or 退款
     QUALITY_CHECK = "quality_check"  # 001: a returned item's quality check: 12 h internal, 48 h external
     REFUND_HANDLING = "refund_handling"  # 000: a refund request is handled within 24 h
+    RETURN_WAREHOUSE = "return_warehouse"  # note: where an exchanged or returned item goes (禾兰仕 → 顺丰云仓)
 
 
 class DeadlineKind(StrEnum):

@@ -75,13 +75,14 @@ class CaseBook:
         """Whether this request opened the case of ``intent`` (after :meth:`case_for`)."""
         return self._refs[intent].created
 
-    def record(self, result: Suggestion, message: str) -> list[CaseRef]:
+    def record(self, result: Suggestion, message: str, attachments: tuple[str, ...] = ()) -> list[CaseRef]:
         """The message and each script shown, on the case of the script's intent, with the follow-ups its
         deadlines promise; those cases, in order."""
         s, now = self.s, self.now
         for script in result.scripts:
             case = self._refs[script.intent].case
-            cases.add_event(s, case, "message_received", now, data={"message": message})
+            said = {"message": message, **({"attachments": list(attachments)} if attachments else {})}
+            cases.add_event(s, case, "message_received", now, data=said)
             cases.add_event(
                 s,
                 case,

@@ -123,7 +123,7 @@ def suggest_in_case(
             _take_reply(s, engine, case, ask, book.shop)
         states[intent] = case_state(case)
     result = _advise(engine, triage, ask, book.shop, cases=states)
-    refs = book.record(result, ask.message)
+    refs = book.record(result, ask.message, ask.attachments)
     if talk is not None:
         said = [(Role.BUYER, ask.message)]
         if triage.question is not None:  # what the agent is about to ask: the buyer's next message answers it

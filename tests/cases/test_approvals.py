@@ -57,7 +57,9 @@ def test_an_amount_above_the_range_cannot_be_resolved_or_closed_without_approval
         # Asked, not recorded: the case waits for the 店长 with no amount on record.
         assert out.status == "waiting_approval" and out.amount is None and out.remedy == "compensate"
         assert out.approval is not None and out.approval.status == "pending" and out.approval.amount == "50.00"
-        assert out.approval.answer_by - out.approval.asked_at == timedelta(hours=12)  # seed 001: 上级批复 12 小时内  # policy: 上级批复 4 小时
+        assert out.approval.answer_by - out.approval.asked_at == timedelta(
+            hours=12
+        )  # seed 001: 上级批复 12 小时内  # policy: 上级批复 4 小时
         # Every route to resolved or closed refuses, from every status it could be tried from.
         for target in ("resolved", "closed"):
             r = status(c, case["id"], target)

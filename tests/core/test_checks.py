@@ -13,7 +13,12 @@ def test_every_check_a_flow_may_name_is_implemented():
 def test_shipped_flows_declare_their_deadline_and_checks(engine):
     flows = engine.catalog.flows
     assert flows["address_change"].checks == (Check.ADDRESS,)
-    assert flows["damaged"].checks == (Check.REMEDY_LADDER, Check.WAREHOUSE_FEEDBACK, Check.SIGNER_LIABILITY)
+    assert flows["damaged"].checks == (
+        Check.REMEDY_LADDER,
+        Check.WAREHOUSE_FEEDBACK,
+        Check.SIGNER_LIABILITY,
+        Check.RETURN_WAREHOUSE,
+    )
     assert flows["lost_parcel"].deadline is DeadlineKind.LOST_PARCEL_VERIFICATION
     assert flows["shipping_eta"].deadline is DeadlineKind.SHIP_BY and flows["shipping_eta"].checks == ()
 
