@@ -20,7 +20,7 @@ from app.core.engine import Engine
 from app.http.schemas import error_responses
 from app.suggest.serialize import script_out
 
-router = APIRouter(prefix="/v1", tags=["cases"])
+router = APIRouter(prefix="/v1")  # tags per route: /v1/scripts is content, the rest cases
 Reader = Annotated[Principal, Depends(require(Permission.cases_read))]
 Writer = Annotated[Principal, Depends(require(Permission.cases_write))]
 Suggester = Annotated[Principal, Depends(require(Permission.suggest))]
@@ -47,6 +47,7 @@ def _next(request: Request, principal: Principal, engine: Engine, s: Any, case: 
     "/cases/{case_id}/next",
     response_model=NextOut,
     responses=ERRORS,
+    tags=["cases"],
     summary="案件当前一步与下一步 The case's current script and what can happen next",
 )
 def next_steps(case_id: CaseId, request: Request, principal: Reader) -> JSONResponse:
@@ -60,6 +61,7 @@ def next_steps(case_id: CaseId, request: Request, principal: Reader) -> JSONResp
     "/cases/{case_id}/choose",
     response_model=NextOut,
     responses=ERRORS,
+    tags=["cases"],
     summary="客服选用一条话术 The agent chooses a script (found by search) for the conversation",
 )
 def choose(case_id: CaseId, body: ChooseIn, request: Request, principal: Writer) -> JSONResponse:
