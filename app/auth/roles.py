@@ -27,33 +27,24 @@ class Permission(StrEnum):
 
 
 _ALL = frozenset(Permission)
+# The 店长 is an agent who may also decide amounts above the agents' range.
+_AGENT = frozenset(
+    {
+        Permission.suggest,
+        Permission.cases_read,
+        Permission.cases_write,
+        Permission.export,
+        Permission.stats,
+        Permission.personal_data,
+        Permission.phrasebook_read,
+    }
+)
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.bot: frozenset(
         {Permission.suggest, Permission.cases_read, Permission.cases_write, Permission.phrasebook_read}
     ),
-    Role.agent: frozenset(
-        {
-            Permission.suggest,
-            Permission.cases_read,
-            Permission.cases_write,
-            Permission.export,
-            Permission.stats,
-            Permission.personal_data,
-            Permission.phrasebook_read,
-        }
-    ),
-    Role.supervisor: frozenset(
-        {
-            Permission.suggest,
-            Permission.cases_read,
-            Permission.cases_write,
-            Permission.export,
-            Permission.stats,
-            Permission.personal_data,
-            Permission.phrasebook_read,
-            Permission.approve,
-        }
-    ),
+    Role.agent: _AGENT,
+    Role.supervisor: _AGENT | {Permission.approve},
     # Editors export the 登记表格 for their reports, with buyers' personal data masked.
     Role.editor: frozenset(
         {

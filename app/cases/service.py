@@ -179,18 +179,28 @@ def case_state(case: Case) -> CaseState:
     )
 
 
-def set_follow_up(s: Session, case: Case, what: str, due_at: datetime, now: datetime, actor: str | None) -> FollowUp:
-    follow_up = FollowUp(what=what, due_at=due_at)
+def set_follow_up(
+    s: Session,
+    case: Case,
+    what: str,
+    due_at: datetime,
+    now: datetime,
+    actor: str | None,
+    *,
+    kind: str | None = None,
+    source: str | None = None,
+) -> FollowUp:
+    """A follow-up on ``case``; ``kind`` and ``source`` (the script id) when a script's deadline promised it."""
+    follow_up = FollowUp(what=what, due_at=due_at, kind=kind, source=source)
     case.follow_ups.append(follow_up)
     s.flush()
-    add_event(
-        s,
-        case,
-        "follow_up_set",
-        now,
-        actor=actor,
-        data={"follow_up_id": follow_up.id, "what": what, "due_at": due_at.isoformat()},
-    )
+    data = {
+        "follow_up_id": follow_up.id,
+        **({"kind": kind} if kind else {}),
+        "what": what,
+        "due_at": due_at.isoformat(),
+    }
+    add_event(s, case, "follow_up_set", now, actor=actor, script_id=source, data=data)
     return follow_up
 
 
@@ -226,18 +236,7 @@ def promise_follow_ups(
             continue
         if any(f.kind == kind and f.source == script_id for f in case.follow_ups):
             continue  # this script's promise was kept already
-        follow_up = FollowUp(what=d.why[:500], due_at=d.due_at, kind=kind, source=script_id)
-        case.follow_ups.append(follow_up)
-        s.flush()
-        add_event(
-            s,
-            case,
-            "follow_up_set",
-            now,
-            script_id=script_id,
-            data={"follow_up_id": follow_up.id, "kind": kind, "what": follow_up.what, "due_at": d.due_at.isoformat()},
-        )
-        touched.append(follow_up)
+        touched.append(set_follow_up(s, case, d.why[:500], d.due_at, now, None, kind=kind, source=script_id))
     return touched
 
 

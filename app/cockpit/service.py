@@ -10,15 +10,13 @@ from sqlalchemy.orm import Session
 
 from app.cases import repository as repo
 from app.cases import service as cases
-from app.cases.models import REMEDIES, Case
+from app.cases.models import MONEY_REMEDIES, REMEDIES, Case
 from app.core.checks import derived
 from app.core.content.models import Branch, Flow
 from app.core.content.policy import compensation_range
 from app.core.engine import Engine, Suggestion
 from app.errors import Conflict, FieldError
 
-# Remedies given as an amount: the agent's range applies to them (policy compensation).
-_AMOUNTS = frozenset({"compensate", "partial_refund"})
 # Events after which the case's state, not an agent's earlier choice of script, decides the step shown.
 _STATE_EVENTS = (
     "script_chosen",
@@ -47,7 +45,7 @@ def steps(engine: Engine, case: Case, result: Suggestion, flow: Flow | None) -> 
     """What can happen next on the case, from its flow and its current branch."""
     vocab = engine.catalog.vocabulary
     script = result.scripts[0] if result.scripts else None
-    branch = flow.branch(script.script_id.split(".", 1)[-1]) if flow is not None and script is not None else None
+    branch = flow.by_script(script.script_id) if flow is not None and script is not None else None
     following = [flow.branch(n) for n in branch.next] if flow is not None and branch is not None else []
     assessments = [
         {"id": b.when.assessment, "name": vocab.assessments.get(b.when.assessment, b.name), "script_id": b.script_id}
@@ -63,9 +61,9 @@ def steps(engine: Engine, case: Case, result: Suggestion, flow: Flow | None) -> 
         {
             "id": a.id,
             "name": a.name,
-            "min": str(low) if a.id in _AMOUNTS else None,
-            "max": str(high) if a.id in _AMOUNTS else None,
-            "needs_amount": a.id in _AMOUNTS,
+            "min": str(low) if a.id in MONEY_REMEDIES else None,
+            "max": str(high) if a.id in MONEY_REMEDIES else None,
+            "needs_amount": a.id in MONEY_REMEDIES,
         }
         for a in (script.actions if script is not None else ())
         if a.id in REMEDIES

@@ -157,7 +157,7 @@ def _take_reply(s: Session, engine: Engine, case: Case, ask: Ask, shop_id: str) 
     current script proposed, recorded on the case before the engine advises on it."""
     proposed: frozenset[str] = frozenset()
     flow = engine.playbook.flow(case.intent, shop_id)
-    branch = next((b for b in flow.branches if b.script_id == case.branch), None) if flow is not None else None
+    branch = flow.by_script(case.branch) if flow is not None else None
     if branch is not None:
         proposed = frozenset(a for a in branch.actions if a in REMEDIES)
         before = cases.latest_agreement(s, case)

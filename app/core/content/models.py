@@ -186,6 +186,10 @@ class Flow:
     def branch(self, branch_id: str) -> Branch | None:
         return next((b for b in self.branches if b.id == branch_id), None)
 
+    def by_script(self, script_id: str | None) -> Branch | None:
+        """The branch a script id (``intent.branch``, as cases record their step) names in this flow."""
+        return next((b for b in self.branches if b.script_id == script_id), None)
+
 
 @dataclass(frozen=True, slots=True)
 class Vocabulary:
