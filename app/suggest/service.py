@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from app.auth.guard import case_shop
 from app.auth.principal import Principal
 from app.cases import service as cases
-from app.cases.models import REMEDIES, Case
+from app.cases.models import Case
 from app.cases.service import case_state
+from app.cockpit import service as cockpit
 from app.conversations import service as conversations
 from app.core.clock import SHOP_TZ
 from app.core.conversation import Role, Turn
@@ -156,10 +157,12 @@ def _take_reply(s: Session, engine: Engine, case: Case, ask: Ask, shop_id: str) 
     """Evidence the message brings ("照片发你了", a picture) and the buyer's yes to the remedy the case's
     current script proposed, recorded on the case before the engine advises on it."""
     proposed: frozenset[str] = frozenset()
-    flow = engine.playbook.flow(case.intent, shop_id)
-    branch = flow.by_script(case.branch) if flow is not None else None
+    # The offer a yes answers is the step the agent sees now (the cockpit's current script): after the agent
+    # records a judgement that step has moved on from the last script shown in the conversation.
+    shown, flow = cockpit.current(s, engine, case, ask.now)
+    branch = flow.by_script(shown.scripts[0].script_id) if flow is not None and shown.scripts else None
     if branch is not None:
-        proposed = frozenset(a for a in branch.actions if a in REMEDIES)
+        proposed = branch.proposed_remedies
         before = cases.latest_agreement(s, case)
         if before is not None and before.data.get("branch") == branch.script_id:
             proposed = frozenset()  # once per proposal: a later "好的" is not a second agreement
@@ -172,7 +175,7 @@ def _take_reply(s: Session, engine: Engine, case: Case, ask: Ask, shop_id: str) 
         via="attachment" if ask.attachments else "message",
         agreed=reply.agreement is not None,
         remedy=reply.agreement.remedy if reply.agreement is not None else None,
-        branch=case.branch,
+        branch=branch.script_id if branch is not None else case.branch,
     )
 
 

@@ -72,7 +72,7 @@ def describe(kind: str, loc: tuple[int | str, ...], msg: str, given: Any) -> str
     return f"{where}: {msg}"
 
 
-WHEN_KEYS = ("assessment", "evidence_received", "message_has", "order_status", "signed_by")
+WHEN_KEYS = ("assessment", "evidence_received", "message_has", "order_status", "remedy", "signed_by")
 
 
 def locate(node: Any, loc: tuple[int | str, ...]) -> tuple[int, int]:
