@@ -46,6 +46,7 @@ _MODULES = frozenset(
         "app.core.content.errors",
         "app.core.content.policy",
         "app.core.content.holidays",
+        "app.core.content.tracking",
         "app.core.terms",
     }
 )

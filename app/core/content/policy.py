@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from app.core.content.errors import ContentError, ContentInvalid
 from app.core.content.fields import locate, plain
 from app.core.content.holidays import Holidays, check, merge
+from app.core.content.tracking import TrackingFile, load_tracking
 from app.core.content.yamlsafe import load_file
 
 Step = Literal["explain", "coupon", "compensate", "exchange", "return"]
@@ -150,10 +151,18 @@ class Policy(_Strict):
 class Policies:
     """The default policy and each shop's effective policy (defaults deep-merged with its overrides)."""
 
-    def __init__(self, default: Policy, shops: dict[str, Policy], warnings: tuple[ContentError, ...] = ()) -> None:
+    def __init__(
+        self,
+        default: Policy,
+        shops: dict[str, Policy],
+        warnings: tuple[ContentError, ...] = (),
+        tracking: TrackingFile | None = None,
+    ) -> None:
         self.default = default
         self._shops = shops
         self.warnings = warnings  # shown by the lint; they never keep content from going live
+        # Courier platforms' state codes → order status and signer (policy/tracking_states.yaml), every shop's.
+        self.tracking = tracking or TrackingFile()
 
     def for_shop(self, shop_id: str | None) -> Policy:
         return self._shops.get(shop_id or "", self.default)
@@ -164,7 +173,8 @@ class Policies:
 
 
 def load_policies(root: Path) -> Policies:
-    """Load policy/default.yaml and phrasebook/shops/*/policy.yaml under ``root``. Raises ContentInvalid."""
+    """Load policy/default.yaml, phrasebook/shops/*/policy.yaml and policy/tracking_states.yaml under ``root``.
+    Raises ContentInvalid."""
     errors: list[ContentError] = []
     default_path = root / "policy" / "default.yaml"
     base = _read(default_path, root, errors)
@@ -184,12 +194,14 @@ def load_policies(root: Path) -> Policies:
         policy = _validate(merged, override, path, root, errors)
         if policy is not None:
             shops[path.parent.name] = policy
+    tracking, tracking_errors = load_tracking(root)
+    errors.extend(tracking_errors)
     failed = [e for e in errors if e.severity == "error"]
     if failed or default is None:
         raise ContentInvalid(
             failed or [ContentError("policy/default.yaml", 0, 0, "缺少默认政策 default policy missing")]
         )
-    return Policies(default, shops, tuple(e for e in errors if e.severity == "warning"))
+    return Policies(default, shops, tuple(e for e in errors if e.severity == "warning"), tracking)
 
 
 def _read(path: Path, root: Path, errors: list[ContentError]) -> Any:
