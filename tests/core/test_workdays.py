@@ -145,3 +145,22 @@ def test_a_policy_that_gives_the_year_makes_the_deadline_exact(content_root, nor
     # Thu 31 Dec, (Fri 1 Jan off as the policy says), Mon 4, Tue 5
     assert d.due_at.isoformat() == "2027-01-05T23:59:59+08:00" and d.approximate is None
     assert "元旦" in d.why and d.known_years is not None and d.known_years[-1] == 2027
+
+
+def test_the_lint_reports_holiday_and_tracking_mistakes_with_their_lines(content_root):
+    from app.core.lint import lint  # the editor's whole check: scripts/lint
+
+    write_policy(content_root, "holidays:\n  work:\n    2031-01-06: 元旦\n", "s3")
+    report = lint(content_root)
+    assert any(
+        str(w).startswith("phrasebook/shops/s3/policy.yaml:3:5: warning: holidays.work.2031-01-06")
+        for w in report.warnings
+    )
+    write_policy(content_root, "holidays:\n  off:\n    2031-13-01: 元旦\n", "s3")
+    (content_root / "policy" / "tracking_states.yaml").write_text(
+        "providers:\n  x:\n    name: X\n    source: 文档\n    codes:\n      '1': {name: 在途, status: moving}\n",
+        encoding="utf-8",
+    )
+    lines = lint(content_root).lines()
+    assert any(line.startswith("phrasebook/shops/s3/policy.yaml:3:5: error: holidays.off.2031-13-01") for line in lines)
+    assert any(line.startswith("policy/tracking_states.yaml:6:") and "moving" in line for line in lines), lines
