@@ -86,6 +86,8 @@ def errors_of(root) -> list[str]:
         ("  years: [1999]\n", 2, "holidays.years.0: 年份应在 2000–2100 之间"),
         ("  off:\n    2031-02-03: ''\n", 3, "holidays.off.2031-02-03"),
         ("  holiday:\n    2031-02-03: 春节\n", 2, "holidays.holiday"),
+        ("  off: [2031-02-03]\n", 2, "holidays.off"),  # the wrong shape: reported, never a crash in the merge
+        ("  years: '2031'\n", 2, "holidays.years"),
     ],
 )
 def test_holiday_mistakes_are_reported_with_file_and_line(content_root, text, line, needle):

@@ -123,18 +123,23 @@ def check(node: Any, file: str) -> list[ContentError]:
     return found
 
 
-def merge(base: dict[str, Any] | None, override: dict[str, Any] | None) -> dict[str, Any]:
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     """A shop's holidays over the default's: its own entry for a day wins (a day the default lists as off may be a
-    working day for the shop, and the other way round), and the years known are both files' together."""
-    base, override = dict(base or {}), dict(override or {})
-    off = {k: v for k, v in (base.get("off") or {}).items() if k not in (override.get("work") or {})}
-    work = {k: v for k, v in (base.get("work") or {}).items() if k not in (override.get("off") or {})}
-    years = list(base.get("years") or []) + [
-        y for y in override.get("years") or [] if y not in (base.get("years") or [])
-    ]
-    merged = {**base, **override, "off": {**off, **(override.get("off") or {})}}
-    merged["work"] = {**work, **(override.get("work") or {})}
-    merged["years"] = years
+    working day for the shop, and the other way round), and the years known are both files' together. A part of
+    the wrong shape is left as the shop wrote it, for the model to report."""
+    merged = {**base, **override}
+
+    def part(doc: dict[str, Any], key: str) -> dict[str, Any]:
+        value = doc.get(key)
+        return value if isinstance(value, dict) else {}
+
+    for key, other in (("off", "work"), ("work", "off")):
+        if isinstance(override.get(key, {}), dict) and isinstance(base.get(key, {}), dict):
+            kept = {k: v for k, v in part(base, key).items() if k not in part(override, other)}
+            merged[key] = {**kept, **part(override, key)}
+    years, more = base.get("years", []), override.get("years", [])
+    if isinstance(years, list) and isinstance(more, list):
+        merged["years"] = years + [y for y in more if y not in years]
     return merged
 
 
