@@ -50,7 +50,7 @@ def build_checked(
 
 
 def _checks(engine: Engine) -> Report:
-    found: list[ContentError] = list(engine.catalog.warnings)
+    found: list[ContentError] = [*engine.catalog.warnings, *engine.policies.warnings]
     found += _unreachable(engine)
     found += _renders(engine.catalog)
     found += _wording(engine)

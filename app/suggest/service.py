@@ -20,9 +20,10 @@ from app.cases.service import case_state
 from app.cockpit import service as cockpit
 from app.conversations import service as conversations
 from app.core.clock import SHOP_TZ
+from app.core.content.tracking import TrackingFile
 from app.core.conversation import Role, Turn
 from app.core.engine import CaseState, Engine, Suggestion, Triage
-from app.core.order import Item, Order, inconsistencies
+from app.core.order import Item, Order, inconsistencies, with_tracking
 from app.core.refund import Discount, NotCovered, Quote, QuoteItem, quote
 from app.core.terms import OrderStatus, Signer
 from app.errors import FieldError
@@ -58,7 +59,7 @@ def check(engine: Engine, body: SuggestRequest) -> Ask:
     if body.intent is not None and body.intent not in engine.catalog.flows:
         raise FieldError("body.intent", "未知的意图 unknown intent; see GET /v1/intents", code="unknown_intent")
     now = (body.now or datetime.now(SHOP_TZ)).astimezone(SHOP_TZ)
-    order = _order(body.order)
+    order = _order(body.order, engine.policies.tracking)
     problems = inconsistencies(order, now)
     if problems:
         raise FieldError.many([(f"body.{p.field}", p.message) for p in problems], code="impossible_order")
@@ -203,16 +204,32 @@ def _advise(
     )
 
 
-def _order(o: OrderContext | None) -> Order:
+def _order(o: OrderContext | None, table: TrackingFile) -> Order:
     if o is None:
         return Order()
+    status = OrderStatus(o.status) if o.status else None
+    signed_by = Signer(o.signed_by) if o.signed_by else None
+    tracking = o.tracking()
+    if tracking is not None:
+        state = table.state(*tracking)
+        if state is None:  # named, never echoed: the request's text stays out of errors
+            known = ", ".join(sorted(table.providers)) or "none"
+            what = (
+                "未知的物流平台 unknown provider" if tracking[0] not in table.providers else "未知的状态码 unknown code"
+            )
+            raise FieldError(
+                "body.order.tracking_state",
+                f"{what}; 见 policy/tracking_states.yaml (providers: {known})",
+                code="unknown_tracking_state",
+            )
+        status, signed_by = with_tracking(status, signed_by, state.status, state.signed_by)
     return Order(
-        status=OrderStatus(o.status) if o.status else None,
+        status=status,
         paid_at=o.paid_at,
         shipped_at=o.shipped_at,
         last_tracking_at=o.last_tracking_at,
         signed_at=o.signed_at,
-        signed_by=Signer(o.signed_by) if o.signed_by else None,
+        signed_by=signed_by,
         shipping_insurance=o.shipping_insurance,
         amount=o.amount,
         items=tuple(Item(i.price, i.quantity, i.id, i.name) for i in o.items),

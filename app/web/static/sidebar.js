@@ -116,7 +116,12 @@
   function renderDeadlines(deadlines) {
     var list = $("deadlines"); clear(list);
     $("deadlines-box").hidden = !deadlines.length;
-    var items = deadlines.map(function (d) { var li = el("li"); li.dataset.due = d.due_at; li.title = d.why; list.appendChild(li); return { li: li, d: d }; });
+    // An approximate deadline (holidays unknown for a year it crosses) says so in its why: 节假日未知,按周末计算.
+    var items = deadlines.map(function (d) {
+      var li = el("li"); li.dataset.due = d.due_at;
+      li.title = d.approximate_reason ? d.why + "\n" + d.approximate_reason : d.why;
+      list.appendChild(li); return { li: li, d: d };
+    });
     SH.tick("deadlines", function () {
       items.forEach(function (x) {
         var cd = SH.countdown(x.d.due_at);
