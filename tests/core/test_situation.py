@@ -341,7 +341,7 @@ def test_every_intent_in_every_state(engine, intent, message, state):
         for b in flow.branches
         if not b.entry
         and b.when.specificity
-        and not (b.when.message_has or b.when.evidence_received or b.when.assessment)
+        and not (b.when.message_has or b.when.evidence_received or b.when.assessment or b.when.remedy)
         and (not b.when.order_status or status in b.when.order_status)
         and (not b.when.signed_by or signer in b.when.signed_by)
     ]
