@@ -136,6 +136,15 @@ def test_the_burst_is_judged_together_and_each_message_recorded_once(app_server,
     assert stats["by_intent"]["damaged"]["shown"] == 1
     SHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SHOTS / "chatwoot-burst.png"))
+    # The agent goes back to the Messages tab (Chatwoot hides the frame) and the buyer writes again: nothing is
+    # asked for or counted as shown until the agent opens the app's tab again.
+    page.evaluate("document.querySelector('.dashboard-app--container').style.display = 'none'")
+    page.evaluate("c => { window.dashboardAppContext = c; }", payload("app_context_photo.json"))
+    page.wait_for_timeout(6000)
+    assert [e["type"] for e in timeline(client, case["id"])].count("message_received") == 1
+    page.evaluate("document.querySelector('.dashboard-app--container').style.display = ''")
+    expect(frame.locator("#timeline")).to_contain_text("凭证已收到", timeout=10_000)
+    assert [e["type"] for e in timeline(client, case["id"])].count("message_received") == 2
 
 
 def test_a_blocked_clipboard_asks_for_a_manual_copy_and_records_only_a_real_one(

@@ -95,6 +95,17 @@
     if (window.parent !== window && state.hostOrigin) window.parent.postMessage(FETCH_INFO, state.hostOrigin);
   }
 
+  // Chatwoot keeps the frame once opened and hides it (v-show: display none) while the agent reads the
+  // Messages tab: a suggestion nobody sees is not asked for, nor counted as shown; back on the tab it is. A
+  // hidden frame keeps its size and visibilityState; only an IntersectionObserver sees it leave the page.
+  var onPage = true;
+  if ("IntersectionObserver" in window) {
+    new IntersectionObserver(function (entries) {
+      var was = onPage;
+      onPage = entries[entries.length - 1].isIntersecting;
+      if (onPage && !was && state.chatwoot) ask();
+    }).observe(document.body);
+  }
   SH.chatwoot = { handle: handle, ask: ask, conversationKey: conversationKey };
-  setInterval(function () { if (state.chatwoot && !document.hidden) ask(); }, POLL_MS);
+  setInterval(function () { if (state.chatwoot && onPage && !document.hidden) ask(); }, POLL_MS);
 })();
