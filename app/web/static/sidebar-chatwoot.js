@@ -8,6 +8,7 @@
   var FETCH_INFO = "chatwoot-dashboard-app:fetch-info";
   var POLL_MS = 5000;
   var sent = {};  // conversation key → the newest buyer message id recorded from this page
+  var doneSig = null, pendingSig = null;  // the newest buyer message answered, and the one being asked about
 
   // app/models/message.rb: incoming 0 (the buyer), outgoing 1 (an agent); activity 2 and template 3 are not
   // the conversation, nor is a private note (an outgoing message with private: true).
@@ -73,7 +74,10 @@
     list.forEach(function (m, i) { if (m.role === "buyer") last = i; });
     if (last < 0) return;
     var newest = list[last];
-    if (newest.id !== null && (newest.id === state.doneMessageId || newest.id === state.pendingMessageId)) return;
+    // Asked again every few seconds: only a new newest buyer message is worth a request. A host that sends no
+    // message ids (not Chatwoot) is told apart by the message's time and text.
+    var sig = key + "|" + (newest.id !== null ? newest.id : newest.created + "|" + newest.text);
+    if (sig === doneSig || sig === pendingSig) return;
     var start = last;
     while (start > 0 && list[start - 1].role === "buyer") start--;
     var done = lastSent(key), k = -1;
@@ -84,10 +88,12 @@
     var files = [].concat.apply([], part.map(function (m) { return m.files; })).slice(0, 20);
     var context = list.slice(0, start).filter(function (m) { return m.text.trim(); }).slice(-20)
       .map(function (m) { return m.at ? { role: m.role, text: m.text, at: m.at } : { role: m.role, text: m.text }; });
-    state.pendingMessageId = newest.id;
+    pendingSig = sig;
     SH.analyse(text, context, null, files, newest.id).then(function (ok) {
-      state.pendingMessageId = null;
-      if (ok && newest.id !== null) markSent(key, newest.id);
+      if (pendingSig === sig) pendingSig = null;
+      if (!ok) return;  // asked again at the next look (after a sign-in, a database back up)
+      doneSig = sig;
+      if (newest.id !== null) markSent(key, newest.id);
     });
   }
 

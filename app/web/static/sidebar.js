@@ -29,7 +29,6 @@
     if (context && context.length) body.context = context.slice(-20);
     if (chosen) body.intent = chosen;
     return SH.api("POST", "/v1/suggest", body).then(function (s) {
-      state.doneMessageId = messageId || null;
       render(s);
       return true;
     }).catch(function (e) {
@@ -238,7 +237,7 @@
   // A new conversation in the host: nothing of the previous one stays on screen.
   function newConversation(id) {
     if (id === state.conversationId) return;
-    state.conversationId = id; state.suggestion = null; state.lastMessageId = state.doneMessageId = null;
+    state.conversationId = id; state.suggestion = null; state.lastMessageId = null;
     switchCase(null); SH.showScript(null);
     $("result").hidden = true; $("empty").hidden = false;
   }
