@@ -198,6 +198,7 @@ def test_the_buyers_photo_is_evidence_received_and_agents_sign_in_with_their_own
     assert [e["data"].get("attachments") for e in received] == [None, ["image"]]
     detail = client.get(f"/v1/cases/{case['id']}").json()
     assert any(e["received_at"] for e in detail["evidence"])
+    page.screenshot(path=str(SHOTS / "chatwoot-photo.png"))
     # Kept for Chatwoot's site where the browser lets a framed page store it; where it does not (third-party
     # cookies blocked, as in Playwright's contexts) the agent was told so, and the next load of the frame asks again.
     page.reload()
@@ -206,4 +207,3 @@ def test_the_buyers_photo_is_evidence_received_and_agents_sign_in_with_their_own
         expect(frame.locator("#script-id")).not_to_be_empty()
     else:
         expect(frame.locator("#signin")).to_be_visible()
-    page.screenshot(path=str(SHOTS / "chatwoot-photo.png"))
