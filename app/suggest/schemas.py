@@ -142,6 +142,13 @@ class SuggestRequest(_Strict):
         description="会话号:给出时消息和建议记入该会话的案件,建议接着案件的下一步 records on the conversation's cases",
     )
     case_id: Int | None = Field(None, ge=1, le=2**31 - 1, description="案件号:接着这个案件 continue this case")
+    message_id: Annotated[Line, Field(min_length=1, max_length=128)] | None = Field(
+        None,
+        description="聊天工具里这条买家消息的编号(Chatwoot 的 message id):同一会话同一编号只记录一次,再次发送返回第一次"
+        "的建议 the chat client's id of this buyer message: with conversation_id or case_id it is recorded once "
+        "per shop and conversation, and sending it again (a re-sent context, a reloaded page, another agent) "
+        "returns the first answer without recording anything",
+    )
     order: OrderContext | None = None
     evidence_received: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=50)] = Field(
         default_factory=list, description="已收到的凭证 ids of evidence the buyer already sent"
