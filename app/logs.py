@@ -92,7 +92,7 @@ class MaskingFormatter(logging.Formatter):
         line = one_line(mask(self.formatMessage(safe)))
         request_id = getattr(record, "request_id", None)
         if request_id:  # at the end: the start of a line stays "time LEVEL logger: message", as before
-            line += f" request_id={one_line(str(request_id))}"
+            line += f" request_id={one_line(mask(str(request_id)))}"
         extra = []
         if record.exc_info:
             extra.append(self.formatException(record.exc_info))
