@@ -92,7 +92,7 @@ class Access:
         token = REQUEST_ID.set(rid)
         # request.state lives in this dict: the route's principal (app/auth/guard.py) is read from it afterwards.
         state = scope.setdefault("state", {})
-        status = 500  # no answer begun when the app fails: the server (or errors.CatchAll) answers 500
+        status = 0  # no answer begun yet
         echoed = (HEADER, rid.encode())
 
         async def send_with_id(message: Message) -> None:
@@ -105,7 +105,11 @@ class Access:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except BaseException:
+            status = status or 500  # the server answers 500 for a failure no layer answered
+            raise
         finally:
+            status = status or 499  # nothing answered and nothing failed: the client went away first (nginx's 499)
             seconds = time.perf_counter() - started
             route = route_of(scope)
             observe_request(scope["method"], route, status, seconds)

@@ -119,3 +119,31 @@ def test_text_lines_end_with_the_request_id(client):
         logging.getLogger().removeHandler(handler)
     (line,) = [x for x in stream.getvalue().splitlines() if x.endswith("request_id=text-line-1")]
     assert " INFO app.access: GET /healthz 200 " in line and "phone=138****5678" in line
+
+
+def test_a_request_nobody_answered_is_499_and_one_that_failed_is_500():
+    import asyncio
+
+    from prometheus_client import REGISTRY
+
+    from app.http.access import Access
+
+    async def silent(scope, receive, send):  # type: ignore[no-untyped-def]
+        return  # as a layer does when the client went away before the body arrived
+
+    async def failing(scope, receive, send):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    async def send(message):  # type: ignore[no-untyped-def]
+        raise AssertionError("nothing is sent")
+
+    def count(status: str) -> float:
+        labels = {"method": "PUT", "route": "unmatched", "status": status}
+        return REGISTRY.get_sample_value("shouhou_http_requests_total", labels) or 0.0
+
+    scope = {"type": "http", "method": "PUT", "path": "/x", "headers": []}
+    before = count("499"), count("500")
+    asyncio.run(Access(silent, log_requests=False)(dict(scope), None, send))  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError):
+        asyncio.run(Access(failing, log_requests=False)(dict(scope), None, send))  # type: ignore[arg-type]
+    assert (count("499") - before[0], count("500") - before[1]) == (1, 1)
