@@ -27,6 +27,7 @@ from app.core.order import Item, Order, inconsistencies, with_tracking
 from app.core.refund import Discount, NotCovered, Quote, QuoteItem, quote
 from app.core.terms import OrderStatus, Signer
 from app.errors import FieldError
+from app.metrics import count_outcome
 from app.suggest.casebook import CaseBook, CaseRef
 from app.suggest.schemas import OrderContext, RefundQuoteRequest, SuggestRequest
 
@@ -79,7 +80,9 @@ def check(engine: Engine, body: SuggestRequest) -> Ask:
 
 def suggest(engine: Engine, ask: Ask, shop_id: str | None) -> Suggestion:
     """The suggestion for the message and what the request says is known; nothing is recorded."""
-    return _advise(engine, _triage(engine, ask, ask.context), ask, shop_id)
+    triage = _triage(engine, ask, ask.context)
+    _count(triage)
+    return _advise(engine, triage, ask, shop_id)
 
 
 def cases_shop(principal: Principal, body: SuggestRequest) -> str | None:
@@ -117,6 +120,7 @@ def suggest_in_case(
     if talk is not None and not context:
         context = tuple(conversations.recall(s, book.shop, talk, ask.now, memory_hours))
     triage = _triage(engine, ask, context, continuing=book.fallback_intent())
+    _count(triage)
     # The case of each intent to answer, found or opened before the engine builds on what the cases hold.
     states = {}
     for intent in triage.intents:
@@ -182,6 +186,12 @@ def _take_reply(s: Session, engine: Engine, case: Case, ask: Ask, shop_id: str) 
 
 def _triage(engine: Engine, ask: Ask, context: tuple[Turn, ...], continuing: str | None = None) -> Triage:
     return engine.triage(ask.message, context=context, continuing=continuing, order=ask.order, chosen=ask.chosen)
+
+
+def _count(triage: Triage) -> None:
+    """The decision in the metrics (app/metrics.py), by its best intent: a buyer's suggestion, never a preview."""
+    best = triage.match.best
+    count_outcome(triage.match.status.value, best.intent if best is not None else "none")
 
 
 def _advise(
