@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from app.integrations.outbound.models import OutboundDelivery, OutboundEvent, Ou
 if TYPE_CHECKING:
     from app.cases.models import Approval, Case, FollowUp
 
+CENT = Decimal("0.01")
 EVENT_TYPES = (
     "case.opened",
     "approval.needed",
@@ -80,8 +82,9 @@ def emit(
     return event
 
 
-def _money(value: object) -> str | None:
-    return None if value is None else f"{value:f}"
+def _money(value: Decimal | None) -> str | None:
+    # Two decimals always: an amount just written is the Decimal as typed ("90"), one read back is "90.00".
+    return None if value is None else f"{Decimal(value).quantize(CENT):f}"
 
 
 def case_data(case: Case) -> dict[str, Any]:
