@@ -25,7 +25,12 @@ IP = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class Refused(Exception):
-    """The target cannot be reached by policy or by the DNS; the message is ours (no URL, no secret)."""
+    """The target cannot be reached by policy or by the DNS; the message is ours (no URL, no secret).
+    ``transient``: the DNS failed, which may pass (a delivery retries); a policy refusal does not."""
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 def forbidden(ip: IP) -> bool:
@@ -56,16 +61,16 @@ def resolve(host: str, port: int) -> list[IP]:
     try:
         infos = future.result(timeout=RESOLVE_SECONDS)
     except FutureTimeout:
-        raise Refused("域名解析超时 the name did not resolve in time") from None
+        raise Refused("域名解析超时 the name did not resolve in time", transient=True) from None
     except (OSError, UnicodeError):
-        raise Refused("域名无法解析 the name does not resolve") from None
+        raise Refused("域名无法解析 the name does not resolve", transient=True) from None
     found: list[IP] = []
     for info in infos:
         ip = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])  # drop an IPv6 zone id
         if ip not in found:
             found.append(ip)
     if not found:
-        raise Refused("域名无法解析 the name does not resolve")
+        raise Refused("域名无法解析 the name does not resolve", transient=True)
     return found
 
 

@@ -95,7 +95,7 @@ def send(kind: str, outgoing: Outgoing, policy: Policy) -> Result:
         host, port = host_and_port(outgoing.url)
         ip = allowed_address(host, port, policy.allow_private)
     except Refused as exc:
-        return done(None, str(exc), retry=False)
+        return done(None, str(exc), retry=exc.transient)
     url = httpx.URL(outgoing.url)
     headers = {**outgoing.headers, "Host": url.netloc.decode("ascii")}
     extensions: dict[str, Any] = {"timeout": httpx.Timeout(policy.timeout_seconds).as_dict()}
