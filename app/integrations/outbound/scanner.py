@@ -25,6 +25,11 @@ def _key(follow_up: FollowUp, kind: str) -> str:
     return f"follow_up:{follow_up.id}:{kind}:{follow_up.due_at.timestamp():.0f}"
 
 
+def _seen(s: Session, keys: list[str]) -> set[str]:
+    """The keys already emitted (the cheap check; the unique constraint is the one that holds under a race)."""
+    return {k for k in s.scalars(select(OutboundEvent.dedupe_key).where(OutboundEvent.dedupe_key.in_(keys))) if k}
+
+
 def scan(s: Session, now: datetime, lead: timedelta) -> int:
     """Emit ``followup.due`` (``lead`` before the due time) and ``followup.overdue`` (at it) for open follow-ups
     of shops with a subscribed target. Returns how many events were written."""
@@ -50,7 +55,7 @@ def scan(s: Session, now: datetime, lead: timedelta) -> int:
         wanted.append((f, kind, _key(f, kind)))
     if not wanted:
         return 0
-    seen = set(s.scalars(select(OutboundEvent.dedupe_key).where(OutboundEvent.dedupe_key.in_([k for *_, k in wanted]))))
+    seen = _seen(s, [key for *_, key in wanted])
     written = 0
     for f, kind, key in wanted:
         if key in seen:

@@ -104,6 +104,24 @@ def test_follow_ups_become_due_then_overdue_once_each(database):
         assert scanner.scan(s, NOW + timedelta(hours=3), lead) == 0
 
 
+def test_two_instances_racing_emit_once(database, monkeypatch):
+    """The other instance's insert landed after our check: our insert breaks the unique key inside its savepoint
+    and is dropped, and the rest of the scan still commits."""
+    shop = shop_with_target(database, events=["followup.overdue"])
+    with database.unit_of_work() as s:
+        case, _ = cases.open_or_find(s, shop_id=shop, scope=None, intent="damaged", now=NOW, conversation_id="r")
+        cases.set_follow_up(s, case, "回访一", NOW - timedelta(minutes=5), NOW, None)
+    with database.unit_of_work() as s:
+        assert scanner.scan(s, NOW, timedelta(0)) == 1
+    with database.unit_of_work() as s:
+        cases.set_follow_up(s, cases.get(s, case.id), "回访二", NOW - timedelta(minutes=1), NOW, None)
+    monkeypatch.setattr(scanner, "_seen", lambda s, keys: set())  # as if the first event were not committed yet
+    with database.unit_of_work() as s:
+        assert scanner.scan(s, NOW, timedelta(0)) == 1  # only the second follow-up's event is new
+    got = events_of(database, shop)
+    assert sorted(e.payload["data"]["follow_up"]["what"] for e in got) == ["回访一", "回访二"]
+
+
 def test_follow_ups_overdue_before_the_horizon_are_not_announced(database):
     shop = shop_with_target(database, events=["followup.overdue"])
     with database.unit_of_work() as s:
