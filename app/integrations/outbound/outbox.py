@@ -65,6 +65,9 @@ def emit(
         id=event_id, shop_id=shop_id, type=type_, at=at, case_id=case_id, payload=payload, dedupe_key=dedupe_key
     )
     s.add(event)
+    # Due by the wall clock, not by ``at``: a request may state its own "now" (/v1/suggest's ``now``), and a
+    # delivery scheduled at a stated future would wait for it.
+    sent_from = datetime.now(UTC)
     for target in subscribed:
         s.add(
             OutboundDelivery(
@@ -74,8 +77,8 @@ def emit(
                 status="pending",
                 attempts=0,
                 extra_attempts=0,
-                next_at=at,
-                created_at=at,
+                next_at=sent_from,
+                created_at=sent_from,
             )
         )
     s.flush()

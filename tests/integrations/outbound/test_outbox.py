@@ -140,8 +140,7 @@ def test_the_address_is_checked_again_at_delivery(database):
         shop = shop_with_target(database, url=rx.url + "/hook")
         with database.unit_of_work() as s:
             cases.open_or_find(s, shop_id=shop, scope=None, intent="damaged", now=NOW, conversation_id="rebind")
-        clock = lambda: NOW  # noqa: E731
-        while deliver_due(database, Policy(allow_private=False), clock):
+        while deliver_due(database, Policy(allow_private=False), lambda: datetime.now(UTC)):
             pass
         assert rx.received == []
         with database.unit_of_work() as s:
@@ -150,6 +149,19 @@ def test_the_address_is_checked_again_at_delivery(database):
             assert "OUTBOUND_ALLOW_PRIVATE" in (d.log[0].error or "") and d.log[0].status_code is None
     finally:
         rx.close()
+
+
+def test_a_delivery_is_due_by_the_wall_clock_not_by_a_stated_now(database):
+    """/v1/suggest may state its own ``now``: the event keeps it, the delivery is due at once."""
+    shop = shop_with_target(database)
+    later = datetime.now(UTC) + timedelta(days=365)
+    with database.unit_of_work() as s:
+        cases.open_or_find(s, shop_id=shop, scope=None, intent="damaged", now=later, conversation_id="future")
+    (event,) = events_of(database, shop)
+    assert event.at == later
+    with database.unit_of_work() as s:
+        (d,) = s.scalars(select(OutboundDelivery).where(OutboundDelivery.shop_id == shop))
+        assert d.next_at is not None and d.next_at <= datetime.now(UTC)
 
 
 def test_backoff_doubles_up_to_the_cap():
