@@ -5,6 +5,7 @@ is checked against the address policy again when it is sent."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,9 +17,20 @@ from app.integrations.outbound import scanner
 from app.integrations.outbound import service as outbound
 from app.integrations.outbound.delivery import Policy, backoff, deliver_due
 from app.integrations.outbound.models import OutboundDelivery, OutboundEvent
+from tests.dbs import ENGINES, fresh_database
 from tests.integrations.outbound.receivers import Receiver
 
 NOW = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def database(request, tmp_path_factory) -> Iterator[Database]:
+    """A database of this module's own: a test server elsewhere in the suite may run a worker on the shared one,
+    and it would take (and scan) what these tests want to take and scan themselves."""
+    with fresh_database(request.param, tmp_path_factory.mktemp("outbox")) as url:
+        db = Database(url)
+        yield db
+        db.dispose()
 
 
 def shop_with_target(db: Database, url: str = "http://127.0.0.1:9/hook", events: list[str] | None = None) -> str:
