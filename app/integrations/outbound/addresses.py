@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from urllib.parse import urlsplit
 
+import httpx
+
 from app.errors import FieldError
 
 RESOLVE_SECONDS = 3.0  # getaddrinfo has no timeout of its own; a dead resolver must not hold a request
@@ -88,14 +90,19 @@ def allowed_address(host: str, port: int, allow_private: bool) -> IP:
 
 
 def host_and_port(url: str) -> tuple[str, int]:
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Refused("只支持 http(s) 地址 only http and https URLs")
+    """The host and port ``url`` names; Refused when it is not an http(s) URL that both the standard library and
+    httpx (which sends it) read the same way."""
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-    except ValueError:
-        raise Refused("端口无效 the port is not valid") from None
-    return parts.hostname, port
+        parts = urlsplit(url)
+        host, port = parts.hostname, parts.port
+        sent = httpx.URL(url)
+    except (ValueError, httpx.InvalidURL):  # "http://a]b" (an unclosed IPv6 bracket), a port out of range …
+        raise Refused("地址无效 the URL is not valid") from None
+    if parts.scheme not in ("http", "https") or not host:
+        raise Refused("只支持 http(s) 地址 only http and https URLs")
+    if sent.host.strip("[]").lower() != host.lower():  # two parsers, two hosts: the check would judge the wrong one
+        raise Refused("地址无效 the URL is not valid")
+    return host, port or (443 if parts.scheme == "https" else 80)
 
 
 def check_url(url: str, allow_private: bool, field: str = "body.url") -> None:

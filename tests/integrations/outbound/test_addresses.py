@@ -54,6 +54,11 @@ def test_a_name_is_judged_by_every_address_it_resolves_to():
         "https://169.254.169.254/latest",
         "http://localhost/x",
         "ftp://1.1.1.1/",
+        "http://0x7f000001/",  # 127.0.0.1 as the resolver reads it
+        "http://127.1/",
+        "http://1.1.1.1\\@127.0.0.1/",  # parsers that disagree on the host
+        "http://5R]sP",  # an unclosed IPv6 bracket (found by schemathesis: it was a 500)
+        "http://a.example:99999/",
     ],
 )
 def test_saving_a_private_target_is_a_422(url):
