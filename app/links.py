@@ -168,6 +168,31 @@ LINKS: tuple[Link, ...] = (
         "revoke it again",
         {"key_id": "$response.body#/id"},
     ),
+    # Outbound: a target saved or listed → change it; a delivery in the log → send it again.
+    Link(
+        "POST /v1/outbound/targets",
+        (201,),
+        "UpdateTarget",
+        "PATCH /v1/outbound/targets/{target_id}",
+        "change the new target",
+        {"target_id": "$response.body#/id"},
+    ),
+    Link(
+        "GET /v1/outbound/targets",
+        (200,),
+        "UpdateTarget",
+        "PATCH /v1/outbound/targets/{target_id}",
+        "change the first target",
+        {"target_id": "$response.body#/targets/0/id"},
+    ),
+    Link(
+        "GET /v1/outbound/deliveries",
+        (200,),
+        "Redeliver",
+        "POST /v1/outbound/deliveries/{delivery_id}/redeliver",
+        "send the newest delivery again",
+        {"delivery_id": "$response.body#/deliveries/0/id"},
+    ),
     # A reload: the version that went live (or was rejected) in status and history.
     Link("POST /v1/admin/reload", (200,), "Status", "GET /v1/phrasebook/status", "the live and rejected versions"),
     Link("POST /v1/admin/reload", (200,), "History", "GET /v1/phrasebook/history", "the versions that went live"),

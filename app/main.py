@@ -31,6 +31,8 @@ from app.http.headers import SecurityHeaders
 from app.http.limits import BodyLimit, NoNulInUrl
 from app.http.origin import OriginCheck
 from app.http.proxies import ClientAddress
+from app.integrations.outbound.endpoints import router as outbound_router
+from app.integrations.outbound.worker import Worker as OutboundWorker
 from app.links import LINKS
 from app.ops import router as ops_router
 from app.phrasebook.endpoints import router as phrasebook_router
@@ -84,7 +86,10 @@ def create_app(
                     return latest(s)
 
             app.state.content.follow(newest, settings.content_check_seconds)
+        outbound = OutboundWorker(database, settings)  # webhooks and group robots (OUTBOUND_POLL_SECONDS)
+        outbound.start()
         yield
+        outbound.stop()
         app.state.content.stop()
         if owned:
             database.dispose()
@@ -113,6 +118,7 @@ def create_app(
     app.include_router(cockpit_router)
     app.include_router(phrasebook_router)
     app.include_router(keys_router)
+    app.include_router(outbound_router)
     app.include_router(web_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(NoNulInUrl)

@@ -129,6 +129,34 @@ class Settings(BaseSettings):
         json_schema_extra={"readme_default": "`./data/admin-key.txt`", "accepts": "a file"},
     )
 
+    # Outbound events (README: Outbound events): webhooks and group robots of each shop.
+    outbound_allow_private: bool = Field(
+        False,
+        description="let webhook and robot URLs reach private, loopback, link-local and multicast addresses "
+        "(checked on every address the name resolves to, when a target is saved and at each delivery); only for "
+        "tests and receivers on your own network",
+    )
+    outbound_poll_seconds: Seconds = Field(
+        1.0,
+        description="how often an instance sends the outbound deliveries due and scans follow-ups for due and "
+        "overdue events; `0` turns the worker off on this instance",
+    )
+    outbound_max_attempts: Annotated[int, Field(ge=1, le=50)] = Field(
+        8, description="attempts per outbound delivery before it is marked failed (redelivery by hand adds one)"
+    )
+    outbound_retry_seconds: Annotated[float, Field(gt=0, le=86400, allow_inf_nan=False)] = Field(
+        30.0, description="wait before the first retry of a failed delivery; doubled at each retry"
+    )
+    outbound_retry_cap_seconds: Annotated[float, Field(gt=0, le=7 * 86400, allow_inf_nan=False)] = Field(
+        3600.0, description="the longest wait between two attempts of a delivery"
+    )
+    outbound_timeout_seconds: Annotated[float, Field(gt=0, le=60, allow_inf_nan=False)] = Field(
+        10.0, description="how long one outbound HTTP request may take, connecting included"
+    )
+    outbound_due_minutes: Annotated[float, Field(ge=0, le=7 * 24 * 60, allow_inf_nan=False)] = Field(
+        60.0, description="a follow-up's `followup.due` event is sent this many minutes before its due time"
+    )
+
     # Part of the contract (README: 413 over 64 KB), not a deployment choice: no environment variable. The
     # 2,000-character message limit is not a setting either: the suggest request schema holds it
     # (MAX_MESSAGE_CHARS) and the OpenAPI document publishes it as maxLength, so a setting could only make

@@ -5,6 +5,7 @@ from app.auth.models import ApiKey, EditorSession, RateWindow
 from app.cases.models import Approval, Case, CaseEvent, EvidenceItem, FollowUp
 from app.conversations.models import ConversationTurn
 from app.http.idempotency import IdempotencyRecord
+from app.integrations.outbound.models import DeliveryAttempt, OutboundDelivery, OutboundEvent, OutboundTarget
 from app.phrasebook.models import PhrasebookVersion
 
 __all__ = [
@@ -13,10 +14,14 @@ __all__ = [
     "Case",
     "CaseEvent",
     "ConversationTurn",
+    "DeliveryAttempt",
     "EditorSession",
     "EvidenceItem",
     "FollowUp",
     "IdempotencyRecord",
+    "OutboundDelivery",
+    "OutboundEvent",
+    "OutboundTarget",
     "PhrasebookVersion",
     "RateWindow",
 ]

@@ -69,6 +69,11 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/v1/admin/keys"): frozenset({"admin"}),
     ("POST", "/v1/admin/keys/{key_id}/revoke"): frozenset({"admin"}),
     ("GET", "/metrics"): frozenset({"admin"}),  # per-shop figures; or METRICS_TOKEN (tests/test_metrics.py)
+    ("POST", "/v1/outbound/targets"): APPROVERS,  # the 店长 manages the shop's webhooks and group robots
+    ("GET", "/v1/outbound/targets"): APPROVERS,
+    ("PATCH", "/v1/outbound/targets/{target_id}"): APPROVERS,
+    ("GET", "/v1/outbound/deliveries"): APPROVERS,
+    ("POST", "/v1/outbound/deliveries/{delivery_id}/redeliver"): APPROVERS,
 }
 WEEK = {"start": "2026-01-01T00:00:00+08:00", "end": "2030-01-01T00:00:00+08:00"}
 
@@ -118,6 +123,8 @@ def request_for(method: str, path: str, world: dict, database) -> dict:  # type:
         .replace("{evidence_id}", "box_photos")
         .replace("{follow_up_id}", str(world["follow_up"]["id"]))
         .replace("{approval_id}", str(world["approval"]["id"]))
+        .replace("{target_id}", "1")  # a 404 for a caller allowed in is enough here: the point is 401/403
+        .replace("{delivery_id}", "1")
     )
     if "{key_id}" in url:
         url = url.replace("{key_id}", make_key(database, "bot", ("shop-a",)).split("_")[1])
@@ -138,6 +145,14 @@ def request_for(method: str, path: str, world: dict, database) -> dict:  # type:
         f"/v1/approvals/{world['approval']['id']}/decision": {"decision": "approve"},
         f"/v1/cases/{case_id}/choose": {"script_id": "damaged.ask_evidence"},
         "/editor/login": None,
+        # A literal public address (no DNS in CI) and an event the matrix never causes: nothing is ever sent.
+        "/v1/outbound/targets": {
+            "shop_id": "shop-a",
+            "kind": "webhook",
+            "url": "https://1.1.1.1/x",
+            "events": ["case.closed"],
+        },
+        "/v1/outbound/targets/1": {"label": "matrix"},
     }
     params = WEEK if path in ("/v1/register.csv", "/v1/register.xlsx", "/v1/stats") else None
     if path == "/v1/scripts":

@@ -24,6 +24,7 @@ class Permission(StrEnum):
     phrasebook_write = "phrasebook:write"
     keys = "keys"
     approve = "approve"  # decide approvals: compensation above the agents' range (000: 店长决定)
+    outbound = "outbound"  # the shop's webhooks and group robots, their delivery log and redelivery
 
 
 _ALL = frozenset(Permission)
@@ -44,7 +45,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {Permission.suggest, Permission.cases_read, Permission.cases_write, Permission.phrasebook_read}
     ),
     Role.agent: _AGENT,
-    Role.supervisor: _AGENT | {Permission.approve},
+    Role.supervisor: _AGENT | {Permission.approve, Permission.outbound},
     # Editors export the 登记表格 for their reports, with buyers' personal data masked.
     Role.editor: frozenset(
         {

@@ -19,6 +19,7 @@ from app.core.content.policy import Policy, compensation_range
 from app.core.situation import Deadline
 from app.core.suggestion import CaseState
 from app.errors import Conflict, FieldError, Forbidden, NotFound
+from app.integrations.outbound import outbox
 
 FINAL = frozenset({"resolved", "closed"})  # what a pending approval holds a case back from
 
@@ -63,6 +64,7 @@ def open_or_find(
     )
     s.add(case)
     s.flush()
+    outbox.case_opened(s, case, now)  # in this transaction: no event for a case that is rolled back
     return case, True
 
 
@@ -305,7 +307,9 @@ def change_status(
     old = case.status
     case.status, case.updated_at = new, now
     add_event(s, case, "status_changed", now, actor=actor, data={"from": old, "to": new, "reason": reason})
-    return _flush(s, case)
+    _flush(s, case)
+    outbox.case_finished(s, case, now)
+    return case
 
 
 def update(
@@ -421,7 +425,9 @@ def ask_approval(
     )
     if old != "waiting_approval":
         add_event(s, case, "status_changed", now, actor=actor, data={"from": old, "to": "waiting_approval"})
-    return _flush(s, case)
+    _flush(s, case)
+    outbox.approval_needed(s, approval, now)
+    return case
 
 
 def decide(
@@ -469,6 +475,7 @@ def decide(
     if case.status != old:
         add_event(s, case, "status_changed", now, actor=by, data={"from": old, "to": case.status})
     _flush(s, case)
+    outbox.approval_decided(s, approval, now)
     return approval
 
 

@@ -1,0 +1,1 @@
+"""Integrations with systems the shop already uses."""
