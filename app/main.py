@@ -35,6 +35,8 @@ from app.ops import router as ops_router
 from app.phrasebook.endpoints import router as phrasebook_router
 from app.phrasebook.repository import latest
 from app.phrasebook.service import record_live
+from app.privacy.daily import DailyPurge
+from app.privacy.endpoints import router as privacy_router
 from app.reload import ContentHolder, settle
 from app.settings import Settings
 from app.suggest.endpoints import router as suggest_router
@@ -80,7 +82,18 @@ def create_app(
                     return latest(s)
 
             app.state.content.follow(newest, settings.content_check_seconds)
+        purger = None
+        if settings.purge_daily:  # personal data past each shop's retention (app/privacy/daily.py)
+            purger = DailyPurge(
+                database,
+                lambda: app.state.content.engine.policies,
+                hour=settings.purge_hour,
+                memory_hours=settings.conversation_memory_hours,
+            )
+            purger.start()
         yield
+        if purger is not None:
+            purger.stop()
         app.state.content.stop()
         if owned:
             database.dispose()
@@ -108,6 +121,7 @@ def create_app(
     app.include_router(cockpit_router)
     app.include_router(phrasebook_router)
     app.include_router(keys_router)
+    app.include_router(privacy_router)
     app.include_router(web_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(NoNulInUrl)

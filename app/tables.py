@@ -6,6 +6,7 @@ from app.cases.models import Approval, Case, CaseEvent, EvidenceItem, FollowUp
 from app.conversations.models import ConversationTurn
 from app.http.idempotency import IdempotencyRecord
 from app.phrasebook.models import PhrasebookVersion
+from app.privacy.models import MaintenanceLease, PrivacyLog
 
 __all__ = [
     "ApiKey",
@@ -17,6 +18,8 @@ __all__ = [
     "EvidenceItem",
     "FollowUp",
     "IdempotencyRecord",
+    "MaintenanceLease",
     "PhrasebookVersion",
+    "PrivacyLog",
     "RateWindow",
 ]

@@ -99,7 +99,13 @@ def auth(key: str) -> dict[str, str]:
 
 # The shared test server: limits high enough that the suite's own traffic never trips them; the limits
 # themselves are tested on servers of their own.
-TEST_SETTINGS = {"watch_content": False, "rate_limit_per_minute": 0, "auth_failures_per_minute": 100_000}
+# The daily purge stays off: tests purge with their own clock (tests/privacy/).
+TEST_SETTINGS = {
+    "watch_content": False,
+    "rate_limit_per_minute": 0,
+    "auth_failures_per_minute": 100_000,
+    "purge_daily": False,
+}
 
 
 @pytest.fixture(scope="session")

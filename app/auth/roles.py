@@ -24,6 +24,7 @@ class Permission(StrEnum):
     phrasebook_write = "phrasebook:write"
     keys = "keys"
     approve = "approve"  # decide approvals: compensation above the agents' range (000: 店长决定)
+    erasure = "erasure"  # erase one buyer's personal data (个人信息保护法 删除权): admins only
 
 
 _ALL = frozenset(Permission)
