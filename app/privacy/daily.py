@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from app.core.clock import SHOP_TZ
 from app.core.content.policy import Policies
 from app.db.session import Database
+from app.errors import Unavailable
 from app.privacy import repository as repo
 from app.privacy.service import PurgeReport, purge
 
@@ -84,6 +85,9 @@ class DailyPurge:
             try:
                 self.run_once(datetime.now(SHOP_TZ))
                 wait = TICK
+            except Unavailable:  # the outage is logged once where it was found (app/db/health.py): no traceback
+                log.warning("daily purge waits for the database; trying again in %d minutes", RETRY // 60)
+                wait = RETRY
             except Exception:  # noqa: BLE001 - housekeeping never stops the service; tried again later
                 log.exception("daily purge failed; trying again in %d minutes", RETRY // 60)
                 wait = RETRY
