@@ -49,6 +49,7 @@ _RENAMED = {
     "reload": "reload_phrasebook",
     "status": "get_phrasebook_status",
     "history": "get_phrasebook_history",
+    "privacy_log": "list_privacy_log",
 }
 
 

@@ -69,6 +69,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/v1/admin/keys"): frozenset({"admin"}),
     ("POST", "/v1/admin/keys/{key_id}/revoke"): frozenset({"admin"}),
     ("POST", "/v1/admin/erasure"): frozenset({"admin"}),  # 删除权: only admins erase a buyer's data
+    ("GET", "/v1/admin/privacy-log"): frozenset({"admin"}),
 }
 WEEK = {"start": "2026-01-01T00:00:00+08:00", "end": "2030-01-01T00:00:00+08:00"}
 

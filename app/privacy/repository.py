@@ -97,10 +97,11 @@ def log(
     s.add(PrivacyLog(at=at, action=action, shop_id=shop_id, actor=actor, selector=selector, counts=counts))
 
 
-def history(s: Session, shop_id: str | None, limit: int = 50) -> list[PrivacyLog]:
+def history(s: Session, shop_ids: tuple[str, ...] | None, limit: int) -> list[PrivacyLog]:
+    """The newest entries first; ``shop_ids`` None: every shop's and the whole database's (expiries)."""
     query = select(PrivacyLog)
-    if shop_id is not None:
-        query = query.where(PrivacyLog.shop_id == shop_id)
+    if shop_ids is not None:
+        query = query.where(PrivacyLog.shop_id.in_(shop_ids))
     return list(s.scalars(query.order_by(PrivacyLog.at.desc(), PrivacyLog.id.desc()).limit(limit)))
 
 

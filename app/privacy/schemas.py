@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -58,3 +59,18 @@ class ErasureOut(BaseModel):
     selector: str = Field(description="what was erased, masked as in the logs: `phone=138****5678`")
     dry_run: bool
     counts: CountsOut
+
+
+class LogEntry(BaseModel):
+    at: datetime
+    action: Literal["purge", "erasure"]
+    shop_id: str | None = Field(
+        description="null: records of no shop (expired conversation turns, idempotency records)"
+    )
+    actor: str = Field(description="the key's public id, `cli` or `daily`")
+    selector: str | None = Field(description="an erasure's selector, masked")
+    counts: dict[str, int]
+
+
+class LogOut(BaseModel):
+    entries: list[LogEntry]

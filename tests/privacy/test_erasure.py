@@ -140,3 +140,20 @@ def test_a_dry_run_counts_and_changes_nothing(server, client, database):
 def test_exactly_one_valid_selector_or_a_422(server, database, body):
     r = erase(server, make_key(database, "admin", ("er-bad",)), body)
     assert r.status_code == 422, r.text
+
+
+def test_the_privacy_log_shows_a_key_its_own_shops_only(server, client, database):
+    mine, theirs = unique("lg-a"), unique("lg-b")
+    for shop in (mine, theirs):
+        conversation = unique("conv")
+        conversation_case(client, shop, conversation, close=False)
+        assert erase(server, make_key(database, "admin", (shop,)), {"conversation_id": conversation}).status_code == 200
+    key = make_key(database, "admin", (mine,))
+    with httpx.Client(base_url=server, headers=auth(key), timeout=10) as c:
+        entries = c.get("/v1/admin/privacy-log").json()["entries"]
+        assert [(e["action"], e["shop_id"]) for e in entries] == [("erasure", mine)]
+        assert entries[0]["counts"]["cases"] == 1 and entries[0]["selector"].startswith("conversation_id=")
+        assert c.get("/v1/admin/privacy-log", params={"shop_id": theirs}).status_code == 403
+    everything = client.get("/v1/admin/privacy-log", params={"limit": 500}).json()["entries"]
+    assert {mine, theirs} <= {e["shop_id"] for e in everything}
+    assert client.get("/v1/admin/privacy-log", params={"limit": 0}).status_code == 422

@@ -129,13 +129,22 @@ def test_a_bad_retention_is_a_content_error_with_its_line(content_root, days):
 
 def test_the_cli_purges_with_a_dry_run_and_prints_counts(tmp_path):
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}", "PATH": "/usr/bin:/bin", "LOG_LEVEL": "warning"}
-    for args in (["purge", "--dry-run"], ["purge", "--shop", "nobody"], ["erase", "--shop", "s", "--phone", "x"]):
-        done = subprocess.run(
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
             [sys.executable, "-m", "app", *args], cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=120
         )
-        if args[0] == "erase":
-            assert done.returncode == 1 and "not a mainland mobile number" in done.stderr
-            continue
+
+    for args in (["purge", "--dry-run"], ["purge", "--shop", "nobody"]):
+        done = run(*args)
         assert done.returncode == 0, done.stderr
         out = json.loads(done.stdout.strip().splitlines()[-1])
-        assert out["dry_run"] is (args[1] == "--dry-run")
+        assert out["dry_run"] is (args[1] == "--dry-run") and "turns_expired" in out
+    bad = run("erase", "--shop", "s", "--phone", "x")
+    assert bad.returncode == 1 and "not a mainland mobile number" in bad.stderr
+    done = run("erase", "--shop", "s", "--phone", "138 1234 5678", "--dry-run")
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["selector"] == "phone=138****5678" and out["counts"]["cases"] == 0
+    assert "1234 5678" not in done.stdout + done.stderr
+    assert run("erase", "--shop", "s").returncode == 2  # argparse: exactly one selector
