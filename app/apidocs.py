@@ -49,6 +49,7 @@ _RENAMED = {
     "reload": "reload_phrasebook",
     "status": "get_phrasebook_status",
     "history": "get_phrasebook_history",
+    "privacy_log": "list_privacy_log",
 }
 
 
@@ -138,6 +139,20 @@ REQUEST_EXAMPLES: dict[str, dict[str, dict[str, Any]]] = {
         "reject": {
             "summary": "驳回 reject, with the reason",
             "value": {"decision": "reject", "reason": "轻微磕碰,补偿 10 元即可", "by": "店长-王"},
+        },
+    },
+    "ErasureIn": {
+        "phone": {
+            "summary": "按手机号 by phone, counting first",
+            "value": {"shop_id": "default", "phone": "13812345678", "dry_run": True},
+        },
+        "conversation": {
+            "summary": "按会话 one conversation",
+            "value": {"shop_id": "default", "conversation_id": "conv-1024"},
+        },
+        "buyer_ref": {
+            "summary": "按买家标识 by buyer reference",
+            "value": {"shop_id": "default", "buyer_ref": "tb_buyer_88"},
         },
     },
     "KeyIn": {

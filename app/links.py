@@ -53,6 +53,13 @@ _CASE_ROUTES: tuple[tuple[str, str, str, dict[str, str], dict[str, str] | None],
         {"version": "{p}/version"},
     ),
     ("ShopScripts", "GET /v1/phrasebook", "the scripts of its shop", {"shop_id": "{p}/shop_id"}, None),
+    (
+        "EraseConversation",
+        "POST /v1/admin/erasure",
+        "the erasure of its conversation's personal data (admins)",
+        {},
+        {"shop_id": "{p}/shop_id", "conversation_id": "{p}/conversation_id"},
+    ),
 )
 
 # Responses that return a case, and where the case is in their body.

@@ -38,6 +38,8 @@ from app.ops import router as ops_router
 from app.phrasebook.endpoints import router as phrasebook_router
 from app.phrasebook.repository import latest
 from app.phrasebook.service import record_live
+from app.privacy.daily import DailyPurge
+from app.privacy.endpoints import router as privacy_router
 from app.reload import ContentHolder, settle
 from app.scrape import ShopGauges
 from app.scrape import router as scrape_router
@@ -88,7 +90,18 @@ def create_app(
             app.state.content.follow(newest, settings.content_check_seconds)
         outbound = OutboundWorker(database, settings)  # webhooks and group robots (OUTBOUND_POLL_SECONDS)
         outbound.start()
+        purger = None
+        if settings.purge_daily:  # personal data past each shop's retention (app/privacy/daily.py)
+            purger = DailyPurge(
+                database,
+                lambda: app.state.content.engine.policies,
+                hour=settings.purge_hour,
+                memory_hours=settings.conversation_memory_hours,
+            )
+            purger.start()
         yield
+        if purger is not None:
+            purger.stop()
         outbound.stop()
         app.state.content.stop()
         if owned:
@@ -119,6 +132,7 @@ def create_app(
     app.include_router(phrasebook_router)
     app.include_router(keys_router)
     app.include_router(outbound_router)
+    app.include_router(privacy_router)
     app.include_router(web_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(NoNulInUrl)

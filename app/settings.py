@@ -108,6 +108,12 @@ class Settings(BaseSettings):
         description="how long a conversation's recent turns (at most 20) are kept to read new messages in context; "
         "older turns are deleted",
     )
+    purge_daily: bool = Field(
+        True,
+        description="purge personal data past each shop's retention (policy `retention`) once a day inside the "
+        "service; one instance does it (README: Personal data). Off: run `python -m app purge` from cron instead",
+    )
+    purge_hour: int = Field(4, ge=0, le=23, description="the hour (shop time, Asia/Shanghai) the daily purge starts")
     hsts_seconds: Count = Field(
         0,
         description="send `Strict-Transport-Security: max-age=` this many seconds with every answer, for a service "

@@ -7,6 +7,7 @@ from app.conversations.models import ConversationTurn
 from app.http.idempotency import IdempotencyRecord
 from app.integrations.outbound.models import DeliveryAttempt, OutboundDelivery, OutboundEvent, OutboundTarget
 from app.phrasebook.models import PhrasebookVersion
+from app.privacy.models import MaintenanceLease, PrivacyLog
 
 __all__ = [
     "ApiKey",
@@ -22,6 +23,8 @@ __all__ = [
     "OutboundDelivery",
     "OutboundEvent",
     "OutboundTarget",
+    "MaintenanceLease",
     "PhrasebookVersion",
+    "PrivacyLog",
     "RateWindow",
 ]

@@ -100,11 +100,13 @@ def auth(key: str) -> dict[str, str]:
 # The shared test server: limits high enough that the suite's own traffic never trips them; the limits
 # themselves are tested on servers of their own.
 # The outbound worker off: no test server sends webhooks unless its test starts one (tests/integrations/outbound/).
+# The daily purge stays off: tests purge with their own clock (tests/privacy/).
 TEST_SETTINGS = {
     "watch_content": False,
     "rate_limit_per_minute": 0,
     "auth_failures_per_minute": 100_000,
     "outbound_poll_seconds": 0,
+    "purge_daily": False,
 }
 
 

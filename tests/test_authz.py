@@ -74,6 +74,8 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("PATCH", "/v1/outbound/targets/{target_id}"): APPROVERS,
     ("GET", "/v1/outbound/deliveries"): APPROVERS,
     ("POST", "/v1/outbound/deliveries/{delivery_id}/redeliver"): APPROVERS,
+    ("POST", "/v1/admin/erasure"): frozenset({"admin"}),  # 删除权: only admins erase a buyer's data
+    ("GET", "/v1/admin/privacy-log"): frozenset({"admin"}),
 }
 WEEK = {"start": "2026-01-01T00:00:00+08:00", "end": "2030-01-01T00:00:00+08:00"}
 
@@ -142,6 +144,7 @@ def request_for(method: str, path: str, world: dict, database) -> dict:  # type:
         f"/v1/cases/{case_id}/status": {"status": "open", "version": 1},
         f"/v1/cases/{case_id}": {"version": 1, "assignee": "小王"},
         "/v1/admin/keys": {"role": "bot", "shops": ["shop-a"]},
+        "/v1/admin/erasure": {"shop_id": "shop-a", "conversation_id": "authz-nobody", "dry_run": True},
         f"/v1/approvals/{world['approval']['id']}/decision": {"decision": "approve"},
         f"/v1/cases/{case_id}/choose": {"script_id": "damaged.ask_evidence"},
         "/editor/login": None,

@@ -25,6 +25,7 @@ class Permission(StrEnum):
     keys = "keys"
     approve = "approve"  # decide approvals: compensation above the agents' range (000: 店长决定)
     outbound = "outbound"  # the shop's webhooks and group robots, their delivery log and redelivery
+    erasure = "erasure"  # erase one buyer's personal data (个人信息保护法 删除权): admins only
 
 
 _ALL = frozenset(Permission)

@@ -72,6 +72,8 @@ class Case(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When its personal data was removed (retention or erasure: app/privacy/); the skeleton stays for statistics.
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     evidence: Mapped[list[EvidenceItem]] = relationship(back_populates="case", order_by="EvidenceItem.id")
     follow_ups: Mapped[list[FollowUp]] = relationship(back_populates="case", order_by="FollowUp.id")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from app.conversations.models import ConversationTurn
 
@@ -54,3 +55,42 @@ def purge_before(s: Session, cutoff: datetime) -> int:
         delete(ConversationTurn).where(ConversationTurn.at < cutoff).execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _conversations(shop_id: str, conversation_ids: list[str]) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    return (ConversationTurn.shop_id == shop_id, ConversationTurn.conversation_id.in_(conversation_ids))
+
+
+def count_in(s: Session, shop_id: str, conversation_ids: list[str]) -> int:
+    """How many turns the shop keeps of these conversations."""
+    if not conversation_ids:
+        return 0
+    where = _conversations(shop_id, conversation_ids)
+    return s.scalar(select(func.count()).select_from(ConversationTurn).where(*where)) or 0
+
+
+def delete_in(s: Session, shop_id: str, conversation_ids: list[str]) -> int:
+    """Delete every turn of these conversations of the shop (an erasure); the number deleted."""
+    if not conversation_ids:
+        return 0
+    result = s.execute(
+        delete(ConversationTurn)
+        .where(*_conversations(shop_id, conversation_ids))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def mentioning(s: Session, shop_id: str, needles: list[str]) -> list[str]:
+    """The shop's conversations with a turn containing any of ``needles`` (a phone as buyers write it)."""
+    query = (
+        select(ConversationTurn.conversation_id)
+        .where(ConversationTurn.shop_id == shop_id, or_(*(ConversationTurn.text.contains(n) for n in needles)))
+        .distinct()
+    )
+    return sorted(s.scalars(query))
+
+
+def count_before(s: Session, cutoff: datetime) -> int:
+    """How many turns :func:`purge_before` would delete (a dry run)."""
+    return s.scalar(select(func.count()).select_from(ConversationTurn).where(ConversationTurn.at < cutoff)) or 0

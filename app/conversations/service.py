@@ -40,3 +40,21 @@ def remember(
             _last_purge = time.monotonic()
     if due:
         repo.purge_before(s, now - timedelta(hours=hours))
+
+
+def expire(s: Session, now: datetime, hours: float, *, dry_run: bool = False) -> int:
+    """Every shop's turns older than the memory's age (the daily purge: none stay when nobody writes)."""
+    cutoff = now - timedelta(hours=hours)
+    return repo.count_before(s, cutoff) if dry_run else repo.purge_before(s, cutoff)
+
+
+def forget(s: Session, shop_id: str, conversation_ids: list[str], *, dry_run: bool = False) -> int:
+    """Every turn of these conversations of the shop (an erasure); how many."""
+    if dry_run:
+        return repo.count_in(s, shop_id, conversation_ids)
+    return repo.delete_in(s, shop_id, conversation_ids)
+
+
+def mentioning(s: Session, shop_id: str, needles: list[str]) -> list[str]:
+    """The shop's conversations that kept a turn containing one of ``needles``."""
+    return repo.mentioning(s, shop_id, needles)

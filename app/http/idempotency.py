@@ -4,16 +4,23 @@ The record is written in the same transaction as the work it guards, so either b
 a concurrent twin that loses the race on the primary key replays the winner's answer. Its table is kept
 here, beside its only two statements (a read and an insert by primary key): no domain owns it, since
 /v1/suggest and the case routes both use it.
+
+Records expire after ``KEEP`` (24 h): a retry comes within seconds or minutes, and a kept answer may quote the
+buyer (a suggestion's script, a case's data), so it is not kept beyond its use. An expired record is never
+replayed (the request runs as new), and expired records are deleted at most once an hour per process on a
+write, and by the daily purge (app/privacy/).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Integer, String
+from sqlalchemy import Index, Integer, String, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -23,12 +30,17 @@ from app.errors import FieldError
 
 Handler = Callable[[Session], tuple[int, dict]]
 HEADER, MAX_LENGTH = "Idempotency-Key", 200  # the header every retry-safe POST reads, and its longest value
+KEEP = timedelta(hours=24)  # README: personal data, what is kept and how long
+_PRUNE_EVERY = 3600.0  # seconds between lazy whole-table prunes in one process
+_last_prune = 0.0
+_prune_lock = threading.Lock()
 
 
 class IdempotencyRecord(Base):
     """A POST's response kept under its Idempotency-Key: a retry gets the same answer, not a second record."""
 
     __tablename__ = "idempotency_keys"
+    __table_args__ = (Index("ix_idempotency_keys_created_at", "created_at"),)
 
     key: Mapped[str] = mapped_column(String(300), primary_key=True)  # route + client key
     request_hash: Mapped[str] = mapped_column(String(64))
@@ -64,6 +76,10 @@ def run(
         try:
             with db.unit_of_work() as s:
                 found = s.get(IdempotencyRecord, record_key)
+                if found is not None and found.created_at <= now - KEEP:
+                    s.delete(found)  # expired: this request runs as a new one under the same key
+                    s.flush()
+                    found = None
                 if found is not None:
                     if same_body and found.request_hash != digest:
                         raise FieldError(
@@ -73,6 +89,8 @@ def run(
                         )
                     return found.status_code, json.loads(found.body)
                 status, body = handler(s)
+                if _prune_due():
+                    prune(s, now)
                 s.add(
                     IdempotencyRecord(
                         key=record_key,
@@ -88,3 +106,28 @@ def run(
     raise FieldError(
         "header.Idempotency-Key", "请求冲突,请重试 concurrent requests with this key; retry", code="idempotency_busy"
     )
+
+
+def prune(s: Session, now: datetime) -> int:
+    """Delete every record older than ``KEEP``; the number deleted."""
+    result = s.execute(
+        delete(IdempotencyRecord)
+        .where(IdempotencyRecord.created_at <= now - KEEP)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def count_expired(s: Session, now: datetime) -> int:
+    """How many records :func:`prune` would delete (a dry run)."""
+    query = select(func.count()).select_from(IdempotencyRecord).where(IdempotencyRecord.created_at <= now - KEEP)
+    return s.scalar(query) or 0
+
+
+def _prune_due() -> bool:
+    global _last_prune
+    with _prune_lock:
+        if time.monotonic() - _last_prune < _PRUNE_EVERY:
+            return False
+        _last_prune = time.monotonic()
+        return True

@@ -131,6 +131,15 @@ class LateShipment(_Strict):
     penalty_cap: Decimal = Field(ge=0)
 
 
+class Retention(_Strict):
+    """How long a shop keeps buyers' personal data (个人信息保护法 第十九条: no longer than its purpose needs).
+    A case resolved or closed and untouched for ``closed_case_days`` loses its messages, scripts as shown,
+    notes, buyer reference and free-text fields; its skeleton (intent, times, status, remedy, amount, script
+    ids) stays, so statistics do not change."""
+
+    closed_case_days: int = Field(180, ge=1, le=3650)
+
+
 class Policy(_Strict):
     ladder: tuple[Step, ...]
     compensation: Compensation
@@ -146,6 +155,7 @@ class Policy(_Strict):
     forbidden_wording: dict[str, str] = Field(default_factory=dict)
     # Days off and make-up working days beyond (or correcting) the chinese-calendar package: holidays.py.
     holidays: Holidays = Field(default_factory=Holidays)
+    retention: Retention = Field(default_factory=Retention)
 
 
 class Policies:
