@@ -4,6 +4,7 @@ built once per catalog. The thresholds are applied by :func:`app.core.decision.d
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -59,7 +60,7 @@ class Matcher:
         self._ngrams = NgramModel(((e.example.intent, e.bare) for e in entries), self.config.alpha)
         self.labels = self._ngrams.labels
         self._index = {label: i for i, label in enumerate(self.labels)}
-        self._public = np.array([label != NONE_INTENT for label in self.labels])
+        self._public_at = [i for i, label in enumerate(self.labels) if label != NONE_INTENT]
         self._names = {i.id: i.name for i in catalog.intents.values()}
         self._yields = {i.id: i.yields_to for i in catalog.intents.values() if i.yields_to}
         rules = catalog.reading
@@ -111,7 +112,7 @@ class Matcher:
         # Only the leading intents can be grounded or shown, so only they need their closest example;
         # the order is the one decide() computes under this matcher's configuration.
         logits = logits_for(loglik, self._index, hits, self.config, len(rows))
-        leaders = [self.labels[i] for i in self._leading(logits, _EXPLAINED)]
+        leaders = [self.labels[i] for i in self._leading(logits.tolist(), _EXPLAINED)]
         nearest = self._similar.nearest(bare, self.tokenizer.tokens(norm), leaders)
         return Evidence(norm, bare, hits, loglik, nearest, logits, len(rows))
 
@@ -121,27 +122,30 @@ class Matcher:
         logits = ev.logits if cfg is self.config else logits_for(ev.loglik, self._index, ev.hits, cfg, ev.known)
         if not len(logits):
             return decide(ev.normalized, [], cfg)
-        weights = np.exp(logits - logits.max())
-        shares = weights / weights.sum()
+        # A score per intent for a couple of dozen intents: plain floats cost less than numpy's per-call overhead.
+        values: list[float] = logits.tolist()
+        top = max(values)
+        weights = [math.exp(v - top) for v in values]
+        total = sum(weights)
         hits_by: dict[str, list[KeywordHit]] = defaultdict(list)
         for h in ev.hits:
             hits_by[h.keyword.intent].append(h)
         # The decision reads the leading intents and the share of "no intent"; intents the message names a
         # keyword of stay too, so a denied keyword ("没破") is still shown as considered.
-        ranked = set(self._leading(logits, _RANKED))
+        ranked = set(self._leading(values, _RANKED))
         ranked.update(self._index[i] for i in hits_by if i in self._index)
         if NONE_INTENT in self._index:
             ranked.add(self._index[NONE_INTENT])
         ranking = []
-        for at in sorted(ranked, key=lambda i: (-logits[i], self.labels[i])):
+        for at in sorted(ranked, key=lambda i: (-values[i], self.labels[i])):
             intent = self.labels[at]
             sim, example = ev.nearest.get(intent, (0.0, None))
             ranking.append(
                 IntentScore(
                     intent,
                     self._names[intent],
-                    float(shares[at]),
-                    float(logits[at]),
+                    weights[at] / total,
+                    values[at],
                     tuple(hits_by.get(intent, ())),
                     example,
                     sim,
@@ -183,10 +187,6 @@ class Matcher:
             return Match(Status.MATCHED, (best,), None, ev.normalized, tuple(scores))
         return Match(Status.NO_MATCH, (), scores[0], ev.normalized, tuple(scores))
 
-    def _leading(self, logits: np.ndarray, n: int) -> list[int]:
+    def _leading(self, logits: list[float], n: int) -> list[int]:
         """Indexes of the n public intents with the highest logits, best first (ties: by name, as decide())."""
-        public = np.flatnonzero(self._public)
-        if len(public) > n:
-            values = logits[public]
-            public = public[values >= np.partition(values, -n)[-n]]  # ties at the cut all stay
-        return sorted(public.tolist(), key=lambda i: (-logits[i], self.labels[i]))[:n]
+        return sorted(self._public_at, key=lambda i: (-logits[i], self.labels[i]))[:n]
