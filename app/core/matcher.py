@@ -25,6 +25,20 @@ __all__ = ["Evidence", "IntentScore", "Match", "Matcher", "MatcherConfig", "Stat
 _EXPLAINED = 2  # intents per message whose closest example is looked up
 _RANKED = 3  # public intents decide() reads: the best, the runner-up and a third for a two-problem message
 _REMEMBERED = 4096  # texts whose preparation and match are kept: a few hundred live conversations' recent turns
+# What one message may cost: measuring is linear in its length (the tokenizer most), and a buyer's 2,000
+# characters (a pasted order history, a whole story) would cost ~40 typical messages. The request is in its
+# first and its last sentences; the longest real buyer turn labelled so far is 491 characters, so no real
+# message is cut (scripts/identity.py shows the same answers).
+MEASURED_CHARS = 600
+
+
+def window(norm: str) -> str:
+    """The part of a prepared message that is measured: all of it up to MEASURED_CHARS, else its first and
+    last MEASURED_CHARS / 2 characters."""
+    if len(norm) <= MEASURED_CHARS:
+        return norm
+    half = MEASURED_CHARS // 2
+    return f"{norm[:half]} {norm[-half:]}"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -104,8 +118,10 @@ class Matcher:
         return self.measure(self.prepare(message))
 
     def measure(self, norm: str) -> Evidence:
-        """Everything about a prepared message, before any threshold."""
-        bare = strip_punctuation(norm)
+        """Everything about a prepared message, before any threshold. A message longer than MEASURED_CHARS is
+        measured on its head and its tail (see :func:`window`); the text read for entities stays whole."""
+        measured = window(norm)
+        bare = strip_punctuation(measured)
         hits = tuple(self._keywords.find(bare))
         rows = self._ngrams.known(bare)
         loglik = self._ngrams.loglik(bare, rows)
@@ -113,7 +129,7 @@ class Matcher:
         # the order is the one decide() computes under this matcher's configuration.
         logits = logits_for(loglik, self._index, hits, self.config, len(rows))
         leaders = [self.labels[i] for i in self._leading(logits.tolist(), _EXPLAINED)]
-        nearest = self._similar.nearest(bare, self.tokenizer.tokens(norm), leaders)
+        nearest = self._similar.nearest(bare, self.tokenizer.tokens(measured), leaders)
         return Evidence(norm, bare, hits, loglik, nearest, logits, len(rows))
 
     def decide(self, ev: Evidence, config: MatcherConfig | None = None) -> Match:
@@ -161,7 +177,7 @@ class Matcher:
         known = [i for i in intents if i in self._index]
         if not known:
             return decide(ev.normalized, [], self.config)
-        nearest = {**self._similar.nearest(ev.bare, self.tokenizer.tokens(ev.normalized), known), **ev.nearest}
+        nearest = {**self._similar.nearest(ev.bare, self.tokenizer.tokens(window(ev.normalized)), known), **ev.nearest}
         logits = np.array([ev.logits[self._index[i]] for i in known])
         shares = np.exp(logits - logits.max())
         shares = shares / shares.sum()
