@@ -123,6 +123,10 @@ CONTEXTS = [
     "双十一买的",
 ]
 ASKS = ["", "", "", "谢谢", "急", "在线等", "麻烦说下", "想了解一下", "回复下", "求解答", "方便说下吗"]
+DETAILS = [
+    *("", "", "", "", "白色款", "黑色的", "大号的", "小号", "送人的", "自己用的", "第二次买了", "朋友推荐的"),
+    *("活动价买的", "直播间买的", "旗舰款", "基础款", "新款", "去年那款", "两个一起买的", "单独买的"),
+]
 
 
 def read_heldout(path: Path) -> list[str]:
@@ -131,19 +135,25 @@ def read_heldout(path: Path) -> list[str]:
     return [msg.strip() for _, msg in rows if msg.strip()]
 
 
-def make_large_content(shipped: Path, dest: Path, taken: set[str], seed: int = 20240601) -> None:
-    """Copy the shipped content to ``dest`` and add 200 intents (product × problem) of 50 distinct examples, each
-    with a keyword and a two-branch phrasebook flow. Deterministic; no example repeats one already in ``taken``."""
+def make_large_content(
+    shipped: Path, dest: Path, taken: set[str], seed: int = 20240601, per_intent: int = 50, big: int = 0
+) -> None:
+    """Copy the shipped content to ``dest`` and add 200 intents (product × problem) of ``per_intent`` distinct
+    examples (the first of them ``big`` when given: one intent that grew alone), each with a keyword and a
+    two-branch phrasebook flow. Deterministic; no example repeats one already in ``taken``."""
     for sub in ("intents", "phrasebook", "policy"):
         shutil.copytree(shipped / sub, dest / sub)
     rng, q = random.Random(seed), json.dumps  # a JSON string is a valid YAML double-quoted scalar
     for p, product in enumerate(PRODUCTS):
         for k, (problem, keyword, phrasings) in enumerate(PROBLEMS):
             examples: list[str] = []
-            while len(examples) < 50:
+            wanted = big if big and p == k == 0 else per_intent
+            while len(examples) < wanted:
                 name, said = rng.choice(product), rng.choice(phrasings)
                 core = f"{rng.choice(CONTEXTS)}{name}{said}" if rng.random() < 0.7 else f"{said} 我买的是{name}"
-                text = " ".join(s for s in (rng.choice(OPENERS), core, rng.choice(ASKS)) if s)
+                # Beyond a few thousand examples of one intent the phrasings above run out: details vary them.
+                detail = rng.choice(DETAILS) if wanted > 200 else ""
+                text = " ".join(s for s in (rng.choice(OPENERS), core, detail, rng.choice(ASKS)) if s)
                 if text not in taken:
                     taken.add(text)
                     examples.append(text)

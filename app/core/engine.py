@@ -23,6 +23,8 @@ from app.core.matcher import IntentScore, Match, Matcher, MatcherConfig, Status
 from app.core.normalize import Normalizer
 from app.core.order import Order
 from app.core.playbook import Context, Playbook, describe_conditions
+from app.core.prepared import Prepared
+from app.core.prepared import load as load_prepared
 from app.core.replies import Agreement, Replies
 from app.core.search import Hit, ScriptIndex
 from app.core.situation import Approval, Deadline, Given, Situation, approval, assess
@@ -53,11 +55,12 @@ class Engine:
         tokenizer: Tokenizer,
         policies: Policies,
         config: MatcherConfig | None = None,
+        prepared: Prepared | None = None,
     ) -> None:
         self.catalog = catalog
         self.normalizer = normalizer
         self.policies = policies
-        self.matcher = Matcher(catalog, normalizer, tokenizer, config)
+        self.matcher = Matcher(catalog, normalizer, tokenizer, config, prepared)
         self.playbook = Playbook(catalog)
         # What a branch shows of itself never changes with the message: built once, keyed by where the branch
         # is written, as the playbook's templates are. Its next steps are not: a shared step leads to the
@@ -465,7 +468,15 @@ def build_engine(
     # jieba takes ~0.2 s to build; a reload that leaves the keywords alone shares the previous one, which
     # is never mutated after it is built.
     tokenizer = previous if previous is not None and previous.words == words else Tokenizer(words, cache_dir)
-    return Engine(catalog, normalizer, tokenizer, policies, config)
+    # Tokenising every example is most of the build: kept per content version in CACHE_DIR (app/core/prepared.py).
+    return Engine(
+        catalog,
+        normalizer,
+        tokenizer,
+        policies,
+        config,
+        load_prepared(catalog, normalizer, tokenizer, (config or MatcherConfig()).alpha, cache_dir),
+    )
 
 
 def _strong_keyword(score: IntentScore) -> bool:

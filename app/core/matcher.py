@@ -17,6 +17,7 @@ from app.core.decision import IntentScore, Match, MatcherConfig, Status, decide,
 from app.core.keywords import KeywordHit, KeywordIndex
 from app.core.ngrams import NgramModel
 from app.core.normalize import Normalizer, strip_punctuation
+from app.core.prepared import Prepared, prepare
 from app.core.similar import Entry, SimilarityIndex
 from app.core.tokenize import Tokenizer
 
@@ -58,20 +59,25 @@ class Matcher:
     """Built once per catalog (at start-up or reload); ``match`` is pure and thread-safe."""
 
     def __init__(
-        self, catalog: Catalog, normalizer: Normalizer, tokenizer: Tokenizer, config: MatcherConfig | None = None
+        self,
+        catalog: Catalog,
+        normalizer: Normalizer,
+        tokenizer: Tokenizer,
+        config: MatcherConfig | None = None,
+        prepared: Prepared | None = None,
     ) -> None:
+        """``prepared``: the examples already normalised and tokenised (app/core/prepared.py, from the cache)."""
         self.catalog = catalog
         self.config = config or MatcherConfig()
         self._normalize = normalizer
         self.tokenizer = tokenizer
         self._keywords = KeywordIndex([k for i in catalog.intents.values() for k in i.keywords])
-        entries: list[Entry] = []
-        for intent in catalog.intents.values():
-            for ex in intent.examples:
-                norm = normalizer(ex.text)
-                entries.append(Entry(ex, strip_punctuation(norm), tuple(tokenizer.tokens(norm))))
+        if prepared is None:
+            prepared = prepare(catalog, normalizer, tokenizer, self.config.alpha)
+        every = [ex for intent in catalog.intents.values() for ex in intent.examples]
+        entries = [Entry(ex, bare, tokens) for ex, (bare, tokens) in zip(every, prepared.examples, strict=True)]
         self._similar = SimilarityIndex(entries)
-        self._ngrams = NgramModel(((e.example.intent, e.bare) for e in entries), self.config.alpha)
+        self._ngrams = NgramModel(table=prepared.ngrams)
         self.labels = self._ngrams.labels
         self._index = {label: i for i, label in enumerate(self.labels)}
         self._public_at = [i for i, label in enumerate(self.labels) if label != NONE_INTENT]
