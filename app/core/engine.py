@@ -73,6 +73,12 @@ class Engine:
         self._cues = [(state, re.compile(cue)) for state, cue in catalog.reading.state_cues]
         self.replies = Replies(catalog.reading, catalog.reading.affirm)
         self._indexes: dict[str, ScriptIndex] = {}  # shop → its scripts' search index, built on first search
+        self._steps: dict[tuple[int, object], tuple[NextStep, ...]] = {}  # (flow, branch) → its next steps
+        # Which order fields a flow's branches look at: per flow, not per message.
+        self._needs = {
+            id(f): (_uses(f, "order_status"), _uses(f, "signed_by"))
+            for f in (*catalog.flows.values(), *(g for s in catalog.shop_flows.values() for g in s.values()))
+        }
 
     @property
     def version(self) -> str:
@@ -258,12 +264,16 @@ class Engine:
                 continue
             state = (cases or {}).get(intent) or CaseState()
             since = state.opened_at.astimezone(SHOP_TZ) if state.opened_at else now
+            needs_status, needs_signer = self._needs.get(id(flow)) or (
+                _uses(flow, "order_status"),
+                _uses(flow, "signed_by"),
+            )
             situation = assess(
                 intent,
                 Given(order, now, policy, since, triage.text, entities, intent),
                 checks.for_flow(flow.checks),
-                needs_status=_uses(flow, "order_status"),
-                needs_signer=_uses(flow, "signed_by"),
+                needs_status=needs_status,
+                needs_signer=needs_signer,
             )
             ctx = Context(
                 order.status,
@@ -385,11 +395,14 @@ class Engine:
         actions = list(branch.actions)
         if approved is not None and approved.needed and "escalate_manager" not in actions:
             actions.append("escalate_manager")
-        steps = tuple(
-            NextStep(n.script_id, n.name, self._conditions[n.source])
-            for n in (flow.branch(t) for t in branch.next)
-            if n is not None
-        )
+        steps = self._steps.get((id(flow), branch.source))
+        if steps is None:
+            # The same for every message shown this branch of this flow (the catalog keeps both alive).
+            steps = self._steps[(id(flow), branch.source)] = tuple(
+                NextStep(n.script_id, n.name, self._conditions[n.source])
+                for n in (flow.branch(t) for t in branch.next)
+                if n is not None
+            )
         return ScriptSuggestion(
             intent=flow.intent,
             script_id=branch.script_id,
