@@ -23,6 +23,7 @@ from app.core.tokenize import Tokenizer
 
 __all__ = ["Evidence", "IntentScore", "Match", "Matcher", "MatcherConfig", "Status"]
 
+_SORTED_UP_TO = 64  # intents ranked by sorting them all; beyond, numpy picks the leaders first
 _EXPLAINED = 2  # intents per message whose closest example is looked up
 _RANKED = 3  # public intents decide() reads: the best, the runner-up and a third for a two-problem message
 _REMEMBERED = 4096  # texts whose preparation and match are kept: a few hundred live conversations' recent turns
@@ -81,6 +82,7 @@ class Matcher:
         self.labels = self._ngrams.labels
         self._index = {label: i for i, label in enumerate(self.labels)}
         self._public_at = [i for i, label in enumerate(self.labels) if label != NONE_INTENT]
+        self._public_array = np.array(self._public_at, dtype=np.int64)
         self._names = {i.id: i.name for i in catalog.intents.values()}
         self._yields = {i.id: i.yields_to for i in catalog.intents.values() if i.yields_to}
         rules = catalog.reading
@@ -211,4 +213,10 @@ class Matcher:
 
     def _leading(self, logits: list[float], n: int) -> list[int]:
         """Indexes of the n public intents with the highest logits, best first (ties: by name, as decide())."""
-        return sorted(self._public_at, key=lambda i: (-logits[i], self.labels[i]))[:n]
+        public = self._public_at
+        if len(public) > _SORTED_UP_TO:
+            # Hundreds of intents: keep those at or above the n-th value first (ties at the cut all stay).
+            values = np.asarray(logits)[self._public_array]
+            cut = np.partition(values, -n)[-n]
+            public = self._public_array[values >= cut].tolist()
+        return sorted(public, key=lambda i: (-logits[i], self.labels[i]))[:n]

@@ -18,27 +18,34 @@ _SLACK = 0.01  # scores come as float32; a bound this close to the bar is scored
 
 
 class _Bound:
-    """Upper bounds of fuzz.ratio between a text and each of a list of texts."""
+    """Upper bounds of fuzz.ratio between a text and each of a list of texts: a (character × text) count
+    table, so a message costs one gather over the rows of its own characters, whatever their frequency."""
 
     def __init__(self, texts: list[str]) -> None:
-        postings: dict[str, tuple[list[int], list[int]]] = {}
-        for at, text in enumerate(texts):
-            for ch, n in Counter(text).items():
-                ids, counts = postings.setdefault(ch, ([], []))
-                ids.append(at)
-                counts.append(n)
-        self._postings = {
-            ch: (np.array(ids, dtype=np.int32), np.array(counts, dtype=np.int32))
-            for ch, (ids, counts) in postings.items()
-        }
+        counts = [Counter(text) for text in texts]
+        self._columns: dict[str, int] = {}
+        for c in counts:
+            for ch in c:
+                self._columns.setdefault(ch, len(self._columns))
+        most = max((n for c in counts for n in c.values()), default=0)
+        # Exact counts (uint16 once a text repeats a character more than 255 times): a capped count could
+        # make the bound smaller than the score it bounds.
+        self._table = np.zeros((len(self._columns), len(texts)), dtype=np.uint8 if most < 256 else np.uint16)
+        for at, c in enumerate(counts):
+            for ch, n in c.items():
+                self._table[self._columns[ch], at] = n
+        self._top = int(np.iinfo(self._table.dtype).max)
         self._lengths = np.array([len(t) for t in texts], dtype=np.float64)
 
     def __call__(self, text: str) -> np.ndarray:
-        common = np.zeros(len(self._lengths))
-        for ch, n in Counter(text).items():
-            hit = self._postings.get(ch)
-            if hit is not None:
-                common[hit[0]] += np.minimum(hit[1], n)
+        wanted = [(self._columns[ch], n) for ch, n in Counter(text).items() if ch in self._columns]
+        if wanted:
+            rows = self._table[[r for r, _ in wanted]]
+            # Every count in the table fits its dtype, so capping the message's counts there changes no min().
+            limit = np.array([min(n, self._top) for _, n in wanted], dtype=self._table.dtype)[:, None]
+            common = np.minimum(rows, limit).sum(axis=0, dtype=np.float64)
+        else:
+            common = np.zeros(len(self._lengths))
         total = self._lengths + len(text)
         # Two empty texts: rapidfuzz's own convention decides, so the bound never rules them out.
         bound: np.ndarray = np.divide(200.0 * common, total, out=np.full(len(total), 100.0), where=total > 0)
