@@ -3,8 +3,8 @@ CACHE_DIR between starts.
 
 Tokenising every example with jieba and counting their n-grams is most of what building the matcher costs
 (~16 s for 50,000 examples), where reading them back takes a fraction of a second. An entry is keyed by the
-content version (a hash of every content file), the examples, the code that prepares them, jieba's version,
-the words added to its dictionary and the n-gram smoothing; anything else misses and is computed. Entries
+examples (text and intent, in order), the code that prepares them, jieba's version, the words added to its
+dictionary and the n-gram smoothing; anything else misses and is computed. Entries
 hold only strings, bytes, lists, tuples and dicts, and are read back by an unpickler that refuses every class:
 a planted file cannot make reading it run anything.
 """
@@ -78,14 +78,15 @@ def _key(catalog: Catalog, normalizer: Normalizer, tokenizer: Tokenizer, alpha: 
         return None  # a test's own normaliser: what it produced is not what another process would
     import jieba
 
-    digest = hashlib.sha256(f"{catalog.version}\n{jieba.__version__}\n{alpha!r}\n".encode())
+    # What the entry is computed from, and nothing else: an edit of a script or a policy (a reload) reads it back.
+    digest = hashlib.sha256(f"{jieba.__version__}\n{alpha!r}\n".encode())
     for path in _CODE:
         digest.update(path.read_bytes())
     for word in sorted(tokenizer.words):
         digest.update(word.encode() + b"\0")
-    # The examples themselves, in order: the version hashes the files, this also covers how they were read.
-    for text in examples(catalog):
-        digest.update(text.encode() + b"\0")
+    for intent in catalog.intents.values():  # the examples in order, with the intent each one teaches
+        for ex in intent.examples:
+            digest.update(f"{ex.intent}\t{ex.text}\0".encode())
     return digest.hexdigest()
 
 

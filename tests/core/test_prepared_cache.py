@@ -69,3 +69,19 @@ def test_an_entry_naming_a_class_is_refused(content_root, tmp_path, caplog):
     with caplog.at_level(logging.WARNING, logger="app.content"):
         assert _answers(build_engine(content_root, cache)) == expected
     assert "not allowed" in caplog.text
+
+
+def test_an_edit_that_leaves_the_examples_alone_reads_the_entry(content_root, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    before = build_engine(content_root, cache)
+    flow = content_root / "phrasebook" / "damaged.yaml"
+    flow.write_text(flow.read_text(encoding="utf-8").replace("亲", "亲爱的顾客", 1), encoding="utf-8")
+
+    def refuse(*args, **kwargs):  # a script edit (a reload) does not tokenise the examples again
+        raise AssertionError("prepared the examples although only a script changed")
+
+    monkeypatch.setattr(prepared, "prepare", refuse)
+    after = build_engine(content_root, cache)
+    assert after.version != before.version
+    assert len(list((cache / prepared.FOLDER).glob("*.pickle"))) == 1
+    assert _answers(after) == _answers(before)
