@@ -20,6 +20,12 @@ One run prints, for this machine, each figure beside its target (met / MISSED):
 5. The HTTP floor: item 2 again (WORKERS=1) on a server whose engine answers every message from its
    first answer, so matching costs ~0. Its suggest/healthz ratio is the most any engine could reach
    with this HTTP stack; it is a diagnostic, not a figure of the service, and has no target.
+6. A bare ASGI app (a fixed answer, no framework) on the same uvicorn configuration, under the same POST load:
+   suggest ÷ bare says how much of what Python HTTP can do here the service uses; and the server's CPU per
+   suggestion (from its own /proc accounting).
+7. The content-size table: the shipped content, +10k and +47k generated examples, and one intent grown to 5,000
+   examples; each started cold (empty cache) and warm in a fresh process: start-up, peak RSS, match p50/p99,
+   the grown intent's own messages' p99, and a 2,000-character message ÷ a typical one (``--skip-content``).
 
 On a shared machine, 'other CPU' says how much CPU other processes took during a measurement; figures taken
 while it exceeds 15 % of a CPU are marked '!'.
@@ -62,6 +68,11 @@ TARGETS = {  # name: (limit, unit, higher is better)
     "suggest_p99_http": (30.0, "ms", False),
     "startup": (2.0, "s", False),
     "rss_per_worker": (250.0, "MB", False),
+    "cpu_per_suggestion": (250.0, "µs", False),
+    "content_startup_warm": (2.0, "s", False),
+    "content_rss": (250.0, "MB", False),
+    "grown_match_p99": (1000.0, "µs", False),
+    "long_message": (5.0, "× typical", False),
 }
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -123,6 +134,10 @@ CONTEXTS = [
     "双十一买的",
 ]
 ASKS = ["", "", "", "谢谢", "急", "在线等", "麻烦说下", "想了解一下", "回复下", "求解答", "方便说下吗"]
+DETAILS = [
+    *("", "", "", "", "白色款", "黑色的", "大号的", "小号", "送人的", "自己用的", "第二次买了", "朋友推荐的"),
+    *("活动价买的", "直播间买的", "旗舰款", "基础款", "新款", "去年那款", "两个一起买的", "单独买的"),
+]
 
 
 def read_heldout(path: Path) -> list[str]:
@@ -131,19 +146,25 @@ def read_heldout(path: Path) -> list[str]:
     return [msg.strip() for _, msg in rows if msg.strip()]
 
 
-def make_large_content(shipped: Path, dest: Path, taken: set[str], seed: int = 20240601) -> None:
-    """Copy the shipped content to ``dest`` and add 200 intents (product × problem) of 50 distinct examples, each
-    with a keyword and a two-branch phrasebook flow. Deterministic; no example repeats one already in ``taken``."""
+def make_large_content(
+    shipped: Path, dest: Path, taken: set[str], seed: int = 20240601, per_intent: int = 50, big: int = 0
+) -> None:
+    """Copy the shipped content to ``dest`` and add 200 intents (product × problem) of ``per_intent`` distinct
+    examples (the first of them ``big`` when given: one intent that grew alone), each with a keyword and a
+    two-branch phrasebook flow. Deterministic; no example repeats one already in ``taken``."""
     for sub in ("intents", "phrasebook", "policy"):
         shutil.copytree(shipped / sub, dest / sub)
     rng, q = random.Random(seed), json.dumps  # a JSON string is a valid YAML double-quoted scalar
     for p, product in enumerate(PRODUCTS):
         for k, (problem, keyword, phrasings) in enumerate(PROBLEMS):
             examples: list[str] = []
-            while len(examples) < 50:
+            wanted = big if big and p == k == 0 else per_intent
+            while len(examples) < wanted:
                 name, said = rng.choice(product), rng.choice(phrasings)
                 core = f"{rng.choice(CONTEXTS)}{name}{said}" if rng.random() < 0.7 else f"{said} 我买的是{name}"
-                text = " ".join(s for s in (rng.choice(OPENERS), core, rng.choice(ASKS)) if s)
+                # Beyond a few thousand examples of one intent the phrasings above run out: details vary them.
+                detail = rng.choice(DETAILS) if wanted > 200 else ""
+                text = " ".join(s for s in (rng.choice(OPENERS), core, detail, rng.choice(ASKS)) if s)
                 if text not in taken:
                     taken.add(text)
                     examples.append(text)
@@ -627,6 +648,179 @@ def serve_precomputed() -> int:
     return serve([])
 
 
+def serve_bare() -> int:
+    """A bare ASGI app (a fixed JSON answer to every request, no framework) on the same uvicorn configuration as
+    ``python -m app`` (app/serving.py): what Python HTTP itself costs here. Benchmark-only."""
+    import asyncio as _asyncio
+
+    import uvicorn
+
+    from app.serving import config
+    from app.settings import Settings
+
+    body = b'{"status":"ok"}'
+    start = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+    }
+
+    async def bare(scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            return
+        more = True
+        while more:  # read the request body, as the service does
+            more = (await receive()).get("more_body", False)
+        await send(start)
+        await send({"type": "http.response.body", "body": body})
+
+    settings = Settings.from_env()
+    print("serving on bare ASGI app", flush=True)
+    _asyncio.run(uvicorn.Server(config(bare, settings, lifespan="off")).serve())
+    return 0
+
+
+def bench_bare(
+    env: dict[str, str], key: str | None, messages: list[str], seconds: float, loadgen: str, tmp: Path, quiet: float
+) -> dict:
+    """The bare ASGI app on the same server and load: POST with the same bodies as /v1/suggest."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = Server({**env, "PORT": str(port)}, [sys.executable, str(Path(__file__).resolve()), "--serve-bare"])
+    out: dict = {"loadgen": loadgen}
+    try:
+        server.start()
+        if server.line(lambda line: "serving on" in line, wait=30) is None:
+            raise RuntimeError("the bare ASGI server did not start")
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/")
+                break
+            except OSError:
+                time.sleep(0.05)
+        script = tmp / "bare.lua"
+        script.write_text(_lua(messages, key or ""), encoding="utf-8")
+        wait_quiet(quiet, tree(server.process.pid))
+        watch = CpuWatch(tree(server.process.pid))
+        url = f"http://127.0.0.1:{port}/v1/suggest"
+        r = run_wrk(url, seconds, script) if loadgen == "wrk" else run_python_load(url, seconds, messages, key or "")
+        r.update(watch.stop())
+        r["cpu_per_request_us"] = round(r["server_cpu_pct"] * 1e4 / r["rps"]) if r["rps"] else None
+        out["bare"] = r
+    finally:
+        out["exit_code"] = server.stop()
+    return out
+
+
+# ---------------------------------------------------------------- content sizes
+
+SIZES = (  # name, examples per generated intent (0: the shipped content alone), examples of the one grown intent
+    ("shipped", 0, 0),
+    ("13k", 50, 0),
+    ("50k", 235, 0),
+    ("one intent 5k", 50, 5000),
+)
+
+
+def _status_kb(field: str) -> int:
+    """A field of /proc/self/status, in kB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    return 0
+
+
+def probe_content(root: Path, cache_dir: Path, passes: int, spawned: float) -> dict:
+    """In this (fresh) process, started at ``spawned`` (time.time() of the parent): build the engine from
+    ``root`` and measure it. Printed as one JSON line."""
+    import gc
+
+    from app.core.engine import build_engine
+
+    t0 = time.perf_counter()
+    engine = build_engine(root, cache_dir)
+    built = time.perf_counter() - t0
+    cpu = time.process_time()  # imports and build: what start-up costs however busy the machine is
+    gc.collect()
+    gc.freeze()  # as the server does after start-up (app/reload.py settle)
+    heldout = read_heldout(HELDOUT)
+    grown = [f"{name}{said}" for name in PRODUCTS[0] for said in PROBLEMS[0][2]]  # led by the grown intent
+    tt = time.thread_time_ns
+
+    def cost(messages: list[str], fn: Callable[[str], object]) -> dict:
+        samples = []
+        for _ in range(passes):
+            for m in messages:
+                engine.matcher.forget()
+                t = tt()
+                fn(m)
+                samples.append(tt() - t)
+        samples.sort()
+        return {
+            "p50": _pct(samples, 0.5) / 1000,
+            "p99": _pct(samples, 0.99) / 1000,
+            "mean": sum(samples) / len(samples) / 1000,
+        }
+
+    match, grown_match = cost(heldout, engine.match), cost(grown, engine.match)
+    typical = cost(heldout[:100], engine.suggest)
+    long = cost(["".join(heldout)[:2000]] * 5, engine.suggest)
+    return {
+        "examples": sum(len(i.examples) for i in engine.catalog.intents.values()),
+        "largest_intent": max(len(i.examples) for i in engine.catalog.intents.values()),
+        "build_s": round(built, 2),
+        "startup_cpu_s": round(cpu, 2),
+        "startup_s": round(time.time() - spawned - (time.perf_counter() - t0 - built), 2),
+        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent through fork and exec, and the
+        # parent (this benchmark) may have held a larger engine.
+        "peak_rss_mb": round(_status_kb("VmHWM") / 1024),
+        "match": match,
+        "grown_match": grown_match,
+        "long_vs_typical": round(long["mean"] / typical["mean"], 1),
+    }
+
+
+def bench_content(passes: int, tmp: Path) -> list[dict]:
+    """Each size: a cold start (empty cache) then a warm one (the caches it left), each in a fresh process;
+    start-up = process start to the engine built, RSS = the process's peak."""
+    rows = []
+    from app.core.engine import build_engine
+
+    shipped = build_engine(ROOT, ROOT / ".cache")
+    taken = {e.text for i in shipped.catalog.intents.values() for e in (*i.examples, *i.tests)}
+    for name, per_intent, big in SIZES:
+        root = ROOT
+        if per_intent:
+            root = tmp / f"content-{per_intent}-{big}"
+            make_large_content(ROOT, root, set(taken), per_intent=per_intent, big=big)
+        cache = tmp / f"cache-{per_intent}-{big}"
+        row: dict = {"size": name}
+        for start in ("cold", "warm"):
+            spawned = str(time.time())
+            done = subprocess.run(
+                [
+                    sys.executable,
+                    str(Path(__file__).resolve()),
+                    "--probe-content",
+                    str(root),
+                    str(cache),
+                    str(passes),
+                    spawned,
+                ],
+                capture_output=True,
+                text=True,
+                timeout=900,
+            )
+            if done.returncode != 0:
+                raise RuntimeError(f"content probe failed: {done.stderr[-2000:]}")
+            row[start] = json.loads(done.stdout.strip().splitlines()[-1])
+        rows.append(row)
+        print(f"   content {name}: warm start {row['warm']['startup_s']} s", flush=True)
+    return rows
+
+
 # ---------------------------------------------------------------- report
 
 
@@ -661,12 +855,26 @@ def verdicts(res: dict) -> list[dict]:
         w, nagle = f"WORKERS={h['workers']}", " [Nagle]" if h["keepalive_healthz_ms"] > 30 else ""
         check(f"{w}{nagle} suggest/healthz req/s (%)", "suggest_vs_healthz", h["ratio_pct"], h["healthz"], h["suggest"])
         check(f"{w}{nagle} suggest p99 (ms)", "suggest_p99_http", h["suggest"]["p99_ms"], h["suggest"])
+        if h["suggest"].get("cpu_per_request_us") is not None:
+            check(f"{w} server CPU per suggestion (µs)", "cpu_per_suggestion", h["suggest"]["cpu_per_request_us"], h)
         check(f"{w} start-up (s)", "startup", h["startup_s"], h)
         check(
             f"{w} RSS per worker, max (MB)",
             "rss_per_worker",
             max(h["rss_after_startup"]["workers_mb"] + h["rss_after_load"]["workers_mb"]),
         )
+    for row in res.get("content", []):
+        if row["size"] != "one intent 5k" and row["size"] != "shipped":
+            check(f"content {row['size']}: warm start-up (s)", "content_startup_warm", row["warm"]["startup_s"])
+            check(f"content {row['size']}: warm peak RSS (MB)", "content_rss", row["warm"]["peak_rss_mb"])
+        if row["size"] == "one intent 5k":
+            check(
+                "content one intent 5k: its messages' match p99 (µs)",
+                "grown_match_p99",
+                row["warm"]["grown_match"]["p99"],
+            )
+        if row["size"] == "shipped":
+            check("2,000-character message ÷ typical suggest (×)", "long_message", row["warm"]["long_vs_typical"])
     return rows
 
 
@@ -725,6 +933,37 @@ def print_report(res: dict) -> None:
             r = h[when]
             sup = f"supervisor {r['supervisor_mb']} + " if r["supervisor_mb"] is not None else ""
             print(f"   RSS {when[4:].replace('_', ' '):14} {sup}workers {r['workers_mb']} = {r['total_mb']} MB")
+    for h in res.get("http", []):
+        if "bare" in h:
+            b = h["bare"]
+            print(
+                f"\n== HTTP, a bare ASGI app on the same server (uvicorn, app/serving.py's configuration), "
+                f"{CONNECTIONS} connections\n   bare {b['rps']:8.0f} req/s, p99 {b['p99_ms']:.2f} ms, CPU/req "
+                f"{b['cpu_per_request_us']} µs, other CPU {b['other_cpu_pct']:.0f}%{_flag(b)}"
+            )
+    suggests = [h for h in res.get("http", []) if "suggest" in h and not h.get("precomputed") and h["workers"] == 1]
+    bare = next((h["bare"] for h in res.get("http", []) if "bare" in h), None)
+    if suggests:
+        h = suggests[0]
+        print(
+            f"\n== suggest (WORKERS=1): {h['suggest']['cpu_per_request_us']} µs server CPU per suggestion; "
+            f"suggest ÷ healthz {h['ratio_pct']:.1f} %"
+            + (f"; suggest ÷ bare ASGI {100 * h['suggest']['rps'] / bare['rps']:.1f} %" if bare and bare["rps"] else "")
+        )
+    if res.get("content"):
+        print("\n== content sizes (each start a fresh process; µs are CPU per message, held-out messages)")
+        print(
+            f"   {'size':16}{'examples':>9}{'largest':>8}{'cold s':>8}{'warm s':>8}{'warm CPU s':>11}{'RSS MB':>8}"
+            f"{'p50 µs':>8}{'p99 µs':>8}{'grown p99':>10}{'2000ch ×':>9}"
+        )
+        for row in res["content"]:
+            c, w = row["cold"], row["warm"]
+            print(
+                f"   {row['size']:16}{w['examples']:9d}{w['largest_intent']:8d}{c['startup_s']:8.2f}{w['startup_s']:8.2f}"
+                f"{w.get('startup_cpu_s', 0.0):11.2f}"
+                f"{w['peak_rss_mb']:8d}{w['match']['p50']:8.0f}{w['match']['p99']:8.0f}{w['grown_match']['p99']:10.0f}"
+                f"{w['long_vs_typical']:9.1f}"
+            )
     res["targets"] = verdicts(res)
     print(
         f"\n== targets ('!': other processes took more than {DISTURBED:g} % of a CPU meanwhile; [Nagle]: every "
@@ -757,10 +996,19 @@ def main() -> int:
     parser.add_argument(
         "--no-floor", action="store_true", help="skip the HTTP floor (WORKERS=1 with every answer precomputed)"
     )
+    parser.add_argument("--skip-content", action="store_true", help="skip the content-size table (~3 minutes)")
     parser.add_argument("--serve-precomputed", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--probe-content", nargs=4, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_precomputed:
         return serve_precomputed()
+    if args.serve_bare:
+        return serve_bare()
+    if args.probe_content:
+        root, cache, passes, spawned = args.probe_content
+        print(json.dumps(probe_content(Path(root), Path(cache), int(passes), float(spawned))))
+        return 0
     seconds = args.duration or (3.0 if args.quick else 10.0)
     loadgen = "wrk" if args.loadgen == "auto" else args.loadgen
     if loadgen == "wrk" and shutil.which("wrk") is None:
@@ -785,6 +1033,10 @@ def main() -> int:
         if not args.skip_inprocess:
             print(f"in-process: {len(messages)} held-out messages, shipped and large content ...", flush=True)
             res["inprocess"] = bench_inprocess(messages, args.passes, cache_dir, args.wait_quiet)
+        if not args.skip_content:
+            print("content sizes: shipped, 10k, 50k examples and one intent of 5k, cold and warm ...", flush=True)
+            with tempfile.TemporaryDirectory(prefix="bench-sizes-") as tmp:
+                res["content"] = bench_content(max(1, args.passes // 2), Path(tmp))
         if not args.skip_http:
             res["http"] = []
             with tempfile.TemporaryDirectory(prefix="bench-http-") as tmp:
@@ -807,6 +1059,11 @@ def main() -> int:
                         bench_http(w, env, key, messages, seconds, loadgen, Path(tmp), not args.quick, args.wait_quiet)
                     )
                     key = key or res["http"][-1].pop("admin_key", None)
+                    if w == 1:
+                        print(f"HTTP: a bare ASGI app on the same server, {seconds:g} s ...", flush=True)
+                        res["http"][-1]["bare"] = bench_bare(
+                            env, key, messages, seconds, loadgen, Path(tmp), args.wait_quiet
+                        )["bare"]
                 if not args.no_floor:
                     print(
                         f"HTTP floor: WORKERS=1, every answer precomputed, {seconds:g} s per measurement ...",

@@ -23,6 +23,8 @@ from app.core.matcher import IntentScore, Match, Matcher, MatcherConfig, Status
 from app.core.normalize import Normalizer
 from app.core.order import Order
 from app.core.playbook import Context, Playbook, describe_conditions
+from app.core.prepared import Prepared
+from app.core.prepared import load as load_prepared
 from app.core.replies import Agreement, Replies
 from app.core.search import Hit, ScriptIndex
 from app.core.situation import Approval, Deadline, Given, Situation, approval, assess
@@ -53,11 +55,12 @@ class Engine:
         tokenizer: Tokenizer,
         policies: Policies,
         config: MatcherConfig | None = None,
+        prepared: Prepared | None = None,
     ) -> None:
         self.catalog = catalog
         self.normalizer = normalizer
         self.policies = policies
-        self.matcher = Matcher(catalog, normalizer, tokenizer, config)
+        self.matcher = Matcher(catalog, normalizer, tokenizer, config, prepared)
         self.playbook = Playbook(catalog)
         # What a branch shows of itself never changes with the message: built once, keyed by where the branch
         # is written, as the playbook's templates are. Its next steps are not: a shared step leads to the
@@ -70,6 +73,12 @@ class Engine:
         self._cues = [(state, re.compile(cue)) for state, cue in catalog.reading.state_cues]
         self.replies = Replies(catalog.reading, catalog.reading.affirm)
         self._indexes: dict[str, ScriptIndex] = {}  # shop → its scripts' search index, built on first search
+        self._steps: dict[tuple[int, object], tuple[NextStep, ...]] = {}  # (flow, branch) → its next steps
+        # Which order fields a flow's branches look at: per flow, not per message.
+        self._needs = {
+            id(f): (_uses(f, "order_status"), _uses(f, "signed_by"))
+            for f in (*catalog.flows.values(), *(g for s in catalog.shop_flows.values() for g in s.values()))
+        }
 
     @property
     def version(self) -> str:
@@ -255,12 +264,16 @@ class Engine:
                 continue
             state = (cases or {}).get(intent) or CaseState()
             since = state.opened_at.astimezone(SHOP_TZ) if state.opened_at else now
+            needs_status, needs_signer = self._needs.get(id(flow)) or (
+                _uses(flow, "order_status"),
+                _uses(flow, "signed_by"),
+            )
             situation = assess(
                 intent,
                 Given(order, now, policy, since, triage.text, entities, intent),
                 checks.for_flow(flow.checks),
-                needs_status=_uses(flow, "order_status"),
-                needs_signer=_uses(flow, "signed_by"),
+                needs_status=needs_status,
+                needs_signer=needs_signer,
             )
             ctx = Context(
                 order.status,
@@ -383,11 +396,14 @@ class Engine:
         actions = list(branch.actions)
         if approved is not None and approved.needed and "escalate_manager" not in actions:
             actions.append("escalate_manager")
-        steps = tuple(
-            NextStep(n.script_id, n.name, self._conditions[n.source])
-            for n in (flow.branch(t) for t in branch.next)
-            if n is not None
-        )
+        steps = self._steps.get((id(flow), branch.source))
+        if steps is None:
+            # The same for every message shown this branch of this flow (the catalog keeps both alive).
+            steps = self._steps[(id(flow), branch.source)] = tuple(
+                NextStep(n.script_id, n.name, self._conditions[n.source])
+                for n in (flow.branch(t) for t in branch.next)
+                if n is not None
+            )
         return ScriptSuggestion(
             intent=flow.intent,
             script_id=branch.script_id,
@@ -466,7 +482,15 @@ def build_engine(
     # jieba takes ~0.2 s to build; a reload that leaves the keywords alone shares the previous one, which
     # is never mutated after it is built.
     tokenizer = previous if previous is not None and previous.words == words else Tokenizer(words, cache_dir)
-    return Engine(catalog, normalizer, tokenizer, policies, config)
+    # Tokenising every example is most of the build: kept per content version in CACHE_DIR (app/core/prepared.py).
+    return Engine(
+        catalog,
+        normalizer,
+        tokenizer,
+        policies,
+        config,
+        load_prepared(catalog, normalizer, tokenizer, (config or MatcherConfig()).alpha, cache_dir),
+    )
 
 
 def _strong_keyword(score: IntentScore) -> bool:

@@ -4,6 +4,7 @@ built once per catalog. The thresholds are applied by :func:`app.core.decision.d
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -16,14 +17,30 @@ from app.core.decision import IntentScore, Match, MatcherConfig, Status, decide,
 from app.core.keywords import KeywordHit, KeywordIndex
 from app.core.ngrams import NgramModel
 from app.core.normalize import Normalizer, strip_punctuation
+from app.core.prepared import Prepared, prepare
 from app.core.similar import Entry, SimilarityIndex
 from app.core.tokenize import Tokenizer
 
 __all__ = ["Evidence", "IntentScore", "Match", "Matcher", "MatcherConfig", "Status"]
 
+_SORTED_UP_TO = 64  # intents ranked by sorting them all; beyond, numpy picks the leaders first
 _EXPLAINED = 2  # intents per message whose closest example is looked up
 _RANKED = 3  # public intents decide() reads: the best, the runner-up and a third for a two-problem message
 _REMEMBERED = 4096  # texts whose preparation and match are kept: a few hundred live conversations' recent turns
+# What one message may cost: measuring is linear in its length (the tokenizer most), and a buyer's 2,000
+# characters (a pasted order history, a whole story) would cost ~40 typical messages. The request is in its
+# first and its last sentences; the longest real buyer turn labelled so far is 491 characters, so no real
+# message is cut (scripts/identity.py shows the same answers).
+MEASURED_CHARS = 600
+
+
+def window(norm: str) -> str:
+    """The part of a prepared message that is measured: all of it up to MEASURED_CHARS, else its first and
+    last MEASURED_CHARS / 2 characters."""
+    if len(norm) <= MEASURED_CHARS:
+        return norm
+    half = MEASURED_CHARS // 2
+    return f"{norm[:half]} {norm[-half:]}"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -43,23 +60,29 @@ class Matcher:
     """Built once per catalog (at start-up or reload); ``match`` is pure and thread-safe."""
 
     def __init__(
-        self, catalog: Catalog, normalizer: Normalizer, tokenizer: Tokenizer, config: MatcherConfig | None = None
+        self,
+        catalog: Catalog,
+        normalizer: Normalizer,
+        tokenizer: Tokenizer,
+        config: MatcherConfig | None = None,
+        prepared: Prepared | None = None,
     ) -> None:
+        """``prepared``: the examples already normalised and tokenised (app/core/prepared.py, from the cache)."""
         self.catalog = catalog
         self.config = config or MatcherConfig()
         self._normalize = normalizer
         self.tokenizer = tokenizer
         self._keywords = KeywordIndex([k for i in catalog.intents.values() for k in i.keywords])
-        entries: list[Entry] = []
-        for intent in catalog.intents.values():
-            for ex in intent.examples:
-                norm = normalizer(ex.text)
-                entries.append(Entry(ex, strip_punctuation(norm), tuple(tokenizer.tokens(norm))))
+        if prepared is None:
+            prepared = prepare(catalog, normalizer, tokenizer, self.config.alpha)
+        every = [ex for intent in catalog.intents.values() for ex in intent.examples]
+        entries = [Entry(ex, bare, tokens) for ex, (bare, tokens) in zip(every, prepared.examples, strict=True)]
         self._similar = SimilarityIndex(entries)
-        self._ngrams = NgramModel(((e.example.intent, e.bare) for e in entries), self.config.alpha)
+        self._ngrams = NgramModel(table=prepared.ngrams)
         self.labels = self._ngrams.labels
         self._index = {label: i for i, label in enumerate(self.labels)}
-        self._public = np.array([label != NONE_INTENT for label in self.labels])
+        self._public_at = [i for i, label in enumerate(self.labels) if label != NONE_INTENT]
+        self._public_array = np.array(self._public_at, dtype=np.int64)
         self._names = {i.id: i.name for i in catalog.intents.values()}
         self._yields = {i.id: i.yields_to for i in catalog.intents.values() if i.yields_to}
         rules = catalog.reading
@@ -103,16 +126,18 @@ class Matcher:
         return self.measure(self.prepare(message))
 
     def measure(self, norm: str) -> Evidence:
-        """Everything about a prepared message, before any threshold."""
-        bare = strip_punctuation(norm)
+        """Everything about a prepared message, before any threshold. A message longer than MEASURED_CHARS is
+        measured on its head and its tail (see :func:`window`); the text read for entities stays whole."""
+        measured = window(norm)
+        bare = strip_punctuation(measured)
         hits = tuple(self._keywords.find(bare))
         rows = self._ngrams.known(bare)
         loglik = self._ngrams.loglik(bare, rows)
         # Only the leading intents can be grounded or shown, so only they need their closest example;
         # the order is the one decide() computes under this matcher's configuration.
         logits = logits_for(loglik, self._index, hits, self.config, len(rows))
-        leaders = [self.labels[i] for i in self._leading(logits, _EXPLAINED)]
-        nearest = self._similar.nearest(bare, self.tokenizer.tokens(norm), leaders)
+        leaders = [self.labels[i] for i in self._leading(logits.tolist(), _EXPLAINED)]
+        nearest = self._similar.nearest(bare, self.tokenizer.tokens(measured), leaders)
         return Evidence(norm, bare, hits, loglik, nearest, logits, len(rows))
 
     def decide(self, ev: Evidence, config: MatcherConfig | None = None) -> Match:
@@ -121,27 +146,30 @@ class Matcher:
         logits = ev.logits if cfg is self.config else logits_for(ev.loglik, self._index, ev.hits, cfg, ev.known)
         if not len(logits):
             return decide(ev.normalized, [], cfg)
-        weights = np.exp(logits - logits.max())
-        shares = weights / weights.sum()
+        # A score per intent for a couple of dozen intents: plain floats cost less than numpy's per-call overhead.
+        values: list[float] = logits.tolist()
+        top = max(values)
+        weights = [math.exp(v - top) for v in values]
+        total = sum(weights)
         hits_by: dict[str, list[KeywordHit]] = defaultdict(list)
         for h in ev.hits:
             hits_by[h.keyword.intent].append(h)
         # The decision reads the leading intents and the share of "no intent"; intents the message names a
         # keyword of stay too, so a denied keyword ("没破") is still shown as considered.
-        ranked = set(self._leading(logits, _RANKED))
+        ranked = set(self._leading(values, _RANKED))
         ranked.update(self._index[i] for i in hits_by if i in self._index)
         if NONE_INTENT in self._index:
             ranked.add(self._index[NONE_INTENT])
         ranking = []
-        for at in sorted(ranked, key=lambda i: (-logits[i], self.labels[i])):
+        for at in sorted(ranked, key=lambda i: (-values[i], self.labels[i])):
             intent = self.labels[at]
             sim, example = ev.nearest.get(intent, (0.0, None))
             ranking.append(
                 IntentScore(
                     intent,
                     self._names[intent],
-                    float(shares[at]),
-                    float(logits[at]),
+                    weights[at] / total,
+                    values[at],
                     tuple(hits_by.get(intent, ())),
                     example,
                     sim,
@@ -157,7 +185,7 @@ class Matcher:
         known = [i for i in intents if i in self._index]
         if not known:
             return decide(ev.normalized, [], self.config)
-        nearest = {**self._similar.nearest(ev.bare, self.tokenizer.tokens(ev.normalized), known), **ev.nearest}
+        nearest = {**self._similar.nearest(ev.bare, self.tokenizer.tokens(window(ev.normalized)), known), **ev.nearest}
         logits = np.array([ev.logits[self._index[i]] for i in known])
         shares = np.exp(logits - logits.max())
         shares = shares / shares.sum()
@@ -183,10 +211,12 @@ class Matcher:
             return Match(Status.MATCHED, (best,), None, ev.normalized, tuple(scores))
         return Match(Status.NO_MATCH, (), scores[0], ev.normalized, tuple(scores))
 
-    def _leading(self, logits: np.ndarray, n: int) -> list[int]:
+    def _leading(self, logits: list[float], n: int) -> list[int]:
         """Indexes of the n public intents with the highest logits, best first (ties: by name, as decide())."""
-        public = np.flatnonzero(self._public)
-        if len(public) > n:
-            values = logits[public]
-            public = public[values >= np.partition(values, -n)[-n]]  # ties at the cut all stay
-        return sorted(public.tolist(), key=lambda i: (-logits[i], self.labels[i]))[:n]
+        public = self._public_at
+        if len(public) > _SORTED_UP_TO:
+            # Hundreds of intents: keep those at or above the n-th value first (ties at the cut all stay).
+            values = np.asarray(logits)[self._public_array]
+            cut = np.partition(values, -n)[-n]
+            public = self._public_array[values >= cut].tolist()
+        return sorted(public, key=lambda i: (-logits[i], self.labels[i]))[:n]

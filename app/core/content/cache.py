@@ -10,6 +10,7 @@ temporary file and renamed into place, so workers starting together never read h
 from __future__ import annotations
 
 import copyreg
+import dataclasses
 import functools
 import hashlib
 import io
@@ -126,14 +127,36 @@ def _frozen(mapping: dict[Any, Any]) -> MappingProxyType[Any, Any]:
     return MappingProxyType(mapping)
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
+def _restore(cls: type, values: tuple[Any, ...]) -> Any:
+    """A frozen dataclass as pickle's default would rebuild it, without looking its fields up per object
+    (dataclasses' own __setstate__ does: 3/4 of reading 50,000 examples back)."""
+    obj: Any = object.__new__(cls)
+    for name, value in zip(_field_names(cls), values, strict=True):
+        object.__setattr__(obj, name, value)
+    return obj
+
+
 class _Pickler(pickle.Pickler):
     dispatch_table = {**copyreg.dispatch_table, MappingProxyType: lambda m: (_frozen, (dict(m),))}
+
+    def reducer_override(self, obj: Any) -> Any:
+        cls: type = type(obj)
+        if cls.__module__ in _MODULES and dataclasses.is_dataclass(cls):
+            return _restore, (cls, tuple(getattr(obj, name) for name in _field_names(cls)))
+        return NotImplemented
 
 
 class _Unpickler(pickle.Unpickler):
     def find_class(self, module: str, name: str) -> Any:
         if (module, name) == (__name__, "_frozen"):
             return _frozen
+        if (module, name) == (__name__, "_restore"):
+            return _restore
         if (module, name) == ("decimal", "Decimal"):
             return Decimal
         found = super().find_class(module, name) if module in _MODULES else None
