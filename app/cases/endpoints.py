@@ -104,7 +104,7 @@ def list_cases(
 ) -> JSONResponse:
     f = repo.CaseFilter(visible(principal, shop_id), intent, status, assignee, active)
     names = evidence_names(request)
-    with database(request).unit_of_work() as s:
+    with database(request).reading() as s:
         rows, total = repo.list_cases(s, f, page, page_size)
         return JSONResponse(
             private(
@@ -119,7 +119,7 @@ def list_cases(
 
 @router.get("/cases/{case_id}", response_model=CaseOut, responses=ERRORS, summary="案件详情 One case")
 def get_case(case_id: CaseId, request: Request, principal: Reader) -> JSONResponse:
-    with database(request).unit_of_work() as s:
+    with database(request).reading() as s:
         return JSONResponse(
             private(principal, case_out(service.get(s, case_id, principal.shop_scope), evidence_names(request)))
         )
@@ -127,7 +127,7 @@ def get_case(case_id: CaseId, request: Request, principal: Reader) -> JSONRespon
 
 @router.get("/cases/{case_id}/timeline", response_model=list[EventOut], responses=ERRORS, summary="案件时间线 Timeline")
 def timeline(case_id: CaseId, request: Request, principal: Reader) -> JSONResponse:
-    with database(request).unit_of_work() as s:
+    with database(request).reading() as s:
         service.get(s, case_id, principal.shop_scope)
         return JSONResponse(private(principal, [event_out(e) for e in repo.timeline(s, case_id)]))
 
@@ -232,7 +232,7 @@ def overdue(
 ) -> JSONResponse:
     f = repo.CaseFilter(visible(principal, shop_id), intent, None, assignee)
     names = evidence_names(request)
-    with database(request).unit_of_work() as s:
+    with database(request).reading() as s:
         rows, total = repo.overdue_follow_ups(s, f, now(), due_before, page, page_size)
         return JSONResponse(
             private(

@@ -53,6 +53,9 @@ class Case(Base):
         Index("ix_cases_shop_conversation", "shop_id", "conversation_id"),
         Index("ix_cases_shop_order", "shop_id", "order_id"),
         Index("ix_cases_shop_status", "shop_id", "status"),
+        # The case list's order, newest change first, for every shop and within one (0012_case_indexes).
+        Index("ix_cases_updated", "updated_at", "id"),
+        Index("ix_cases_shop_updated", "shop_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -111,7 +114,8 @@ class EvidenceItem(Base):
 
 class FollowUp(Base):
     __tablename__ = "follow_ups"
-    __table_args__ = (Index("ix_follow_ups_due", "done_at", "due_at"),)
+    # By case: every case read loads its follow-ups (0012_case_indexes; a scan of the table before).
+    __table_args__ = (Index("ix_follow_ups_due", "done_at", "due_at"), Index("ix_follow_ups_case", "case_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))

@@ -47,7 +47,7 @@ async def suggest(request: Request) -> Response:
     # Called for every buyer message, so it reads its key and body itself (see app/http/body.py) rather
     # than through FastAPI's dependencies, which cost more than the matching. Async: matching is CPU
     # only, cheaper on the event loop than a thread hop; the case-aware path goes to the thread pool.
-    principal = admit(request, Permission.suggest, bearer_token(request))
+    principal = await admit(request, Permission.suggest, bearer_token(request))
     body = await json_body(request, SuggestRequest)
     idempotency_key = header(request, idempotency.HEADER, idempotency.MAX_LENGTH)
     engine = _engine(request)
