@@ -18,7 +18,7 @@ from app.errors import Forbidden
 from app.http import idempotency, openapi
 from app.http.body import header, json_body
 from app.http.schemas import error_responses
-from app.suggest import service
+from app.suggest import batch, service
 from app.suggest.responses import IntentsResponse, RefundQuoteResponse, SuggestResponse
 from app.suggest.schemas import RefundQuoteRequest, SuggestRequest
 from app.suggest.serialize import case_refs_out, intents_out, quote_out, suggestion_out
@@ -124,3 +124,6 @@ async def refund_quote(body: RefundQuoteRequest, _: Suggester) -> JSONResponse:
 )
 async def intents(request: Request, _: Suggester) -> JSONResponse:
     return JSONResponse(intents_out(_engine(request)))
+
+
+router.include_router(batch.router)  # POST /v1/suggest/batch (app/suggest/batch.py), after the routes above
