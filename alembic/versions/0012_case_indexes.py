@@ -1,5 +1,5 @@
 """Indexes the case routes need as cases grow (a case read loads its follow-ups by case; the case list sorts
-on updated_at), and a per-key budget of requests a minute
+on updated_at; the queue looks for evidence not received yet), and a per-key budget of requests a minute
 
 Revision ID: 0012_case_indexes
 Revises: 0008_cases_approvals
@@ -22,6 +22,9 @@ def upgrade() -> None:
     op.create_index("ix_follow_ups_case", "follow_ups", ["case_id"], unique=False)
     op.create_index("ix_cases_updated", "cases", ["updated_at", "id"], unique=False)
     op.create_index("ix_cases_shop_updated", "cases", ["shop_id", "updated_at", "id"], unique=False)
+    op.create_index(
+        "ix_evidence_items_waiting", "evidence_items", ["received_at", "requested_at", "case_id"], unique=False
+    )
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.add_column(sa.Column("budget_per_minute", sa.Integer(), nullable=True))
 
@@ -29,6 +32,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("api_keys", schema=None) as batch_op:
         batch_op.drop_column("budget_per_minute")
+    op.drop_index("ix_evidence_items_waiting", table_name="evidence_items")
     op.drop_index("ix_cases_shop_updated", table_name="cases")
     op.drop_index("ix_cases_updated", table_name="cases")
     op.drop_index("ix_follow_ups_case", table_name="follow_ups")

@@ -100,7 +100,12 @@ class CaseEvent(Base):
 
 class EvidenceItem(Base):
     __tablename__ = "evidence_items"
-    __table_args__ = (UniqueConstraint("case_id", "evidence_id"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "evidence_id"),
+        # The queue's cases waiting for evidence: the items not received yet, without a scan of every item
+        # ever received (0012_case_indexes).
+        Index("ix_evidence_items_waiting", "received_at", "requested_at", "case_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))

@@ -72,6 +72,8 @@ def test_the_migration_gives_the_case_routes_their_indexes(database):
     assert follow_ups["ix_follow_ups_case"] == ["case_id"]
     assert cases["ix_cases_updated"] == ["updated_at", "id"]
     assert cases["ix_cases_shop_updated"] == ["shop_id", "updated_at", "id"]
+    evidence = {i["name"]: i["column_names"] for i in found.get_indexes("evidence_items")}
+    assert evidence["ix_evidence_items_waiting"] == ["received_at", "requested_at", "case_id"]
     assert "budget_per_minute" in {c["name"] for c in found.get_columns("api_keys")}
 
 
