@@ -380,7 +380,7 @@ def bench_batch(port: int, pid: int, key: str, seconds: float) -> dict[str, Any]
     return out
 
 
-def bench_mixed(port: int, key: str, case_ids: list[int], seconds: float) -> dict[str, Any]:
+def bench_mixed(port: int, pid: int, key: str, case_ids: list[int], seconds: float) -> dict[str, Any]:
     """70 % suggestions, 20 % events written on cases, 10 % case reads (the case, or its shop's list)."""
     texts = messages()
     rng = random.Random(70)
@@ -401,7 +401,11 @@ def bench_mixed(port: int, key: str, case_ids: list[int], seconds: float) -> dic
         return plan[i % len(plan)]
 
     asyncio.run(closed_loop(port, key, 32, 1.0, step))  # warm-up
-    return summary(asyncio.run(closed_loop(port, key, 32, seconds, step, kind)))
+    cpu = cpu_seconds(pid)
+    figures = summary(asyncio.run(closed_loop(port, key, 32, seconds, step, kind)))
+    # The server's CPU per request: unlike latency, hardly moved by other processes on a shared machine.
+    figures["server_cpu_us_per_request"] = round(1e6 * (cpu_seconds(pid) - cpu) / max(figures["requests"], 1))
+    return figures
 
 
 def bench_routes(port: int, key: str, case_ids: list[int], rounds: int) -> dict[str, float]:
@@ -444,8 +448,8 @@ def run_mixed_only(args: argparse.Namespace) -> dict[str, Any]:
         ids = seed(url, 1000)
         env = _env(url, tmp)
         key = make_key(env)
-        with serving(env) as (port, _):
-            return {"mixed_sqlite": bench_mixed(port, key, ids, seconds)}
+        with serving(env) as (port, pid):
+            return {"mixed_sqlite": bench_mixed(port, pid, key, ids, seconds)}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
@@ -463,7 +467,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             print(f"cases: batch vs single, {seconds:g} s each ...", flush=True)
             res["batch"] = bench_batch(port, pid, key, seconds)
             print(f"cases: mixed load on SQLite, {seconds:g} s ...", flush=True)
-            res["mixed_sqlite"] = bench_mixed(port, key, small, seconds)
+            res["mixed_sqlite"] = bench_mixed(port, pid, key, small, seconds)
             res["routes_small"] = bench_routes(port, key, small, args.rounds)
         admin = args.postgres or os.environ.get("TEST_DATABASE_URL")
         if admin:
@@ -472,8 +476,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 ids = seed(pg_url, 1000)
                 pg_env = _env(pg_url, tmp)
                 pg_key = make_key(pg_env)
-                with serving(pg_env) as (port, _):
-                    res["mixed_postgresql"] = bench_mixed(port, pg_key, ids, seconds)
+                with serving(pg_env) as (port, pg_pid):
+                    res["mixed_postgresql"] = bench_mixed(port, pg_pid, pg_key, ids, seconds)
         else:
             print("cases: no PostgreSQL (--postgres or TEST_DATABASE_URL): its mixed load is skipped", flush=True)
         big_url = f"sqlite:///{tmp}/big.db"
@@ -548,7 +552,8 @@ def main() -> int:
         res = run_mixed_only(args)
         m = res["mixed_sqlite"]
         print(
-            f"mixed load sqlite: {m['req_per_s']} req/s, p50 {m['p50_ms']} ms, p99 {m['p99_ms']} ms, {m['errors']} errors"
+            f"mixed load sqlite: {m['req_per_s']} req/s, p50 {m['p50_ms']} ms, p99 {m['p99_ms']} ms, "
+            f"{m['errors']} errors, {m['server_cpu_us_per_request']} µs server CPU a request; by kind: {m['by_kind']}"
         )
     else:
         res = run(args)
