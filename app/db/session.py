@@ -13,9 +13,8 @@ database work passes through; while it lasts, a unit of work fails at once witho
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -41,13 +40,6 @@ class Database:
         if self.engine.dialect.name == "sqlite":
             _begin_immediate(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        # SQLite: this process's writers queue here for the file's write lock. Without it each waited in SQLite's
-        # busy handler, which sleeps and retries (1, 2, 5 … 100 ms): under a mixed load a write waited whole
-        # sleeps after the lock was free, and the p99 of the writes was hundreds of ms. Other processes (workers,
-        # instances) still meet the busy handler; they are fewer than the threads of one.
-        self._writers: AbstractContextManager[object] = (
-            threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext()
-        )
         # The same pool, connections marked as reading: the begin hook then leaves out the write lock.
         self._readers = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
         file = self.engine.url.database if self.engine.dialect.name == "sqlite" else None
@@ -58,7 +50,7 @@ class Database:
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         """A transaction that may write, committed at the end (rolled back on an error)."""
-        with self._writers, self._transaction(self._sessions) as session:
+        with self._transaction(self._sessions) as session:
             yield session
 
     @contextmanager
