@@ -116,6 +116,15 @@ LINKS: tuple[Link, ...] = (
         "that case's timeline",
         {"case_id": "$response.body#/cases/0/id"},
     ),
+    # The cases the first item of a batch was recorded on.
+    Link(
+        "POST /v1/suggest/batch",
+        (200,),
+        "GetCase",
+        "GET /v1/cases/{case_id}",
+        "the first case its first item was recorded on",
+        {"case_id": "$response.body#/results/0/suggestion/cases/0/id"},
+    ),
     # An event added: the timeline it is now on.
     Link(
         "POST /v1/cases/{case_id}/events",

@@ -44,6 +44,7 @@ from app.reload import ContentHolder, settle
 from app.scrape import ShopGauges
 from app.scrape import router as scrape_router
 from app.settings import Settings
+from app.suggest import batch
 from app.suggest.endpoints import router as suggest_router
 from app.suggest.schemas import SuggestRequest
 from app.web.endpoints import router as web_router
@@ -134,7 +135,7 @@ def create_app(
     app.include_router(outbound_router)
     app.include_router(privacy_router)
     app.include_router(web_router)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, larger={batch.PATH: batch.MAX_BYTES})
     app.add_middleware(NoNulInUrl)
     app.add_middleware(OriginCheck, allowed=settings.sidebar_origins + settings.cors_origins)
     if settings.cors_origins:

@@ -36,6 +36,8 @@ Origins = Annotated[tuple[str, ...], NoDecode]  # NoDecode: comma-separated in t
 Networks = Annotated[tuple[str, ...], NoDecode]
 Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0)]
+RoleBudgets = Annotated[tuple[tuple[str, int], ...], NoDecode]  # "bot=12000,agent=2400" in the environment
+ROLES = ("bot", "agent", "editor", "supervisor", "admin")  # app/auth/roles.py's, which this floor cannot import
 
 
 class Settings(BaseSettings):
@@ -86,6 +88,15 @@ class Settings(BaseSettings):
     watch_content: bool = Field(True, description="reload when content files change (polls every 0.25 s)")
     rate_limit_per_minute: Count = Field(
         1200, description="requests per key and minute, shared by all instances; `0` turns it off"
+    )
+    role_budgets_per_minute: RoleBudgets = Field(
+        (("bot", 12_000),),
+        description="requests a minute by role, where it differs from `RATE_LIMIT_PER_MINUTE` (a key's own budget, "
+        "set when it is made, goes first); a batch costs one per message; `0` turns the limit off for that role",
+        json_schema_extra={
+            "readme_default": "`bot=12000`",
+            "accepts": "`role=count` pairs separated by commas (roles: bot, agent, editor, supervisor, admin)",
+        },
     )
     auth_failures_per_minute: Count = Field(
         20, description="wrong keys from one address in a minute before it gets 429; `0` turns it off"
@@ -193,6 +204,27 @@ class Settings(BaseSettings):
         if "*" in origins:
             raise ValueError("origins must be listed; '*' is not allowed (SIDEBAR_ORIGINS, CORS_ORIGINS)")
         return origins
+
+    @field_validator("role_budgets_per_minute", mode="before")
+    @classmethod
+    def _budgets(cls, value: object) -> object:
+        if isinstance(value, dict):
+            value = tuple(value.items())
+        if not isinstance(value, str):
+            return value  # a tuple of pairs from code; pydantic checks its types
+        pairs: dict[str, int] = {}
+        for item in (i.strip() for i in value.split(",")):
+            role, _, count = item.partition("=")
+            if not item:
+                continue
+            if role.strip() not in ROLES or not count.strip().isdigit():
+                raise ValueError(f"expected role=count pairs separated by commas, roles: {', '.join(ROLES)}")
+            pairs[role.strip()] = int(count)
+        return tuple(pairs.items())
+
+    def budget_for(self, role: str) -> int:
+        """Requests a minute for a key of ``role`` that has no budget of its own (0: no limit)."""
+        return dict(self.role_budgets_per_minute).get(role, self.rate_limit_per_minute)
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

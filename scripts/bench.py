@@ -1000,6 +1000,15 @@ def main() -> int:
     parser.add_argument("--serve-precomputed", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--probe-content", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--cases",
+        action="store_true",
+        help="also batches, the mixed load and case routes as cases grow (bench_cases.py)",
+    )
+    sys.path.insert(0, str(ROOT))  # run as a script, only scripts/ is on the path
+    from scripts import bench_cases
+
+    bench_cases.add_arguments(parser)
     args = parser.parse_args()
     if args.serve_precomputed:
         return serve_precomputed()
@@ -1080,8 +1089,12 @@ def main() -> int:
     except RuntimeError as exc:  # the server did not start or answer, or wrk's output was unreadable
         print(f"\n!! {exc}", file=sys.stderr)
         return 1
+    if args.cases:  # after the servers above are stopped: its own servers, databases and figures
+        res["cases"] = bench_cases.run(args)
     res["elapsed_s"] = round(time.perf_counter() - started, 1)
     print_report(res)
+    if args.cases:
+        print("\n".join(bench_cases.report(res["cases"])))
     print(f"\n(whole run {res['elapsed_s']} s)")
     if args.json:
         args.json.write_text(json.dumps(res, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -38,6 +38,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("POST", "/editor/login"): PUBLIC,
     ("POST", "/editor/logout"): PUBLIC,  # ends the session its cookie names, if any: nothing to authorise
     ("POST", "/v1/suggest"): ALL,
+    ("POST", "/v1/suggest/batch"): ALL,
     ("POST", "/v1/refund-quote"): ALL,
     ("GET", "/v1/intents"): ALL,
     ("POST", "/v1/cases"): CASES,
@@ -132,6 +133,7 @@ def request_for(method: str, path: str, world: dict, database) -> dict:  # type:
         url = url.replace("{key_id}", make_key(database, "bot", ("shop-a",)).split("_")[1])
     bodies = {
         "/v1/suggest": {"message": "杯子碎了", "shop_id": "shop-a"},
+        "/v1/suggest/batch": {"items": [{"message": "杯子碎了", "shop_id": "shop-a"}]},
         "/v1/refund-quote": {
             "items": [{"id": "a", "price": "10.00", "quantity": 1}],
             "postage": "0",

@@ -133,8 +133,8 @@ def test_two_instances_share_versions_limits_idempotency_and_content(cluster):
             == cb.get("/v1/phrasebook/status").json()["live"]["version"]
         )
 
-    # 4. One key's budget (60 a minute) is shared: 40 requests to each instance admit at most 60 in all.
-    bot = auth(make_key(db, "bot", ("s",)))
+    # 4. One key's budget (60 a minute, its own) is shared: 40 requests to each instance admit at most 60 in all.
+    bot = auth(make_key(db, "bot", ("s",), budget_per_minute=60))
     codes: list[int] = []
     with (
         httpx.Client(base_url=a, headers=bot, timeout=10) as ca,

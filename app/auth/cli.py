@@ -30,6 +30,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     create.add_argument("--label", help="用途说明 what the key is for")
     create.add_argument("--days", type=float, help="有效天数 expires after this many days")
+    create.add_argument(
+        "--budget",
+        type=int,
+        metavar="N",
+        help="每分钟请求数(批量按条计),不填用角色默认值,0 不限 requests a minute for this key (a batch counts "
+        "each message); default: its role's (ROLE_BUDGETS_PER_MINUTE); 0: no limit",
+    )
     actions.add_parser("list", help="列出密钥 list keys (never their secrets)")
     revoke = actions.add_parser("revoke", help="吊销密钥 revoke a key")
     revoke.add_argument("key_id", help="密钥编号(shk_ 后面的 12 位)the 12-character id after shk_")
@@ -45,10 +52,21 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
         with db.unit_of_work() as s:
             if args.action == "create":
                 expires = now + timedelta(days=args.days) if args.days else None
-                new = service.create(s, Role(args.role), args.shop, now, label=args.label, expires_at=expires)
+                if args.budget is not None and args.budget < 0:
+                    raise AppError("--budget: 0 or more requests a minute")
+                new = service.create(
+                    s,
+                    Role(args.role),
+                    args.shop,
+                    now,
+                    label=args.label,
+                    expires_at=expires,
+                    budget_per_minute=args.budget,
+                )
                 print(
                     f"created key {new.key.id}: role={new.key.role} shops={','.join(new.key.shops)}"
                     + (f" expires={expires.isoformat()}" if expires else "")
+                    + (f" budget={args.budget}/min" if args.budget is not None else "")
                 )
                 print("这个密钥只显示这一次,请妥善保存 Shown once; store it now:")
                 print(new.secret)
@@ -57,7 +75,8 @@ def run(args: argparse.Namespace, database_url: str | None) -> int:
                     state = (
                         "revoked" if k.revoked_at else ("expired" if k.expires_at and k.expires_at <= now else "active")
                     )
-                    print(f"{k.id}  {k.role:6}  {state:7}  {','.join(k.shops)}  {k.label or ''}")
+                    budget = f"{k.budget_per_minute}/min" if k.budget_per_minute is not None else "role"
+                    print(f"{k.id}  {k.role:6}  {state:7}  {budget:9}  {','.join(k.shops)}  {k.label or ''}")
             else:
                 row = service.revoke(s, args.key_id, now)
                 print(f"revoked {row.id}; every instance refuses it within its AUTH_CACHE_SECONDS")

@@ -34,6 +34,7 @@ def key_out(row: ApiKey) -> dict:
         "created_at": t(row.created_at),
         "expires_at": t(row.expires_at),
         "revoked_at": t(row.revoked_at),
+        "budget_per_minute": row.budget_per_minute,
     }
 
 
@@ -46,7 +47,15 @@ def list_keys(request: Request, _: Admin) -> JSONResponse:
 @router.post("", response_model=NewKeyOut, status_code=201, summary="新建密钥 Create a key (shown once)")
 def create_key(body: KeyIn, request: Request, _: Admin) -> JSONResponse:
     with request.app.state.database.unit_of_work() as s:
-        new = service.create(s, body.role, body.shops, datetime.now(UTC), label=body.label, expires_at=body.expires_at)
+        new = service.create(
+            s,
+            body.role,
+            body.shops,
+            datetime.now(UTC),
+            label=body.label,
+            expires_at=body.expires_at,
+            budget_per_minute=body.budget_per_minute,
+        )
         s.flush()
         return JSONResponse({**key_out(new.key), "key": new.secret}, 201)
 

@@ -4,6 +4,13 @@ Checked keys are kept for ``auth_cache_seconds`` so that a request costs no data
 revoked through this instance's API is forgotten at once, elsewhere within that time. While the database is
 down, a key this instance checked before is still accepted as it was then (README: when the database is down).
 
+Nothing here makes the event loop wait on the database: a key checked within ``auth_cache_seconds`` and a
+rate-limit slice in memory are answered on the loop (nearly every request); a key to read again, an editor
+session, or a slice to lease go to a worker thread (``admit`` is async).
+
+Each key spends its own budget a minute: the one it was made with (``budget_per_minute``), else its role's
+default (``role_budgets_per_minute``, else ``rate_limit_per_minute``). A batch spends one per message.
+
 Failed attempts are counted per client address (app/http/proxies.py says which address that is) and
 only failures are counted: past ``auth_failures_per_minute`` an address's wrong keys get 429 instead
 of 401, but a valid key is always checked and admitted. Behind a load balancer many people share an
@@ -20,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
+from anyio import to_thread
 from fastapi import Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
@@ -50,12 +58,25 @@ bearer = HTTPBearer(
 
 class Guard:
     def __init__(self, db: Database, settings: Settings, clock: Callable[[], float] = time.time) -> None:
-        self.db, self.clock = db, clock
+        self.db, self.clock, self.settings = db, clock, settings
         self.cache_seconds = settings.auth_cache_seconds
         self.requests = RateLimiter(db, settings.rate_limit_per_minute, clock=clock)
         self.failures = RateLimiter(db, settings.auth_failures_per_minute, max_slice=1, clock=clock)
         self._cache: dict[bytes, tuple[Principal, float]] = {}
         self._lock = threading.Lock()
+
+    def budget(self, principal: Principal) -> int:
+        """Requests a minute for this key (0: no limit)."""
+        if principal.budget_per_minute is not None:
+            return principal.budget_per_minute
+        return self.settings.budget_for(principal.role.value)
+
+    async def checked(self, token: str) -> Principal | None:
+        """``principal`` for the event loop: from the cache when fresh, else read in a worker thread."""
+        hit = self._cache.get(hashlib.sha256(token.encode()).digest())
+        if hit is not None and self.clock() - hit[1] < self.cache_seconds:
+            return self._unexpired(hit[0])
+        return await to_thread.run_sync(self.principal, token)
 
     def principal(self, token: str) -> Principal | None:
         digest = hashlib.sha256(token.encode()).digest()
@@ -66,7 +87,7 @@ class Guard:
             principal = hit[0]
         else:
             try:
-                with self.db.unit_of_work() as s:
+                with self.db.reading() as s:
                     principal = service.authenticate(s, token, datetime.now(UTC))
             except Unavailable:
                 if hit is None:
@@ -91,7 +112,7 @@ class Guard:
 
     def session(self, token: str) -> Principal | None:
         """The key behind an editor session (always read from the database: sign-outs take effect at once)."""
-        with self.db.unit_of_work() as s:
+        with self.db.reading() as s:
             return service.session_principal(s, token[:200], datetime.now(UTC))
 
     def forget(self, key_id: str) -> None:
@@ -118,8 +139,8 @@ def require(permission: Permission, *, cookie: bool = False) -> Callable[..., Aw
         request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
     ) -> Principal:
         if credentials is None and cookie:
-            return admit(request, permission, request.cookies.get(session_cookie(request)), session=True)
-        return admit(request, permission, credentials.credentials if credentials else None)
+            return await admit(request, permission, request.cookies.get(session_cookie(request)), session=True)
+        return await admit(request, permission, credentials.credentials if credentials else None)
 
     return dependency
 
@@ -145,9 +166,11 @@ def bearer_token(request: Request) -> str | None:
     return credentials if credentials and scheme.lower() == "bearer" else None
 
 
-def admit(request: Request, permission: Permission, token: str | None, *, session: bool = False) -> Principal:
+async def admit(
+    request: Request, permission: Permission, token: str | None, *, session: bool = False, cost: int = 1
+) -> Principal:
     """Admit ``token`` (a key, or with ``session`` an editor session's token) for ``permission`` or raise
-    401/403/429; the principal is also left on request.state."""
+    401/403/429, spending ``cost`` of its budget; the principal is also left on request.state."""
     guard: Guard = request.app.state.guard
     if request.scope.get("query_string") and QUERY_NAMES.intersection(k.lower() for k in request.query_params):
         raise Unauthorized(
@@ -159,17 +182,17 @@ def admit(request: Request, permission: Permission, token: str | None, *, sessio
         raise Unauthorized()
     # The credential is checked first, whatever the address's count: a valid key is never refused for
     # the failures of others behind the same address, and only a failure is counted.
-    principal = guard.session(token) if session else guard.principal(token[:200])
+    if session:
+        principal = await to_thread.run_sync(guard.session, token)
+    else:
+        principal = await guard.checked(token[:200])
     if principal is None:
-        retry = guard.failures.hit(source(request))
+        retry = await guard.failures.take(source(request))
         if retry is not None:
             RATE_LIMITED.labels("auth_failures").inc()
             raise TooManyRequests(_TOO_MANY_FAILURES, retry)
         raise Unauthorized()
-    retry = guard.requests.hit(f"key:{principal.key_id}")
-    if retry is not None:
-        RATE_LIMITED.labels("key").inc()
-        raise TooManyRequests("请求过于频繁 rate limit for this key reached", retry)
+    await charge(request, principal, cost)
     if not principal.can(permission):
         raise Forbidden(
             f"此密钥的角色({principal.role.value})不能执行此操作 role '{principal.role.value}' "
@@ -177,6 +200,17 @@ def admit(request: Request, permission: Permission, token: str | None, *, sessio
         )
     request.state.principal = principal
     return principal
+
+
+async def charge(request: Request, principal: Principal, cost: int) -> None:
+    """Spend ``cost`` requests of the key's budget a minute, or raise 429 (nothing spent then)."""
+    if cost <= 0:
+        return
+    guard: Guard = request.app.state.guard
+    retry = await guard.requests.take(f"key:{principal.key_id}", cost, guard.budget(principal))
+    if retry is not None:
+        RATE_LIMITED.labels("key").inc()
+        raise TooManyRequests("请求过于频繁 rate limit for this key reached", retry)
 
 
 def shop_for(principal: Principal, requested: str | None) -> str | None:

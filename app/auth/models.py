@@ -24,6 +24,8 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Requests a minute for this key; None: its role's default (settings: rate_limit_per_minute_<role>).
+    budget_per_minute: Mapped[int | None] = mapped_column(Integer)
 
 
 class RateWindow(Base):

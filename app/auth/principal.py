@@ -17,6 +17,7 @@ class Principal:
     role: Role
     shops: frozenset[str]  # {"*"} for every shop
     expires_at: datetime | None = None
+    budget_per_minute: int | None = None  # this key's own budget; None: its role's (app/auth/guard.py)
 
     @property
     def all_shops(self) -> bool:

@@ -57,6 +57,7 @@ def create(
     *,
     label: str | None = None,
     expires_at: datetime | None = None,
+    budget_per_minute: int | None = None,
 ) -> NewKey:
     if expires_at is not None and expires_at <= now:
         raise FieldError("body.expires_at", "过期时间须在将来 expiry must be in the future")
@@ -69,6 +70,7 @@ def create(
         label=label,
         created_at=now,
         expires_at=expires_at,
+        budget_per_minute=budget_per_minute,
     )
     s.add(row)
     return NewKey(row, f"{PREFIX}_{key_id}_{secret}")
@@ -104,7 +106,7 @@ def authenticate(s: Session, token: str, now: datetime) -> Principal | None:
 def _principal(row: ApiKey, now: datetime) -> Principal | None:
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
-    return Principal(row.id, Role(row.role), frozenset(row.shops), row.expires_at)
+    return Principal(row.id, Role(row.role), frozenset(row.shops), row.expires_at, row.budget_per_minute)
 
 
 def open_session(s: Session, principal: Principal, now: datetime) -> tuple[str, datetime]:

@@ -51,7 +51,7 @@ def list_approvals(
 ) -> JSONResponse:
     shops = visible(principal, shop_id)
     names = evidence_names(request)
-    with database(request).unit_of_work() as s:
+    with database(request).reading() as s:
         rows, total = repo.approvals(s, shops, status, limit)
         items = [{"approval": approval_out(a), "case": case_out(a.case, names)} for a in rows]
         return JSONResponse(private(principal, {"approvals": items, "total": total}))
@@ -126,7 +126,7 @@ def queue(
     f = repo.CaseFilter(visible(principal, shop_id), intent or None, None, assignee or None)
     names = evidence_names(request)
     at = now()
-    with database(request).unit_of_work() as s:
+    with database(request).reading() as s:
         overdue, n_overdue = repo.queue_follow_ups(s, f, None, at, LIST_LIMIT)
         soon, n_soon = repo.queue_follow_ups(s, f, at, at + timedelta(hours=due_within_hours), LIST_LIMIT)
         approvals, n_approvals = repo.pending_approvals(s, f, LIST_LIMIT)

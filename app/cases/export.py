@@ -80,7 +80,7 @@ def register_pages(
     """
     after: tuple[datetime, int] | None = None
     while True:
-        with db.unit_of_work() as s:  # closed before the page is handed on: never open across a download
+        with db.reading() as s:  # closed before the page is handed on: never open across a download
             cases = repo.cases_created_between(s, shop_ids, start, end, after=after, limit=PAGE)
             notes = repo.latest_events(s, [c.id for c in cases], "note")
             rows = [register_row(c, intent_names, evidence_names, notes.get(c.id)) for c in cases]

@@ -55,6 +55,9 @@ class Case(Base):
         Index("ix_cases_shop_conversation", "shop_id", "conversation_id"),
         Index("ix_cases_shop_order", "shop_id", "order_id"),
         Index("ix_cases_shop_status", "shop_id", "status"),
+        # The case list's order, newest change first, for every shop and within one (0012_case_indexes).
+        Index("ix_cases_updated", "updated_at", "id"),
+        Index("ix_cases_shop_updated", "shop_id", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -101,7 +104,12 @@ class CaseEvent(Base):
 
 class EvidenceItem(Base):
     __tablename__ = "evidence_items"
-    __table_args__ = (UniqueConstraint("case_id", "evidence_id"),)
+    __table_args__ = (
+        UniqueConstraint("case_id", "evidence_id"),
+        # The queue's cases waiting for evidence: the items not received yet, without a scan of every item
+        # ever received (0012_case_indexes).
+        Index("ix_evidence_items_waiting", "received_at", "requested_at", "case_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))
@@ -115,7 +123,8 @@ class EvidenceItem(Base):
 
 class FollowUp(Base):
     __tablename__ = "follow_ups"
-    __table_args__ = (Index("ix_follow_ups_due", "done_at", "due_at"),)
+    # By case: every case read loads its follow-ups (0012_case_indexes; a scan of the table before).
+    __table_args__ = (Index("ix_follow_ups_due", "done_at", "due_at"), Index("ix_follow_ups_case", "case_id"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"))

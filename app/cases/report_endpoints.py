@@ -86,6 +86,6 @@ def stats(
     request: Request, principal: StatsReader, start: Moment, end: Moment, shop_id: ShopQuery = None
 ) -> JSONResponse:
     service.check_range(start, end)
-    with database(request).unit_of_work() as s:
+    with database(request).reading() as s:
         counts = adoption(s, visible(principal, shop_id), start, end)
     return JSONResponse({"start": start.isoformat(), "end": end.isoformat(), **counts})

@@ -112,8 +112,10 @@ def get_follow_up(s: Session, follow_up_id: int) -> FollowUp | None:
     return s.get(FollowUp, follow_up_id)
 
 
-def timeline(s: Session, case_id: int) -> list[CaseEvent]:
-    return list(s.scalars(select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.at, CaseEvent.id)))
+def timeline(s: Session, case_id: int, offset: int = 0, limit: int | None = None) -> list[CaseEvent]:
+    """The case's events oldest first; a page of them with ``offset`` and ``limit`` (ix_case_events_case_at)."""
+    query = select(CaseEvent).where(CaseEvent.case_id == case_id).order_by(CaseEvent.at, CaseEvent.id)
+    return list(s.scalars(query.offset(offset).limit(limit)))
 
 
 def latest_of(s: Session, case_id: int, types: tuple[str, ...]) -> CaseEvent | None:

@@ -19,6 +19,15 @@ from app.db.health import is_broken
 from app.settings import STATE_ROOT
 
 CONNECT_TIMEOUT = 5  # seconds; PostgreSQL's own default is to wait for the system's TCP timeout (minutes)
+# Pool sizes, per worker process. The routes that touch the database run in anyio's thread pool (40 threads):
+# a pool smaller than that made requests queue for a connection, and a wait past the pool's timeout counts as
+# an outage (app/db/health.py). SQLite connections are a file handle each and, under WAL, readers do not block
+# one another: as many as there are threads. PostgreSQL connections are a server process each and its
+# max_connections (default 100) is shared by every worker and instance: 10 kept, 20 more under a burst, and
+# a burst beyond waits for one of them, at most POOL_TIMEOUT seconds.
+SQLITE_POOL: dict[str, int] = {"pool_size": 10, "max_overflow": 30}
+POSTGRES_POOL: dict[str, int] = {"pool_size": 10, "max_overflow": 20}
+POOL_TIMEOUT = 10  # seconds
 
 # Explicit constraint names keep migrations identical on SQLite and PostgreSQL.
 NAMING = {
@@ -65,7 +74,14 @@ def make_engine(url: str | None = None) -> Engine:
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        file = make_url(url).database
+        # An in-memory database lives in one connection (SingletonThreadPool): no pool sizes for it.
+        pool = (
+            SQLITE_POOL | {"pool_timeout": POOL_TIMEOUT}
+            if file and file != ":memory:" and "mode=memory" not in url
+            else {}
+        )
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **pool)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -80,7 +96,7 @@ def make_engine(url: str | None = None) -> Engine:
         return engine
     # Pre-ping: a pooled connection the server dropped (a restart) is found and replaced before use.
     timeout = {} if "connect_timeout" in make_url(url).query else {"connect_timeout": CONNECT_TIMEOUT}
-    engine = create_engine(url, pool_pre_ping=True, connect_args=timeout)
+    engine = create_engine(url, pool_pre_ping=True, connect_args=timeout, pool_timeout=POOL_TIMEOUT, **POSTGRES_POOL)
     _replace_broken(engine)
     return engine
 

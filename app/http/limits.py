@@ -19,11 +19,19 @@ DRAIN_BYTES = 16 * 1024 * 1024  # beyond this a body is not worth reading to ans
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}  # paths whose bodies may be bigger (the suggest batch), and how big
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"] in self.larger:
+            limit = self.larger[scope["path"]]
+        else:
+            limit = self.max_bytes
+        await self._limited(scope, receive, send, limit)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
             await self.app(scope, receive, send)
             return
@@ -34,11 +42,11 @@ class BodyLimit:
                 declared = int(value)
             elif name == b"expect" and value.lower() == b"100-continue":
                 waits = True
-        if declared is not None and declared > self.max_bytes:
+        if declared is not None and declared > limit:
             if waits or declared > DRAIN_BYTES:
-                await self._reject(send)  # nothing read: the server's "100 Continue" is never sent
+                await self._reject(send, limit)  # nothing read: the server's "100 Continue" is never sent
             else:
-                await self._drain_and_reject(receive, send, 0)
+                await self._drain_and_reject(receive, send, 0, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -48,11 +56,11 @@ class BodyLimit:
                 return  # the client went away: nobody to answer
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > limit:
                 if message.get("more_body", False):
-                    await self._drain_and_reject(receive, send, size)
+                    await self._drain_and_reject(receive, send, size, limit)
                 else:
-                    await self._reject(send, close=False)  # all of it read: the connection may go on
+                    await self._reject(send, limit, close=False)  # all of it read: the connection may go on
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -60,7 +68,7 @@ class BodyLimit:
         body = {"type": "http.request", "body": b"".join(chunks), "more_body": False}
         await self.app(scope, _replay([body], receive), send)
 
-    async def _drain_and_reject(self, receive: Receive, send: Send, size: int) -> None:
+    async def _drain_and_reject(self, receive: Receive, send: Send, size: int, limit: int) -> None:
         """Read the rest of the body and drop it, so that the client, done sending, reads the 413. A client
         that never finishes is stopped by the server's read deadline (app/serving.py)."""
         while size <= DRAIN_BYTES:
@@ -69,16 +77,16 @@ class BodyLimit:
                 return
             size += len(message.get("body", b""))
             if not message.get("more_body", False):
-                await self._reject(send, close=False)
+                await self._reject(send, limit, close=False)
                 return
-        await self._reject(send)
+        await self._reject(send, limit)
 
-    async def _reject(self, send: Send, *, close: bool = True) -> None:
+    async def _reject(self, send: Send, limit: int, *, close: bool = True) -> None:
         await send_error(
             send,
             413,
             "payload_too_large",
-            f"请求体超过 {self.max_bytes} 字节 body over {self.max_bytes} bytes",
+            f"请求体超过 {limit} 字节 body over {limit} bytes",
             close=close,
         )
 

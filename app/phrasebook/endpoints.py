@@ -41,5 +41,5 @@ def status(request: Request, _: Reader) -> JSONResponse:
 
 @router.get("/phrasebook/history", summary="上线过的版本 Versions that went live")
 def history(request: Request, _: Reader, limit: Annotated[int, Query(ge=1, le=100)] = 20) -> JSONResponse:
-    with request.app.state.database.unit_of_work() as s:
+    with request.app.state.database.reading() as s:
         return JSONResponse({"versions": [version_out(r) for r in repo.history(s, limit)]})

@@ -20,7 +20,7 @@ from app.errors import Forbidden
 from app.http import idempotency, openapi
 from app.http.body import header, json_body
 from app.http.schemas import error_responses
-from app.suggest import service
+from app.suggest import batch, service
 from app.suggest.responses import IntentsResponse, RefundQuoteResponse, SuggestResponse
 from app.suggest.schemas import RefundQuoteRequest, SuggestRequest
 from app.suggest.serialize import case_refs_out, intents_out, quote_out, suggestion_out
@@ -49,7 +49,7 @@ async def suggest(request: Request) -> Response:
     # Called for every buyer message, so it reads its key and body itself (see app/http/body.py) rather
     # than through FastAPI's dependencies, which cost more than the matching. Async: matching is CPU
     # only, cheaper on the event loop than a thread hop; the case-aware path goes to the thread pool.
-    principal = admit(request, Permission.suggest, bearer_token(request))
+    principal = await admit(request, Permission.suggest, bearer_token(request))
     body = await json_body(request, SuggestRequest)
     idempotency_key = header(request, idempotency.HEADER, idempotency.MAX_LENGTH)
     engine = _engine(request)
@@ -138,3 +138,6 @@ async def refund_quote(body: RefundQuoteRequest, _: Suggester) -> JSONResponse:
 )
 async def intents(request: Request, _: Suggester) -> JSONResponse:
     return JSONResponse(intents_out(_engine(request)))
+
+
+router.include_router(batch.router)  # POST /v1/suggest/batch (app/suggest/batch.py), after the routes above

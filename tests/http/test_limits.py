@@ -88,7 +88,13 @@ def limited(engine, database, tmp_path):
     with fresh_database(database.engine.dialect.name, tmp_path) as url:
         db = Database(url)
         port = free_port()
-        settings = Settings(port=port, watch_content=False, rate_limit_per_minute=40, auth_failures_per_minute=5)
+        settings = Settings(
+            port=port,
+            watch_content=False,
+            rate_limit_per_minute=40,
+            role_budgets_per_minute=(),  # every role at RATE_LIMIT_PER_MINUTE
+            auth_failures_per_minute=5,
+        )
         srv = run_server(create_app(settings, engine, db), port)
         yield f"http://127.0.0.1:{port}", db
         srv.should_exit = True
