@@ -110,7 +110,7 @@ async def _scraper(
     expected: str = request.app.state.settings.metrics_token
     if expected and token and hmac.compare_digest(token.encode(), expected.encode()):
         return None
-    return admit(request, Permission.keys, token).shop_scope
+    return (await admit(request, Permission.keys, token)).shop_scope
 
 
 @router.get(
