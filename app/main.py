@@ -30,6 +30,9 @@ from app.http.headers import SecurityHeaders
 from app.http.limits import BodyLimit, NoNulInUrl
 from app.http.origin import OriginCheck
 from app.http.proxies import ClientAddress
+from app.integrations.chatwoot import worker as chatwoot_worker
+from app.integrations.chatwoot.endpoints import router as chatwoot_router
+from app.integrations.chatwoot.schemas import ChatwootEvent
 from app.links import LINKS
 from app.ops import router as ops_router
 from app.phrasebook.endpoints import router as phrasebook_router
@@ -80,7 +83,11 @@ def create_app(
                     return latest(s)
 
             app.state.content.follow(newest, settings.content_check_seconds)
+        if settings.chatwoot_url:  # the queued private notes, posted from this process too (worker.py)
+            app.state.chatwoot_worker = chatwoot_worker.start(app, settings)
         yield
+        if getattr(app.state, "chatwoot_worker", None) is not None:
+            app.state.chatwoot_worker.stop()
         app.state.content.stop()
         if owned:
             database.dispose()
@@ -109,6 +116,7 @@ def create_app(
     app.include_router(phrasebook_router)
     app.include_router(keys_router)
     app.include_router(web_router)
+    app.include_router(chatwoot_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(NoNulInUrl)
     app.add_middleware(OriginCheck, allowed=settings.sidebar_origins + settings.cors_origins)
@@ -126,7 +134,7 @@ def create_app(
         app.add_middleware(ClientAddress, trusted=settings.trusted_proxies)  # before anything reads the client
     app.add_middleware(errors.CatchAll)  # covers the middlewares above too
     app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)  # outermost: a 500 gets them too
-    openapi.include_models(app, SuggestRequest)  # /v1/suggest reads its body itself (app/http/body.py)
+    openapi.include_models(app, SuggestRequest, ChatwootEvent)  # routes that read their body themselves
     openapi.include_body_errors(app)  # 400 and 413 come from the kit, before any route runs
     openapi.include_links(app, LINKS)  # after the models: a link may give fields of /v1/suggest's body
     apidocs.install(app)  # before the /static mount: it mounts /static/apidocs

@@ -5,6 +5,7 @@ from app.auth.models import ApiKey, EditorSession, RateWindow
 from app.cases.models import Approval, Case, CaseEvent, EvidenceItem, FollowUp
 from app.conversations.models import ConversationTurn
 from app.http.idempotency import IdempotencyRecord
+from app.integrations.chatwoot.models import ChatwootNote
 from app.phrasebook.models import PhrasebookVersion
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "Approval",
     "Case",
     "CaseEvent",
+    "ChatwootNote",
     "ConversationTurn",
     "EditorSession",
     "EvidenceItem",

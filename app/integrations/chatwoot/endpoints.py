@@ -1,0 +1,115 @@
+"""``POST /integrations/chatwoot/webhook``: Chatwoot's ``message_created`` events in, a note queued, answered at
+once (the worker posts it: worker.py). Authenticated by Chatwoot's signature, not by a key: Chatwoot cannot
+send one. Without CHATWOOT_URL the integration is off and the route answers 404."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from app.errors import AppError, NotFound
+from app.http.schemas import error_responses
+from app.integrations.chatwoot import service, signature
+from app.integrations.chatwoot.payload import BuyerMessage, Ignored, read
+from app.integrations.chatwoot.schemas import ChatwootWebhookAnswer
+from app.settings import Settings
+
+log = logging.getLogger("app.chatwoot")
+router = APIRouter()
+
+_BODY = {
+    "requestBody": {
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ChatwootEvent"}}},
+        "required": True,
+    },
+    "parameters": [
+        {
+            "in": "header",
+            "name": name,
+            "required": False,
+            "description": about,
+            "schema": {"anyOf": [{"type": "string", "maxLength": 200}, {"type": "null"}], "title": name},
+        }
+        for name, about in (
+            (signature.SIGNATURE_HEADER, "sha256=HMAC-SHA256(secret, timestamp + '.' + body), hex"),
+            (signature.TIMESTAMP_HEADER, "Unix seconds, as Chatwoot signed them"),
+            (signature.DELIVERY_HEADER, "Chatwoot's id of the delivery (logged)"),
+        )
+    ],
+}
+
+
+class BadSignature(AppError):
+    status_code = 401
+    code = "invalid_signature"
+
+
+@router.post(
+    "/integrations/chatwoot/webhook",
+    responses={
+        200: {"model": ChatwootWebhookAnswer, "description": "ignored or duplicate"},
+        202: {"model": ChatwootWebhookAnswer, "description": "queued"},
+        **error_responses(400, 401, 404, 413, 503),
+    },
+    status_code=202,
+    tags=["integrations"],
+    summary="Chatwoot 新消息 → 私信备注 Chatwoot message_created → a private note with the suggestion",
+    openapi_extra=_BODY,
+)
+async def chatwoot_webhook(request: Request) -> JSONResponse:
+    settings: Settings = request.app.state.settings
+    if not settings.chatwoot_url:
+        raise NotFound(
+            "未配置 Chatwoot 集成 the Chatwoot integration is off: set CHATWOOT_URL and CHATWOOT_API_TOKEN",
+            code="chatwoot_not_configured",
+        )
+    raw = await request.body()
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        raise AppError("请求体须为 JSON the body must be Chatwoot's JSON payload", code="invalid_json") from None
+    account = payload.get("account") if isinstance(payload, dict) else None
+    account_id = account.get("id") if isinstance(account, dict) else None
+    if settings.chatwoot_webhook_secret:
+        secret = (
+            signature.secret_for(settings.chatwoot_webhook_secret, account_id) if isinstance(account_id, int) else None
+        )
+        headers = request.headers
+        if secret is None or not signature.verify(
+            secret, headers.get(signature.TIMESTAMP_HEADER), headers.get(signature.SIGNATURE_HEADER), raw, time.time()
+        ):
+            raise BadSignature("签名无效 missing or invalid X-Chatwoot-Signature (or a stale X-Chatwoot-Timestamp)")
+    found = read(payload)
+    if isinstance(found, Ignored):
+        return _answer(200, "ignored", found.reason)
+    shop = service.shop_for(settings.chatwoot_shops, found.account_id, found.inbox_id)
+    if shop is None:
+        log.warning("chatwoot account %s inbox %s has no shop (CHATWOOT_SHOPS)", found.account_id, found.inbox_id)
+        return _answer(200, "ignored", "unmapped")
+    queued = await run_in_threadpool(_enqueue, request, found, shop)
+    log.info(
+        "chatwoot message %s (delivery %s) %s",
+        found.message_id,
+        request.headers.get(signature.DELIVERY_HEADER, "-")[:64],
+        "queued" if queued else "duplicate",
+    )
+    if not queued:
+        return _answer(200, "duplicate", None)
+    worker = getattr(request.app.state, "chatwoot_worker", None)
+    if worker is not None:
+        worker.wake()
+    return _answer(202, "queued", None)
+
+
+def _enqueue(request: Request, message: BuyerMessage, shop: str) -> bool:
+    with request.app.state.database.unit_of_work() as s:
+        return service.enqueue(s, message, shop, service.now())
+
+
+def _answer(status: int, outcome: str, reason: str | None) -> JSONResponse:
+    return JSONResponse({"status": outcome, "reason": reason}, status)

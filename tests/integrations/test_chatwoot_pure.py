@@ -1,0 +1,50 @@
+"""The pure parts: Chatwoot's signature scheme and which payloads are a buyer's message."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from app.integrations.chatwoot.payload import BuyerMessage, Ignored, read
+from app.integrations.chatwoot.signature import secret_for, sign, verify
+from tests.integrations.chatwoot_helpers import PAYLOAD, body_of, message
+
+
+def test_the_signature_is_chatwoots_timestamp_dot_body_hmac():
+    body = body_of(PAYLOAD)
+    expected = "sha256=" + hmac.new(b"s", b"1700000000." + body, hashlib.sha256).hexdigest()
+    assert sign("s", "1700000000", body) == expected
+    assert verify("s", "1700000000", expected, body, now=1700000100)
+    # the body alone signed (not Chatwoot's scheme), another secret, another body, a stale or future time
+    wrong = "sha256=" + hmac.new(b"s", body, hashlib.sha256).hexdigest()
+    assert not verify("s", "1700000000", wrong, body, now=1700000000)
+    assert not verify("t", "1700000000", expected, body, now=1700000000)
+    assert not verify("s", "1700000000", expected, body + b" ", now=1700000000)
+    assert not verify("s", "1700000000", expected, body, now=1700000000 + 301)
+    assert not verify("s", "1700000000", expected, body, now=1700000000 - 301)
+    assert not verify("s", None, expected, body, now=1700000000)
+    assert not verify("s", "1700000000", None, body, now=1700000000)
+    assert not verify("s", "17e8", expected, body, now=1700000000)
+
+
+def test_one_secret_or_one_per_account():
+    assert secret_for("abc", 5) == "abc"
+    assert secret_for("1:aaa, 2:bbb", 2) == "bbb"
+    assert secret_for("1:aaa,2:bbb", 3) is None
+    assert secret_for("", 1) is None
+
+
+def test_only_a_contacts_public_incoming_message_is_read():
+    found = read(message(account=3, inbox=9, conversation=77, message_id=555))
+    assert found == BuyerMessage(3, 9, 77, 555, "亲 收到的杯子碎了 怎么办", ())
+    assert read(message(event="message_updated")) == Ignored("other_event")
+    assert read(message(message_type="outgoing")) == Ignored("not_incoming")
+    assert read(message(message_type="activity")) == Ignored("not_incoming")
+    assert read(message(private=True)) == Ignored("private_note")
+    assert read(message(sender={"id": 1, "name": "客服", "type": "user"})) == Ignored("not_from_contact")
+    assert read(message(sender={"id": 2, "name": "bot", "type": "agent_bot"})) == Ignored("not_from_contact")
+    assert read(message(content="  ")) == Ignored("empty")
+    assert read({**message(), "id": "9"}) == Ignored("missing_ids")
+    assert read([1, 2]) == Ignored("not_an_object")
+    pictures = read(message(content="", attachments=[{"file_type": "image"}, {"file_type": "audio"}]))
+    assert isinstance(pictures, BuyerMessage) and pictures.attachments == ("image", "file")
