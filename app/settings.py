@@ -123,8 +123,8 @@ class Settings(BaseSettings):
     )
     chatwoot_api_token: str = Field(
         "",
-        description="the `api_access_token` of the Chatwoot user (an agent, or an agent bot) the notes are "
-        "posted as; also used by `python -m app chatwoot sync-canned`",
+        description="the `api_access_token` (Chatwoot: Profile Settings → Access Token) of the user the notes "
+        "are posted as; `python -m app chatwoot sync-canned` uses it too",
         json_schema_extra={"readme_default": "none"},
     )
     chatwoot_shops: ChatwootShops = Field(

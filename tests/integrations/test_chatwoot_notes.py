@@ -267,3 +267,41 @@ def test_a_claimed_note_is_skipped_by_another_worker(database):
 def test_without_chatwoot_url_the_route_is_404(client):
     r = client.post("/integrations/chatwoot/webhook", json=message())
     assert r.status_code == 404 and r.json()["error"]["code"] == "chatwoot_not_configured"
+
+
+def test_the_configured_route_survives_generated_requests(engine, database, fake):
+    """Schemathesis on the route with the integration on and no secret, so that every body is read (the suite's
+    fuzzing runs with it off): no 5xx, documented statuses only, whatever the body and headers."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+    instance = start(engine, database, fake.url, chatwoot_webhook_secret="")
+    statuses: list[int] = []
+    try:
+        schema = schemathesis.openapi.from_dict(instance.app.openapi())
+        label = "POST /integrations/chatwoot/webhook"
+        operation = next(op.ok() for op in schema.get_all_operations() if op.ok().label == label)
+
+        @given(case=operation.as_strategy())
+        @settings(
+            max_examples=80, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+        )
+        def check(case) -> None:  # type: ignore[no-untyped-def]
+            response = case.call_and_validate(base_url=instance.url, excluded_checks=[positive_data_acceptance])
+            statuses.append(response.status_code)
+
+        check()
+        # What a generator does not write: bodies that are not JSON, or JSON Python cannot parse.
+        for raw in (b"{not json", b"\xff\xfe\x00", b"[" * 20000 + b"]" * 20000, b""):
+            r = httpx.post(f"{instance.url}/integrations/chatwoot/webhook", content=raw, timeout=10)
+            assert r.status_code == 400 and r.json()["error"]["code"] == "invalid_json", raw[:10]
+        for odd in (b"null", b"[]", b'"x"', b"5", b'{"event": "message_created", "account": {"id": true}}'):
+            r = httpx.post(f"{instance.url}/integrations/chatwoot/webhook", content=odd, timeout=10)
+            assert r.status_code == 200 and r.json()["status"] == "ignored"
+        nul = message(content="杯子\u0000碎了")
+        assert instance.post(nul, headers={"Content-Type": "application/json"}).status_code == 202
+        wait_for(lambda: fake.notes_in(1, nul["conversation"]["id"]))
+    finally:
+        instance.stop()
+    assert {200, 202} <= set(statuses), sorted(set(statuses))  # the generated bodies were read, some queued

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 
 from fastapi import APIRouter, Request
@@ -71,7 +72,7 @@ async def chatwoot_webhook(request: Request) -> JSONResponse:
     raw = await request.body()
     try:
         payload = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python parses
         raise AppError("请求体须为 JSON the body must be Chatwoot's JSON payload", code="invalid_json") from None
     account = payload.get("account") if isinstance(payload, dict) else None
     account_id = account.get("id") if isinstance(account, dict) else None
@@ -95,7 +96,7 @@ async def chatwoot_webhook(request: Request) -> JSONResponse:
     log.info(
         "chatwoot message %s (delivery %s) %s",
         found.message_id,
-        request.headers.get(signature.DELIVERY_HEADER, "-")[:64],
+        re.sub(r"[^A-Za-z0-9-]", "", request.headers.get(signature.DELIVERY_HEADER, ""))[:64] or "-",
         "queued" if queued else "duplicate",
     )
     if not queued:

@@ -52,7 +52,8 @@ def read(payload: Any) -> BuyerMessage | Ignored:
     if account is None or conversation is None or not isinstance(message, int) or not _is_id(message):
         return Ignored("missing_ids")
     content = payload.get("content")
-    text = content.strip()[:MAX_CONTENT] if isinstance(content, str) else ""
+    # NUL: PostgreSQL's text cannot hold it, and no buyer typed it.
+    text = content.replace("\x00", "").strip()[:MAX_CONTENT] if isinstance(content, str) else ""
     files = payload.get("attachments")
     kinds = tuple(
         _KINDS.get(str(a.get("file_type")), "file")
