@@ -78,6 +78,14 @@ def cw(engine, database, fake, monkeypatch) -> Iterator[Instance]:  # type: igno
     instance.stop()
 
 
+def settled(database, account: int, message_id: int) -> ChatwootNote:  # type: ignore[no-untyped-def]
+    """The row once the worker is done with it (Chatwoot may have the note a moment before the row says so)."""
+    wait_for(lambda: (note_row(database, account, message_id) or ChatwootNote(status="pending")).status != "pending")
+    row = note_row(database, account, message_id)
+    assert row is not None
+    return row
+
+
 def note_row(database, account: int, message_id: int) -> ChatwootNote | None:  # type: ignore[no-untyped-def]
     with database.unit_of_work() as s:
         return s.scalars(
@@ -104,8 +112,8 @@ def test_a_buyer_message_gets_one_private_note_even_when_delivered_twice(cw, fak
     assert "`damaged.ask_evidence`" in text and "请买家提供" in text and "时限" in text
     assert "案件 #" in text and "(新开)" in text
     assert "杯子碎了" not in text  # the buyer's own words are not repeated in the note
-    row = note_row(database, 1, payload["id"])
-    assert row is not None and row.status == "posted" and row.attempts == 1 and row.content is None
+    row = settled(database, 1, payload["id"])
+    assert row.status == "posted" and row.attempts == 1 and row.content is None
     assert row.chatwoot_note_id is not None and row.shop_id == "shop-cw"
 
 
@@ -125,6 +133,18 @@ def test_the_conversation_is_keyed_by_account_and_conversation(cw, fake, databas
         found = sorted((c.shop_id, c.conversation_id) for c in cases)
     assert found == [("shop-cw", f"chatwoot-1-{conversation}"), ("shop-cw2-inbox", f"chatwoot-2-{conversation}")]
     assert "(新开)" not in fake.notes_in(1, conversation)[1].body["content"]
+
+
+def test_a_greeting_gets_no_note_and_the_burst_is_read_together(cw, fake, database):
+    conversation = new_id()
+    hello = message(conversation=conversation, content="在吗")
+    assert cw.post(hello).status_code == 202
+    row = settled(database, 1, hello["id"])
+    assert row.status == "skipped" and row.content is None
+    broken = message(conversation=conversation, content="收到的杯子碎了")
+    assert cw.post(broken).status_code == 202
+    wait_for(lambda: fake.notes_in(1, conversation))
+    assert len(fake.notes_in(1, conversation)) == 1 and "破损" in fake.notes_in(1, conversation)[0].body["content"]
 
 
 @pytest.mark.parametrize(
@@ -191,9 +211,9 @@ def test_retries_with_backoff_after_chatwoots_500s(cw, fake, database):
     mine = fake.attempts[-4:]  # three 500s, then the note
     gaps = [b - a for a, b in zip(mine, mine[1:], strict=False)]
     assert gaps[0] >= RETRY * 0.9 and gaps[1] >= 2 * RETRY * 0.9 and gaps[2] >= 4 * RETRY * 0.9, gaps
-    assert gaps[2] > gaps[1] > gaps[0], gaps
-    row = note_row(database, 1, payload["id"])
-    assert row is not None and row.status == "posted" and row.attempts == 4
+    # Lower bounds only: the schedule guarantees them; a loaded machine can only add to each wait.
+    row = settled(database, 1, payload["id"])
+    assert row.status == "posted" and row.attempts == 4
     assert len(fake.notes_in(1, conversation)) == 1
 
 
@@ -201,23 +221,30 @@ def test_a_refusal_from_chatwoot_is_not_retried(cw, fake, database):
     fake.fail_next, fake.fail_status = 1, 404  # e.g. the conversation was deleted
     payload = message()
     assert cw.post(payload).status_code == 202
-    wait_for(lambda: (note_row(database, 1, payload["id"]) or ChatwootNote(status="pending")).status == "failed")
-    row = note_row(database, 1, payload["id"])
-    assert row is not None and row.attempts == 1 and "404" in (row.last_error or "")
+    row = settled(database, 1, payload["id"])
+    assert row.status == "failed" and row.attempts == 1 and "404" in (row.last_error or "")
     time.sleep(0.3)
     assert not fake.notes_in(1, payload["conversation"]["id"])
 
 
 def test_the_webhook_answers_within_a_second_while_chatwoot_is_slow(cw, fake):
-    fake.delay = 3.0
-    payload = message()
-    started = time.monotonic()
-    r = cw.post(payload)
-    assert r.status_code == 202 and time.monotonic() - started < 1.0
-    second = message()
-    started = time.monotonic()
-    assert cw.post(second).status_code == 202 and time.monotonic() - started < 1.0  # while the first is posting
-    wait_for(lambda: fake.notes_in(1, payload["conversation"]["id"]), 20)
+    with httpx.Client(base_url=cw.url, timeout=10) as chatwoot:  # one connection, as Chatwoot's pool keeps one
+
+        def deliver(payload: dict[str, Any]) -> float:
+            raw = body_of(payload)
+            started = time.monotonic()
+            r = chatwoot.post("/integrations/chatwoot/webhook", content=raw, headers=signed(raw))
+            assert r.status_code == 202
+            return time.monotonic() - started
+
+        first = message()
+        deliver(first)  # the process's first note: connections opened, statements compiled
+        wait_for(lambda: fake.notes_in(1, first["conversation"]["id"]))
+        fake.delay = 3.0  # from now on Chatwoot takes 3 s to answer each note
+        slow = [message() for _ in range(3)]
+        took = [deliver(p) for p in slow]  # the 2nd and 3rd arrive while the worker waits for Chatwoot
+        assert max(took) < 1.0, took
+        wait_for(lambda: all(fake.notes_in(1, p["conversation"]["id"]) for p in slow), 30)
 
 
 def test_two_instances_post_one_note(engine, database, fake, monkeypatch):

@@ -12,6 +12,7 @@ import time
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from starlette.background import BackgroundTask
 
 from app.errors import AppError, NotFound
 from app.http.schemas import error_responses
@@ -101,10 +102,11 @@ async def chatwoot_webhook(request: Request) -> JSONResponse:
     )
     if not queued:
         return _answer(200, "duplicate", None)
+    answer = _answer(202, "queued", None)
     worker = getattr(request.app.state, "chatwoot_worker", None)
-    if worker is not None:
-        worker.wake()
-    return _answer(202, "queued", None)
+    if worker is not None:  # after the answer is sent: the suggestion it starts must not delay Chatwoot's answer
+        answer.background = BackgroundTask(worker.wake)
+    return answer
 
 
 def _enqueue(request: Request, message: BuyerMessage, shop: str) -> bool:

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db.base import Base, UTCDateTime
 
-STATUSES = ("pending", "posted", "failed")
+STATUSES = ("pending", "posted", "skipped", "failed")  # skipped: nothing to suggest (a greeting)
 
 
 class ChatwootNote(Base):
@@ -17,7 +17,7 @@ class ChatwootNote(Base):
     __table_args__ = (
         # At most one note per Chatwoot message, even when Chatwoot retries the webhook or two instances take it.
         UniqueConstraint("account_id", "message_id", name="uq_chatwoot_notes_message"),
-        CheckConstraint("status IN ('pending', 'posted', 'failed')", name="status"),
+        CheckConstraint("status IN ('pending', 'posted', 'skipped', 'failed')", name="status"),
         Index("ix_chatwoot_notes_due", "status", "next_attempt_at"),
     )
 

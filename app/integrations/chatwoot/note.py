@@ -39,6 +39,11 @@ def compose(result: Suggestion, refs: list[CaseRef]) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+def worth_a_note(result: Suggestion) -> bool:
+    """Whether the suggestion tells the agent anything: a script to send, or a question to ask first."""
+    return bool(result.scripts) or (result.triage is not None and result.triage.question is not None)
+
+
 def _intents(result: Suggestion) -> str:
     if result.match.status is Status.NO_MATCH or not result.match.intents:
         return "未识别到售后意图"

@@ -113,8 +113,11 @@ def prepare(s: Session, engine: Engine, note_id: int, now: datetime, memory_hour
         except AppError as exc:
             _fail(row, f"no suggestion: {exc.code}")
             return None
-        row.note = notes.compose(result, refs)
         row.content = None  # the case keeps the buyer's words from here; the queue no longer needs them
+        if not notes.worth_a_note(result):  # "在吗", "好的": a note saying nothing is noise in the conversation
+            row.status, row.note = "skipped", ""
+            return None
+        row.note = notes.compose(result, refs)
     return Outgoing(row.id, row.account_id, row.conversation_id, row.note)
 
 
