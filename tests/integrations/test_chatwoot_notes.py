@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -332,3 +333,19 @@ def test_the_configured_route_survives_generated_requests(engine, database, fake
     finally:
         instance.stop()
     assert {200, 202} <= set(statuses), sorted(set(statuses))  # the generated bodies were read, some queued
+
+
+def test_settled_notes_are_forgotten_after_thirty_days(database):
+    found = read(message())
+    assert isinstance(found, BuyerMessage)
+    long_ago = service.now() - service.KEPT - timedelta(hours=1)
+    with database.unit_of_work() as s:
+        assert service.enqueue(s, found, "shop-cw", long_ago)
+    with database.unit_of_work() as s:
+        service.purge(s, service.now())
+    assert note_row(database, 1, found.message_id) is not None  # pending: kept, whatever its age
+    with database.unit_of_work() as s:
+        s.scalars(select(ChatwootNote).where(ChatwootNote.message_id == found.message_id)).one().status = "posted"
+    with database.unit_of_work() as s:
+        assert service.purge(s, service.now()) >= 1
+    assert note_row(database, 1, found.message_id) is None

@@ -48,3 +48,23 @@ def test_only_a_contacts_public_incoming_message_is_read():
     assert read([1, 2]) == Ignored("not_an_object")
     pictures = read(message(content="", attachments=[{"file_type": "image"}, {"file_type": "audio"}]))
     assert isinstance(pictures, BuyerMessage) and pictures.attachments == ("image", "file")
+
+
+def test_the_settings_read_from_the_environment(monkeypatch):
+    from app.settings import InvalidSettings, Settings
+
+    monkeypatch.setenv("CHATWOOT_URL", "https://chat.example.com/")
+    monkeypatch.setenv("CHATWOOT_SHOPS", "1:shop-a, 1/7:shop-b,2:demo-shop")
+    settings = Settings.from_env()
+    assert settings.chatwoot_url == "https://chat.example.com"
+    assert settings.chatwoot_shops == ((1, None, "shop-a"), (1, 7, "shop-b"), (2, None, "demo-shop"))
+    for bad, name in (("CHATWOOT_SHOPS", "shop-a"), ("CHATWOOT_SHOPS", "1:shop a"), ("CHATWOOT_URL", "chat.example")):
+        monkeypatch.setenv(bad, name)
+        try:
+            Settings.from_env()
+        except InvalidSettings as exc:
+            assert exc.lines[0].startswith(f"{bad}=")
+        else:
+            raise AssertionError(f"{bad}={name} accepted")
+        monkeypatch.setenv("CHATWOOT_SHOPS", "1:shop-a")
+        monkeypatch.setenv("CHATWOOT_URL", "https://chat.example.com")

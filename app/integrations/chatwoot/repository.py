@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -56,3 +56,12 @@ def by_conversation(s: Session, account_id: int, conversation_id: int) -> list[C
             .order_by(ChatwootNote.id)
         ).all()
     )
+
+
+def delete_settled_before(s: Session, cutoff: datetime) -> int:
+    result = s.execute(
+        delete(ChatwootNote)
+        .where(ChatwootNote.status != "pending", ChatwootNote.received_at < cutoff)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

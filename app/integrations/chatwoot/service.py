@@ -22,6 +22,7 @@ from app.suggest.schemas import SuggestRequest
 
 LEASE = timedelta(seconds=60)  # a worker posting a note holds it this long; a crashed worker's note is taken again
 MAX_ATTEMPTS = 8
+KEPT = timedelta(days=30)  # settled notes (posted, skipped, failed) are deleted after this
 MAX_DELAY_SECONDS = 600.0
 
 Mapping = tuple[tuple[int, int | None, str], ...]  # settings.chatwoot_shops: (account, inbox or None, shop)
@@ -148,5 +149,10 @@ def now() -> datetime:
     return datetime.now(SHOP_TZ)
 
 
+def purge(s: Session, now: datetime) -> int:
+    """Forget notes settled more than KEPT ago: the case holds what was suggested; the queue is not an archive."""
+    return repo.delete_settled_before(s, now - KEPT)
+
+
 def _fail(row: ChatwootNote, error: str) -> None:
-    row.status, row.last_error = "failed", error[:500]
+    row.status, row.last_error, row.content = "failed", error[:500], None

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +21,7 @@ from app.settings import Settings
 
 log = logging.getLogger("app.chatwoot")
 POLL_SECONDS = 1.0
+PURGE_EVERY_SECONDS = 3600.0
 
 
 class NoteWorker:
@@ -39,6 +41,7 @@ class NoteWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._next_purge = 0.0  # the first pass purges
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="chatwoot-notes", daemon=True)
@@ -67,9 +70,12 @@ class NoteWorker:
                 self._wake.clear()
 
     def run_once(self) -> int:
-        """Post every note due now; how many were taken."""
+        """Post every note due now; how many were taken. Settled notes past their keeping are deleted hourly."""
         with self.database.unit_of_work() as s:
             ids = service.take_due(s, service.now())
+            if time.monotonic() >= self._next_purge:
+                self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
+                service.purge(s, service.now())
         for note_id in ids:
             self._deliver(note_id)
         return len(ids)
