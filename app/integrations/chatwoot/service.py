@@ -93,6 +93,7 @@ def prepare(s: Session, engine: Engine, note_id: int, now: datetime, memory_hour
                     "attachments": [{"type": kind} for kind in row.attachments],
                     "conversation_id": conversation_key(row.account_id, row.conversation_id),
                     "shop_id": row.shop_id,
+                    "now": row.received_at,  # the message's time, not the worker's: deadlines run from it
                 }
             )
         except ValidationError:
