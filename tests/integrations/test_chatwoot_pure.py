@@ -68,3 +68,29 @@ def test_the_settings_read_from_the_environment(monkeypatch):
             raise AssertionError(f"{bad}={name} accepted")
         monkeypatch.setenv("CHATWOOT_SHOPS", "1:shop-a")
         monkeypatch.setenv("CHATWOOT_URL", "https://chat.example.com")
+
+
+def test_the_note_says_what_the_agent_needs_and_nothing_of_the_buyers(engine):
+    from app.integrations.chatwoot.note import compose, worth_a_note
+    from app.suggest import service
+    from app.suggest.schemas import SuggestRequest
+
+    def suggestion(**body):  # type: ignore[no-untyped-def]
+        return service.suggest(engine, service.check(engine, SuggestRequest(**body)), "default")
+
+    over = suggestion(message="杯子碎了 补偿我50吧", proposed_compensation="50")
+    text = compose(over, [])
+    assert text.startswith("**售后助手建议** · 破损")
+    assert "`damaged.ask_evidence`" in text and "**请买家提供:**" in text
+    assert "**需要店长审批:** 50.00 元超过客服权限 30.00 元" in text  # above the agent's range: the 店长 decides
+    assert "**时限:**" in text and "前:" in text
+    assert "补偿我" not in text
+    # A quoted script ends with a blank line: Chatwoot's markdown would otherwise pull the next line into it.
+    lines = text.splitlines()
+    assert all(
+        lines[i + 1] in ("",) or lines[i + 1].startswith(">")
+        for i, line in enumerate(lines[:-1])
+        if line.startswith(">")
+    )
+    assert not worth_a_note(suggestion(message="好的谢谢"))
+    assert worth_a_note(over)
