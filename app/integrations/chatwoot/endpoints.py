@@ -65,19 +65,19 @@ class BadSignature(AppError):
 )
 async def chatwoot_webhook(request: Request) -> JSONResponse:
     settings: Settings = request.app.state.settings
+    raw = await request.body()
+    secrets = settings.chatwoot_webhook_secret.strip() if settings.chatwoot_url else ""
+    if secrets and ":" not in secrets:  # one secret: checked before the body is even parsed
+        _verify(request, raw, secrets)
+    try:  # as every route with a body: one that is not JSON is the kit's documented 400, whatever else holds
+        payload = json.loads(raw)
+    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python parses
+        raise AppError("请求体须为 JSON the body must be Chatwoot's JSON payload", code="invalid_json") from None
     if not settings.chatwoot_url:
         raise NotFound(
             "未配置 Chatwoot 集成 the Chatwoot integration is off: set CHATWOOT_URL and CHATWOOT_API_TOKEN",
             code="chatwoot_not_configured",
         )
-    raw = await request.body()
-    secrets = settings.chatwoot_webhook_secret.strip()
-    if secrets and ":" not in secrets:  # one secret: checked before the body is even parsed
-        _verify(request, raw, secrets)
-    try:
-        payload = json.loads(raw)
-    except (ValueError, RecursionError):  # RecursionError: JSON nested deeper than Python parses
-        raise AppError("请求体须为 JSON the body must be Chatwoot's JSON payload", code="invalid_json") from None
     if secrets and ":" in secrets:  # one per account: the account the body names must have signed it
         account = payload.get("account") if isinstance(payload, dict) else None
         account_id = account.get("id") if isinstance(account, dict) else None
