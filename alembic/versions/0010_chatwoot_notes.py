@@ -36,7 +36,9 @@ def upgrade() -> None:
         sa.Column("chatwoot_note_id", sa.BigInteger(), nullable=True),
         sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("posted_at", sa.DateTime(timezone=True), nullable=True),
-        sa.CheckConstraint("status IN ('pending', 'posted', 'skipped', 'failed')", name=op.f("ck_chatwoot_notes_status")),
+        sa.CheckConstraint(
+            "status IN ('pending', 'posted', 'skipped', 'failed')", name=op.f("ck_chatwoot_notes_status")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_chatwoot_notes")),
         sa.UniqueConstraint("account_id", "message_id", name="uq_chatwoot_notes_message"),
     )
