@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         for line in exc.lines:  # one line per bad variable, no traceback: the message is the whole story
             print(f"设置有误,服务未启动 invalid setting, not starting: {line}", file=sys.stderr)
         return 2
-    logs.setup(settings.log_level)
+    logs.setup(settings.log_level, settings.log_format)
     if args.command == "keys":
         return cli.run(args, settings.database_url or None)
     if args.command == "chatwoot":
@@ -69,7 +69,6 @@ def migrate(settings: Settings) -> int:
 def serve(settings: Settings) -> int:
     from app.core.content import ContentInvalid
     from app.core.engine import build_engine
-    from app.main import create_app
 
     try:
         engine = build_engine(settings.content_dir, settings.cache_dir)
@@ -104,12 +103,19 @@ def serve(settings: Settings) -> int:
             flush=True,
         )
     print(f"售后助手 serving on {base}  (docs: /docs)", flush=True)
+    metrics = None
+    if settings.workers > 1:
+        from app.workers import metrics_folder
+
+        metrics = metrics_folder()  # before app.main imports prometheus_client: the workers' shared counts
+    from app.main import create_app
+
     app = create_app(settings, engine)
     del engine  # the app holds it; with several workers only until they are forked
     if settings.workers > 1:
         from app.workers import serve_workers
 
-        return serve_workers(settings, app)
+        return serve_workers(settings, app, metrics)
     from app import serving
 
     return serving.serve(app, settings)

@@ -73,6 +73,10 @@ REQUEST_EXAMPLES: dict[str, dict[str, dict[str, Any]]] = {
                 "now": "2026-11-22T12:00:00+08:00",
             },
         },
+        "tracking_state": {
+            "summary": "物流平台状态码 the courier platform's own state (快递100 304: 投柜或站签收)",
+            "value": {"message": "快递显示签收了 但我根本没收到", "order": {"tracking_state": "kuaidi100:304"}},
+        },
         "conversation": {
             "summary": "在会话中 in a conversation: opens or continues its case",
             "value": {"message": "快递显示签收了 但我根本没收到", "conversation_id": "conv-1024", "shop_id": "default"},

@@ -26,6 +26,7 @@ from app.core.engine import Engine, build_engine
 from app.db.session import Database
 from app.errors import Unavailable
 from app.http import audit, errors, openapi
+from app.http.access import Access
 from app.http.headers import SecurityHeaders
 from app.http.limits import BodyLimit, NoNulInUrl
 from app.http.origin import OriginCheck
@@ -39,6 +40,8 @@ from app.phrasebook.endpoints import router as phrasebook_router
 from app.phrasebook.repository import latest
 from app.phrasebook.service import record_live
 from app.reload import ContentHolder, settle
+from app.scrape import ShopGauges
+from app.scrape import router as scrape_router
 from app.settings import Settings
 from app.suggest.endpoints import router as suggest_router
 from app.suggest.schemas import SuggestRequest
@@ -60,6 +63,7 @@ def create_app(
             app.state.database = Database(settings.database_url or None)
         database: Database = app.state.database
         app.state.guard = Guard(database, settings)
+        app.state.shop_gauges = ShopGauges(database)  # /metrics' figures from the database (app/scrape.py)
 
         def went_live(new: Engine, old: Engine | None, trigger: str, files: list[str] | None = None) -> None:
             try:
@@ -109,6 +113,7 @@ def create_app(
     errors.install(app)
     app.include_router(suggest_router)  # the order of the routers is the order of the OpenAPI paths
     app.include_router(ops_router)
+    app.include_router(scrape_router)
     app.include_router(cases_router)
     app.include_router(reports_router)
     app.include_router(approvals_router)
@@ -133,7 +138,9 @@ def create_app(
     if settings.trusted_proxies:  # without any, the connection's address is the client's: no layer needed
         app.add_middleware(ClientAddress, trusted=settings.trusted_proxies)  # before anything reads the client
     app.add_middleware(errors.CatchAll)  # covers the middlewares above too
-    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)  # outermost: a 500 gets them too
+    app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)  # a 500 gets them too
+    # Outermost: the request id is set for every line logged inside, a 500 is counted (app/http/access.py).
+    app.add_middleware(Access, log_requests=settings.access_log)
     openapi.include_models(app, SuggestRequest, ChatwootEvent)  # routes that read their body themselves
     openapi.include_body_errors(app)  # 400 and 413 come from the kit, before any route runs
     openapi.include_links(app, LINKS)  # after the models: a link may give fields of /v1/suggest's body

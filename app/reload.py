@@ -23,6 +23,7 @@ from app.core.content.loader import CONTENT_FOLDERS, content_digest
 from app.core.engine import Engine
 from app.core.lint import Report, build_checked
 from app.errors import Unavailable
+from app.metrics import RELOADS
 
 log = logging.getLogger("app.reload")
 
@@ -110,6 +111,7 @@ class ContentHolder:
             if engine is None:
                 self._pending += touched  # a broken edit's files belong to the next version that goes live
                 self.rejected = Rejected(content_digest(self.root), datetime.now(SHOP_TZ), list(report.errors))
+                RELOADS.labels("rejected").inc()
                 log.warning(
                     "content rejected (%s): %d errors; %s stays live", trigger, len(report.errors), self.engine.version
                 )
@@ -126,6 +128,7 @@ class ContentHolder:
                 settle(thaw=True)
             self._pending = []  # live now, or back to exactly the live content
             self.rejected = None
+            RELOADS.labels("live" if changed else "unchanged").inc()
             return Outcome(True, self.engine.version, changed, [], list(report.warnings))
 
     def watch(self, interval: float = 0.25) -> None:

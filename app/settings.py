@@ -65,6 +65,24 @@ class Settings(BaseSettings):
         "info",
         description="log lines mask phones, ID numbers and addresses; `debug` logs every buyer message (masked)",
     )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="`json`: one JSON object per log line (python-json-logger), masked the same way"
+    )
+    access_log: bool = Field(
+        True,
+        description="one log line per request (`app.access`): method, route, status, duration, key id, request id, "
+        "the path and query masked",
+    )
+    metrics_token: str = Field(
+        "",
+        pattern=r"^$|^[A-Za-z0-9._~+/=\-]{24,200}$",
+        description="a secret Prometheus sends as `Authorization: Bearer …` to read `/metrics` (it needs no "
+        "database, so scrapes go on during an outage); empty: only admin keys may read it",
+        json_schema_extra={
+            "readme_default": "empty",
+            "accepts": "24 to 200 letters, digits or `._~+/=-` (`openssl rand -hex 32`)",
+        },
+    )
     workers: int = Field(
         1, ge=1, description="worker processes of this instance, forked once the engine is built (app/workers.py)"
     )
@@ -161,7 +179,7 @@ class Settings(BaseSettings):
         validate_by_alias=True,
     )
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "log_format", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value

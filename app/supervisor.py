@@ -45,9 +45,16 @@ class _Worker:
 
 
 class Supervisor:
-    def __init__(self, work: Work, count: int, on_started: Callable[[], None] = lambda: None) -> None:
-        """``on_started`` runs once the first ``count`` workers are forked: later forks are replacements."""
-        self.work, self.count, self.on_started = work, count, on_started
+    def __init__(
+        self,
+        work: Work,
+        count: int,
+        on_started: Callable[[], None] = lambda: None,
+        on_exit: Callable[[int], None] = lambda pid: None,
+    ) -> None:
+        """``on_started`` runs once the first ``count`` workers are forked: later forks are replacements.
+        ``on_exit`` gets the pid of each worker that exited, whatever the reason, once it is reaped."""
+        self.work, self.count, self.on_started, self.on_exit = work, count, on_started, on_exit
         self.workers: dict[int, _Worker] = {}  # in the order they were forked
         self.retiring: set[int] = set()  # stopped on purpose: their exit is no failure
         self.stopping = False
@@ -126,6 +133,10 @@ class Supervisor:
             ready = self._became_ready(worker)
             del self.workers[pid]
             os.close(worker.ready_fd)
+            try:
+                self.on_exit(pid)
+            except Exception:  # noqa: BLE001 - bookkeeping must never stop the supervisor
+                log.exception("after worker %d exited", pid)
             if pid in self.retiring:
                 self.retiring.discard(pid)
                 continue

@@ -8,14 +8,25 @@ its engine from the files like a spawned one, since the content may have changed
 
 Each worker runs ``uvicorn.Server(config).run(sockets=[its socket])`` with the configuration every server of
 ours uses (app/serving.py: the read deadline); forking, restarting and signals are app/supervisor.py's.
+
+Metrics: every worker counts into files in a folder of this instance's own (prometheus-client's multiprocess
+mode, app/metrics.py), so that a scrape answered by any worker sees them all. ``metrics_folder`` makes it,
+empty, before the application is imported (the library picks its mode at import); the supervisor tells the
+library when a worker exits (``mark_process_dead``: its live gauges go; its counts stay in the sums); the folder
+is removed when the instance stops.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
+import os
+import shutil
 import socket
+import sys
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI
@@ -27,8 +38,22 @@ from app.supervisor import STARTUP_FAILURE, Supervisor
 log = logging.getLogger("app")
 
 
-def serve_workers(settings: Settings, app: FastAPI) -> int:
-    """Serve until stopped; the exit status (3, as uvicorn's, when the port is taken)."""
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"  # prometheus-client's variable, set here for the workers to inherit
+
+
+def metrics_folder() -> Path:
+    """A new, empty folder for the workers' metric files, named to prometheus-client. Called before anything
+    imports it: once imported, the library counts in memory, per process, and scrapes would see one worker."""
+    if "prometheus_client" in sys.modules:
+        raise RuntimeError("metrics_folder() must run before prometheus_client is imported (app/metrics.py)")
+    folder = Path(tempfile.mkdtemp(prefix="shouhou-metrics-"))  # TMPDIR, else /tmp: writable in any deployment
+    os.environ[MULTIPROC_ENV] = str(folder)
+    return folder
+
+
+def serve_workers(settings: Settings, app: FastAPI, metrics: Path | None = None) -> int:
+    """Serve until stopped; the exit status (3, as uvicorn's, when the port is taken). ``metrics``: the folder
+    from ``metrics_folder``, removed at the end."""
     host, port = settings.host, settings.port
     # Bound alone first: any other server on this port, even one of ours sharing its port with its own
     # workers, makes this fail here, at start. Then reserved, never listening, for the workers to share.
@@ -57,11 +82,19 @@ def serve_workers(settings: Settings, app: FastAPI) -> int:
     def forget_start_up_engine() -> None:
         app.state.initial_engine = None  # workers forked from now on build their own from the files
 
+    def exited(pid: int) -> None:
+        if metrics is not None:
+            from prometheus_client.multiprocess import mark_process_dead
+
+            mark_process_dead(pid, str(metrics))
+
     gc.freeze()  # the collector in a worker never touches what was built here, so those pages stay shared
     try:
-        return Supervisor(work, settings.workers, on_started=forget_start_up_engine).run()
+        return Supervisor(work, settings.workers, on_started=forget_start_up_engine, on_exit=exited).run()
     finally:
         reserved.close()
+        if metrics is not None:
+            shutil.rmtree(metrics, ignore_errors=True)
 
 
 def _socket(host: str, port: int, *, listen: bool, share: bool = True, backlog: int = 0) -> socket.socket:

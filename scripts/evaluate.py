@@ -28,9 +28,9 @@ from app.core.conversation import Role, Turn  # noqa: E402
 from app.core.engine import Engine, build_engine  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from scripts.evaluation import html  # noqa: E402
-from scripts.evaluation.data import EIGHT, NONE, Item, ReplayTurn, read_tsv, real_data  # noqa: E402
+from scripts.evaluation.data import EIGHT, NONE, Conversation, Item, ReplayTurn, read_tsv, real_data  # noqa: E402
 from scripts.evaluation.metrics import Scores, pct  # noqa: E402
-from scripts.evaluation.replay import SessionScores, Shown, replay  # noqa: E402
+from scripts.evaluation.replay import Reader, SessionScores, Shown, replay  # noqa: E402
 
 __all__ = ["NONE", "read_tsv"]
 TARGETS = {"heldout": (0.95, 0.05), "real": (0.90, 0.08)}
@@ -136,6 +136,22 @@ def print_sessions(s: SessionScores, show_misses: bool) -> None:
             print(f"  {line}")
 
 
+def print_by_corpus(conversations: list[Conversation], read: Reader, scored: frozenset[str]) -> None:
+    """The session figures per corpus. JDDC's baseline windows (``jddc-window``) are five consecutive
+    utterances (Q/A/Q/A/Q) cut from a session, most of them from its middle: their "first intent" is often a
+    turn that only the part of the session before the window explains. The other corpora hold whole sessions."""
+    groups: dict[str, list[Conversation]] = {}
+    for conv in conversations:
+        groups.setdefault(conv.id.split("/")[0], []).append(conv)
+    print("\nby corpus (whole sessions, except jddc-window: five-utterance windows, mostly from mid-session):")
+    for corpus, convs in sorted(groups.items()):
+        s = replay(convs, read, scored)
+        print(
+            f"  {corpus:<12} conversations with an intent {s.sessions:>5}; first intent shown right "
+            f"{pct((s.first_right, s.sessions))}; turns showing a wrong one {pct((s.wrong_turns, s.shown_turns))}"
+        )
+
+
 def evaluate(
     engine: Engine,
     name: str,
@@ -208,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         scored = frozenset(public) | set(EIGHT)
         sessions = replay(conversations, lambda text, ctx: shown(engine, text, ctx), scored)
         print_sessions(sessions, not args.no_misses)
+        print_by_corpus(conversations, lambda text, ctx: shown(engine, text, ctx), scored)
         if model is not None:
             base = replay(conversations, baseline_reader(engine, model), scored)
             print(

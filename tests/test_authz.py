@@ -69,6 +69,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/v1/admin/keys"): frozenset({"admin"}),
     ("POST", "/v1/admin/keys"): frozenset({"admin"}),
     ("POST", "/v1/admin/keys/{key_id}/revoke"): frozenset({"admin"}),
+    ("GET", "/metrics"): frozenset({"admin"}),  # per-shop figures; or METRICS_TOKEN (tests/test_metrics.py)
 }
 WEEK = {"start": "2026-01-01T00:00:00+08:00", "end": "2030-01-01T00:00:00+08:00"}
 

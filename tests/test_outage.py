@@ -67,9 +67,11 @@ class Service:
     mark: int = 0
 
     def lines_since_mark(self) -> list[str]:
+        """The log since the mark but the access lines (one per request, by design: app/http/access.py)."""
         with self.log.open("rb") as f:
             f.seek(self.mark)
-            return f.read().decode("utf-8", "replace").splitlines()
+            lines = f.read().decode("utf-8", "replace").splitlines()
+        return [line for line in lines if " INFO app.access: " not in line]
 
     def set_mark(self) -> None:
         self.mark = self.log.stat().st_size

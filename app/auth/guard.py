@@ -29,6 +29,7 @@ from app.auth.ratelimit import RateLimiter
 from app.auth.roles import Permission
 from app.db.session import Database
 from app.errors import FieldError, Forbidden, TooManyRequests, Unauthorized, Unavailable
+from app.metrics import RATE_LIMITED
 from app.settings import Settings
 
 # Browsers keep URLs in history and proxies log them: a key there has leaked, so it is refused outright.
@@ -162,10 +163,12 @@ def admit(request: Request, permission: Permission, token: str | None, *, sessio
     if principal is None:
         retry = guard.failures.hit(source(request))
         if retry is not None:
+            RATE_LIMITED.labels("auth_failures").inc()
             raise TooManyRequests(_TOO_MANY_FAILURES, retry)
         raise Unauthorized()
     retry = guard.requests.hit(f"key:{principal.key_id}")
     if retry is not None:
+        RATE_LIMITED.labels("key").inc()
         raise TooManyRequests("请求过于频繁 rate limit for this key reached", retry)
     if not principal.can(permission):
         raise Forbidden(

@@ -9,10 +9,12 @@ from typing import Any
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.core.terms import REMEDIES
 from app.db.base import Base, UTCDateTime
 
+__all__ = ["REMEDIES"]  # re-exported: the case tables' check constraints and schemas use the core's list
+
 STATUSES = ("open", "waiting_buyer", "waiting_courier", "waiting_approval", "resolved", "closed")
-REMEDIES = ("resend", "refund", "partial_refund", "exchange", "compensate", "return_refund")
 # Remedies whose amount is the shop's money given as a gesture: above the agent's range the 店长 decides (000).
 # (A refund's amount is the order's own money back, which needs no approval.)
 MONEY_REMEDIES = ("compensate", "partial_refund")

@@ -255,3 +255,33 @@ def waiting_evidence(s: Session, f: CaseFilter, limit: int) -> tuple[list[Case],
         _filtered(select(Case), f).where(*where).options(*_LOADED).order_by(Case.created_at, Case.id).limit(limit)
     )
     return list(rows), total or 0
+
+
+@dataclass(frozen=True, slots=True)
+class ShopFigures:
+    """Per shop, what /metrics reports (app/scrape.py): active cases, follow-ups past due (as
+    ``overdue_follow_ups`` counts them) and approvals waiting for a decision."""
+
+    open_cases: dict[str, int]
+    overdue_follow_ups: dict[str, int]
+    waiting_approvals: dict[str, int]
+
+
+def shop_figures(s: Session, now: datetime) -> ShopFigures:
+    """Three grouped counts, each on an index (cases by shop and status, follow-ups by due time, approvals by
+    shop and status)."""
+    open_cases = s.execute(select(Case.shop_id, func.count()).where(Case.status.in_(ACTIVE)).group_by(Case.shop_id))
+    overdue = s.execute(
+        select(Case.shop_id, func.count(FollowUp.id))
+        .join(Case, FollowUp.case_id == Case.id)
+        .where(FollowUp.done_at.is_(None), FollowUp.due_at < now)
+        .group_by(Case.shop_id)
+    )
+    waiting = s.execute(
+        select(Approval.shop_id, func.count()).where(Approval.status == "pending").group_by(Approval.shop_id)
+    )
+    return ShopFigures(
+        {shop: n for shop, n in open_cases},
+        {shop: n for shop, n in overdue},
+        {shop: n for shop, n in waiting},
+    )

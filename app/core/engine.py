@@ -268,6 +268,7 @@ class Engine:
                 state.evidence_received | evidence_received,
                 assessment or state.assessment,
                 frozenset(situation.facts),
+                state.remedy,
             )
             chosen = flow.branch((pinned or {}).get(intent, ""))
             branch = chosen if chosen is not None else self.playbook.select(flow, ctx, triage.text)

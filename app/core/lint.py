@@ -50,7 +50,7 @@ def build_checked(
 
 
 def _checks(engine: Engine) -> Report:
-    found: list[ContentError] = list(engine.catalog.warnings)
+    found: list[ContentError] = [*engine.catalog.warnings, *engine.policies.warnings]
     found += _unreachable(engine)
     found += _renders(engine.catalog)
     found += _wording(engine)
@@ -113,6 +113,7 @@ def _unreachable(engine: Engine) -> list[ContentError]:
                 min(w.signed_by) if w.signed_by else None,
                 w.evidence_received,
                 w.assessment,
+                remedy=min(w.remedy) if w.remedy else None,
             )
             chosen = engine.playbook.select(flow, ctx, w.message_has[0] if w.message_has else "")
             if chosen.id != branch.id:

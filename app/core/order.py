@@ -47,6 +47,21 @@ class Order:
         return " ".join(i.name for i in self.items if i.name)
 
 
+def with_tracking(
+    status: OrderStatus | None,
+    signed_by: Signer | None,
+    tracked_status: OrderStatus | None,
+    tracked_signer: Signer | None,
+) -> tuple[OrderStatus | None, Signer | None]:
+    """The order's status and signer once a courier platform's state is known (policy/tracking_states.yaml): a
+    status the caller gave wins, as the more specific word; the state's signer counts only when its status is the
+    order's, so a parcel the caller calls in transit never gains a signer."""
+    final = status or tracked_status
+    if signed_by is None and tracked_signer is not None and final == tracked_status:
+        signed_by = tracked_signer
+    return final, signed_by
+
+
 @dataclass(frozen=True, slots=True)
 class Inconsistency:
     field: str  # e.g. "order.signed_at"

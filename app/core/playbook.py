@@ -19,6 +19,7 @@ class Context:
     evidence_received: frozenset[str] = frozenset()
     assessment: str | None = None  # the agent's judgement
     facts: frozenset[str] = frozenset()  # the same words, proven by the order data (situation.py)
+    remedy: str | None = None  # the case's remedy: agreed by the buyer ("那就补发吧") or recorded by the agent
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +38,8 @@ def holds(when: Conditions, ctx: Context, normalized_message: str) -> bool:
     if when.evidence_received and not when.evidence_received <= ctx.evidence_received:
         return False
     if when.assessment and ctx.assessment != when.assessment and when.assessment not in ctx.facts:
+        return False
+    if when.remedy and ctx.remedy not in when.remedy:
         return False
     return True
 
@@ -63,11 +66,20 @@ class Playbook:
         is at (``current``, a script id), else the entry step: a case never falls back to its first script."""
         at = flow.branch(current.removeprefix(f"{flow.intent}.")) if current else None
         best = flow.entry
+        agreed: Branch | None = None
         for branch in flow.branches:
             if branch.entry or not holds(branch.when, ctx, normalized_message):
                 continue
-            if branch.when.specificity > (0 if best.entry else best.when.specificity):
+            if branch.when.remedy:
+                if agreed is None or branch.when.specificity > agreed.when.specificity:
+                    agreed = branch
+            elif branch.when.specificity > (0 if best.entry else best.when.specificity):
                 best = branch
+        # Once the case's remedy is settled ("那就补发吧"), the step that carries it out is the case's step,
+        # however much evidence and judgement the proposal rested on; only a step it leads to (its ``next``: the
+        # agent records "已补发") moves the case on from there.
+        if agreed is not None and best.id not in agreed.next:
+            return agreed
         # Where it is (an agent's choice, or a step the order data chose) ranks as the entry would: anything
         # the case now meets moves it on, nothing sends it back.
         return at if best.entry and at is not None else best
@@ -104,4 +116,6 @@ def describe_conditions(branch: Branch) -> dict[str, object]:
         out["evidence_received"] = sorted(w.evidence_received)
     if w.assessment:
         out["assessment"] = w.assessment
+    if w.remedy:
+        out["remedy"] = sorted(w.remedy)
     return out

@@ -61,4 +61,6 @@ class Replies:
         named = [r for r in proposed if any(w in text for w in _NAMED.get(r, ()))]
         if len(named) == 1:
             return Agreement(named[0])
+        if not named and any(any(w in text for w in words) for r, words in _NAMED.items() if r not in proposed):
+            return None  # "退款吧" after an exchange was offered asks for something else: not a yes to the offer
         return Agreement(next(iter(proposed)) if len(proposed) == 1 else None)

@@ -25,6 +25,10 @@ class Deadline:
     due_at: datetime
     why: str
     intent: str | None = None
+    # Counted in working days: the years whose holidays are known, and why the date is only approximate when
+    # the count crossed a year that is not (weekends alone were counted there).
+    known_years: tuple[int, ...] | None = None
+    approximate: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

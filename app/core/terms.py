@@ -8,6 +8,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# The ways a case is put right (seed 003/000): what an agent records as a case's remedy, what a buyer agrees to
+# ("那就补发吧"), and what a script's branch may be conditioned on once it is agreed (``when: {remedy: …}``).
+REMEDIES = ("resend", "refund", "partial_refund", "exchange", "compensate", "return_refund")
+
 
 class OrderStatus(StrEnum):
     UNPAID = "unpaid"

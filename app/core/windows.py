@@ -10,7 +10,7 @@ from app.core.content.policy import Policy
 from app.core.order import BEFORE_SHIPPING, ON_THE_WAY
 from app.core.situation import Deadline, Eligibility, Given, Situation
 from app.core.terms import DeadlineKind
-from app.core.workdays import add_workdays
+from app.core.workdays import PACKAGE_YEARS, add_workdays, known_years
 
 FEN = Decimal("0.01")
 
@@ -133,13 +133,28 @@ def logistics_stages(g: Given, s: Situation) -> None:
 
 def lost_verification(g: Given, s: Situation) -> None:
     days = g.policy.logistics.lost_verification_workdays
-    result = add_workdays(g.since, days)
+    holidays = g.policy.holidays
+    result = add_workdays(g.since, days, holidays)
     why = f"{days} 个工作日内无核实结果即补发或退款"
     if result.skipped_holidays:
         why += f"(已跳过{'、'.join(result.skipped_holidays)}假期)"
+    approximate = None
     if result.approximate:
-        why += "(该年节假日安排未知,仅按周末计算)"
-    s.deadlines.append(Deadline(DeadlineKind.LOST_PARCEL_VERIFICATION, result.due, why))
+        why += "(节假日未知,按周末计算)"
+        years = "、".join(str(y) for y in result.unknown_years)
+        approximate = (
+            f"{years} 年的节假日安排未知(政策 holidays 未给出,日历包只到 {PACKAGE_YEARS[-1]} 年),仅按周末计算 "
+            f"the holiday schedule of {years} is unknown: weekends alone were counted"
+        )
+    s.deadlines.append(
+        Deadline(
+            DeadlineKind.LOST_PARCEL_VERIFICATION,
+            result.due,
+            why,
+            known_years=known_years(holidays),
+            approximate=approximate,
+        )
+    )
 
 
 def presumed_lost(g: Given, s: Situation) -> None:

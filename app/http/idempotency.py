@@ -38,9 +38,19 @@ class IdempotencyRecord(Base):
 
 
 def run(
-    db: Database, scope: str, key: str | None, fingerprint: str, now: datetime, handler: Handler, owner: str = "-"
+    db: Database,
+    scope: str,
+    key: str | None,
+    fingerprint: str,
+    now: datetime,
+    handler: Handler,
+    owner: str = "-",
+    *,
+    same_body: bool = True,
 ) -> tuple[int, dict]:
-    """``owner`` is the calling API key: two callers that happen to pick the same key never share answers."""
+    """``owner`` is the calling API key: two callers that happen to pick the same key never share answers.
+    ``same_body=False`` replays the first answer whatever the body: for a key that names a thing once (a chat
+    client's message id), where a later body may differ in what does not matter (the context re-sent)."""
     if key is None:
         with db.unit_of_work() as s:
             return handler(s)
@@ -55,7 +65,7 @@ def run(
             with db.unit_of_work() as s:
                 found = s.get(IdempotencyRecord, record_key)
                 if found is not None:
-                    if found.request_hash != digest:
+                    if same_body and found.request_hash != digest:
                         raise FieldError(
                             "header.Idempotency-Key",
                             "同一个 Idempotency-Key 用于了不同的请求体 this key was used with a different body",

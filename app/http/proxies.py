@@ -46,7 +46,9 @@ class ClientAddress:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         client = scope.get("client")
         if scope["type"] == "http" and self.trusted and client and self._is_trusted(parse_address(client[0])):
-            scope = self._forwarded(scope, client[0])
+            # In place, not a copy: the layers outside this one (the access log, app/http/access.py) read the
+            # client and the route Starlette leaves in this same scope once the request is answered.
+            scope.update(self._forwarded(scope, client[0]))
         await self.app(scope, receive, send)
 
     def _forwarded(self, scope: Scope, peer: str) -> dict[str, Any]:
@@ -65,7 +67,7 @@ class ClientAddress:
             host = str(address)
             if not self._is_trusted(address):
                 break
-        changed = {**scope, "client": (host, 0)}
+        changed: dict[str, Any] = {"client": (host, 0)}
         if proto in ("http", "https"):
             changed["scheme"] = proto
         return changed

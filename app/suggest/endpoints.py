@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -92,15 +94,27 @@ async def suggest(request: Request) -> Response:
         return 200, suggestion_out(result, case_refs_out(refs))
 
     # A retried request (same Idempotency-Key and body) must not record the message on the case twice.
+    scope, key, owner, same_body = "suggest", idempotency_key, principal.key_id, True
+    if body.message_id is not None:
+        # The chat client's message id: one record per shop, conversation and message whoever sends it (each
+        # agent's own key, a re-sent context, a reload). With a pinned case and no shop of its own the owner
+        # stays the key: its scope is only checked when the case is read, which a replay skips.
+        scope, same_body = "suggest-message", False
+        owner = f"shop:{cases_shop}" if cases_shop is not None else principal.key_id
+        named = f"{body.conversation_id or ''}\n{body.case_id or ''}\n{body.message_id}\n{body.intent or ''}"
+        key = hashlib.sha256(named.encode()).hexdigest()  # within the header's length, whatever the ids
     status, payload = await run_in_threadpool(
-        idempotency.run,
-        request.app.state.database,
-        "suggest",
-        idempotency_key,
-        body.model_dump_json(),
-        ask.now,
-        record,
-        principal.key_id,
+        functools.partial(
+            idempotency.run,
+            request.app.state.database,
+            scope,
+            key,
+            body.model_dump_json(),
+            ask.now,
+            record,
+            owner,
+            same_body=same_body,
+        )
     )
     return JSONResponse(payload, status)
 

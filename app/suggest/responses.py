@@ -88,6 +88,18 @@ class DeadlineOut(BaseModel):
     due_at: str = Field(description="ISO 8601, Asia/Shanghai")
     why: str
     intent: str | None
+    approximate: bool = Field(
+        False,
+        description="true when the count in working days crossed a year whose holidays are unknown (neither the "
+        "calendar package nor the shop policy's holidays: give it): weekends alone were counted there; the sidebar "
+        "shows (节假日未知,按周末计算)",
+    )
+    approximate_reason: str | None = Field(None, description="which years were unknown, when approximate")
+    known_years: list[int] | None = Field(
+        None,
+        description="for a deadline counted in working days: the years whose holiday schedule the service knows "
+        "(the calendar package's and those the shop policy's holidays.years add); null for other deadlines",
+    )
 
 
 class EligibilityOut(BaseModel):

@@ -40,6 +40,23 @@ class OrderItem(_Strict):
     quantity: Int = Field(1, ge=1, le=100_000)
 
 
+TrackingProvider = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}$", description="kuaidi100 / kdniao")]
+TrackingCodeText = Annotated[str, Field(pattern=r"^[0-9A-Za-z_]{1,16}$")]
+
+
+class TrackingRef(_Strict):
+    """A courier platform's own tracking state (快递100 ``state``, 快递鸟 ``State``/``StateEx``)."""
+
+    provider: TrackingProvider
+    code: TrackingCodeText | Annotated[Int, Field(ge=0, le=999_999)] = Field(
+        description="平台的状态码,字符串或整数 the platform's state code, as text or a number"
+    )
+
+
+# "kuaidi100:3": the same as {"provider": "kuaidi100", "code": "3"}, for a bot that keeps it as one string.
+TrackingText = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,31}:[0-9A-Za-z_]{1,16}$", examples=["kuaidi100:3"])]
+
+
 class OrderContext(_Strict):
     # The order id becomes a case's 订单号, a column of the 登记表格: one line.
     id: Annotated[Line, Field(min_length=1, max_length=64)] | None = Field(None, description="订单号 order id")
@@ -59,6 +76,23 @@ class OrderContext(_Strict):
     amount: Money | None = Field(None, description="成交金额 amount paid")
     items: Annotated[list[OrderItem], Field(max_length=100)] = Field(default_factory=list)
     coupons: Annotated[list[Money], Field(max_length=20)] = Field(default_factory=list)
+    tracking_state: TrackingText | TrackingRef | None = Field(
+        None,
+        description="物流平台的状态码(快递100 state、快递鸟 State/StateEx),按 policy/tracking_states.yaml 得出 "
+        'status 和 signed_by;请求另给的 status 优先 a courier platform\'s state code, e.g. "kuaidi100:3" or '
+        '{"provider": "kdniao", "code": "301"}: the table in policy/tracking_states.yaml gives status and signed_by '
+        "(a status the request gives wins); an unknown code is a 422",
+    )
+
+    def tracking(self) -> tuple[str, str] | None:
+        """(provider, code) of ``tracking_state`` in either form."""
+        t = self.tracking_state
+        if t is None:
+            return None
+        if isinstance(t, str):
+            provider, code = t.split(":", 1)
+            return provider, code
+        return t.provider, str(t.code)
 
 
 MAX_CONTEXT_TURNS = 20
@@ -108,6 +142,13 @@ class SuggestRequest(_Strict):
         description="会话号:给出时消息和建议记入该会话的案件,建议接着案件的下一步 records on the conversation's cases",
     )
     case_id: Int | None = Field(None, ge=1, le=2**31 - 1, description="案件号:接着这个案件 continue this case")
+    message_id: Annotated[Line, Field(min_length=1, max_length=128)] | None = Field(
+        None,
+        description="聊天工具里这条买家消息的编号(Chatwoot 的 message id):同一会话同一编号只记录一次,再次发送返回第一次"
+        "的建议 the chat client's id of this buyer message: with conversation_id or case_id it is recorded once "
+        "per shop and conversation, and sending it again (a re-sent context, a reloaded page, another agent) "
+        "returns the first answer without recording anything",
+    )
     order: OrderContext | None = None
     evidence_received: Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=50)] = Field(
         default_factory=list, description="已收到的凭证 ids of evidence the buyer already sent"

@@ -43,7 +43,16 @@ def suggestion_out(s: Suggestion, cases: list[dict] | None = None) -> dict:
         "suggestions": [script_out(x) for x in s.scripts],
         "entities": _entities(s.entities),
         "deadlines": [
-            {"kind": d.kind, "due_at": d.due_at.isoformat(), "why": d.why, "intent": d.intent} for d in s.deadlines
+            {
+                "kind": d.kind,
+                "due_at": d.due_at.isoformat(),
+                "why": d.why,
+                "intent": d.intent,
+                "approximate": d.approximate is not None,
+                "approximate_reason": d.approximate,
+                "known_years": list(d.known_years) if d.known_years is not None else None,
+            }
+            for d in s.deadlines
         ],
         "eligibility": {
             k: {"eligible": e.eligible, "until": e.until.isoformat() if e.until else None, "why": e.why}

@@ -15,16 +15,19 @@ from sqlalchemy.orm import Session
 from app.auth.guard import case_shop
 from app.auth.principal import Principal
 from app.cases import service as cases
-from app.cases.models import REMEDIES, Case
+from app.cases.models import Case
 from app.cases.service import case_state
+from app.cockpit import service as cockpit
 from app.conversations import service as conversations
 from app.core.clock import SHOP_TZ
+from app.core.content.tracking import TrackingFile
 from app.core.conversation import Role, Turn
 from app.core.engine import CaseState, Engine, Suggestion, Triage
-from app.core.order import Item, Order, inconsistencies
+from app.core.order import Item, Order, inconsistencies, with_tracking
 from app.core.refund import Discount, NotCovered, Quote, QuoteItem, quote
 from app.core.terms import OrderStatus, Signer
 from app.errors import FieldError
+from app.metrics import count_outcome
 from app.suggest.casebook import CaseBook, CaseRef
 from app.suggest.schemas import OrderContext, RefundQuoteRequest, SuggestRequest
 
@@ -57,7 +60,7 @@ def check(engine: Engine, body: SuggestRequest) -> Ask:
     if body.intent is not None and body.intent not in engine.catalog.flows:
         raise FieldError("body.intent", "未知的意图 unknown intent; see GET /v1/intents", code="unknown_intent")
     now = (body.now or datetime.now(SHOP_TZ)).astimezone(SHOP_TZ)
-    order = _order(body.order)
+    order = _order(body.order, engine.policies.tracking)
     problems = inconsistencies(order, now)
     if problems:
         raise FieldError.many([(f"body.{p.field}", p.message) for p in problems], code="impossible_order")
@@ -77,7 +80,9 @@ def check(engine: Engine, body: SuggestRequest) -> Ask:
 
 def suggest(engine: Engine, ask: Ask, shop_id: str | None) -> Suggestion:
     """The suggestion for the message and what the request says is known; nothing is recorded."""
-    return _advise(engine, _triage(engine, ask, ask.context), ask, shop_id)
+    triage = _triage(engine, ask, ask.context)
+    _count(triage)
+    return _advise(engine, triage, ask, shop_id)
 
 
 def cases_shop(principal: Principal, body: SuggestRequest) -> str | None:
@@ -115,6 +120,7 @@ def suggest_in_case(
     if talk is not None and not context:
         context = tuple(conversations.recall(s, book.shop, talk, ask.now, memory_hours))
     triage = _triage(engine, ask, context, continuing=book.fallback_intent())
+    _count(triage)
     # The case of each intent to answer, found or opened before the engine builds on what the cases hold.
     states = {}
     for intent in triage.intents:
@@ -156,10 +162,12 @@ def _take_reply(s: Session, engine: Engine, case: Case, ask: Ask, shop_id: str) 
     """Evidence the message brings ("照片发你了", a picture) and the buyer's yes to the remedy the case's
     current script proposed, recorded on the case before the engine advises on it."""
     proposed: frozenset[str] = frozenset()
-    flow = engine.playbook.flow(case.intent, shop_id)
-    branch = flow.by_script(case.branch) if flow is not None else None
+    # The offer a yes answers is the step the agent sees now (the cockpit's current script): after the agent
+    # records a judgement that step has moved on from the last script shown in the conversation.
+    shown, flow = cockpit.current(s, engine, case, ask.now)
+    branch = flow.by_script(shown.scripts[0].script_id) if flow is not None and shown.scripts else None
     if branch is not None:
-        proposed = frozenset(a for a in branch.actions if a in REMEDIES)
+        proposed = branch.proposed_remedies
         before = cases.latest_agreement(s, case)
         if before is not None and before.data.get("branch") == branch.script_id:
             proposed = frozenset()  # once per proposal: a later "好的" is not a second agreement
@@ -172,12 +180,18 @@ def _take_reply(s: Session, engine: Engine, case: Case, ask: Ask, shop_id: str) 
         via="attachment" if ask.attachments else "message",
         agreed=reply.agreement is not None,
         remedy=reply.agreement.remedy if reply.agreement is not None else None,
-        branch=case.branch,
+        branch=branch.script_id if branch is not None else case.branch,
     )
 
 
 def _triage(engine: Engine, ask: Ask, context: tuple[Turn, ...], continuing: str | None = None) -> Triage:
     return engine.triage(ask.message, context=context, continuing=continuing, order=ask.order, chosen=ask.chosen)
+
+
+def _count(triage: Triage) -> None:
+    """The decision in the metrics (app/metrics.py), by its best intent: a buyer's suggestion, never a preview."""
+    best = triage.match.best
+    count_outcome(triage.match.status.value, best.intent if best is not None else "none")
 
 
 def _advise(
@@ -200,16 +214,32 @@ def _advise(
     )
 
 
-def _order(o: OrderContext | None) -> Order:
+def _order(o: OrderContext | None, table: TrackingFile) -> Order:
     if o is None:
         return Order()
+    status = OrderStatus(o.status) if o.status else None
+    signed_by = Signer(o.signed_by) if o.signed_by else None
+    tracking = o.tracking()
+    if tracking is not None:
+        state = table.state(*tracking)
+        if state is None:  # named, never echoed: the request's text stays out of errors
+            known = ", ".join(sorted(table.providers)) or "none"
+            what = (
+                "未知的物流平台 unknown provider" if tracking[0] not in table.providers else "未知的状态码 unknown code"
+            )
+            raise FieldError(
+                "body.order.tracking_state",
+                f"{what}; 见 policy/tracking_states.yaml (providers: {known})",
+                code="unknown_tracking_state",
+            )
+        status, signed_by = with_tracking(status, signed_by, state.status, state.signed_by)
     return Order(
-        status=OrderStatus(o.status) if o.status else None,
+        status=status,
         paid_at=o.paid_at,
         shipped_at=o.shipped_at,
         last_tracking_at=o.last_tracking_at,
         signed_at=o.signed_at,
-        signed_by=Signer(o.signed_by) if o.signed_by else None,
+        signed_by=signed_by,
         shipping_insurance=o.shipping_insurance,
         amount=o.amount,
         items=tuple(Item(i.price, i.quantity, i.id, i.name) for i in o.items),

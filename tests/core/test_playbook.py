@@ -24,6 +24,7 @@ def context_for(branch) -> tuple[Context, str]:
         signed_by=min(w.signed_by) if w.signed_by else None,
         evidence_received=w.evidence_received,
         assessment=w.assessment,
+        remedy=min(w.remedy) if w.remedy else None,
     )
     return ctx, (w.message_has[0] if w.message_has else "")
 
@@ -100,3 +101,21 @@ def test_order_state_picks_the_branch(engine):
     assert result.scripts[0].script_id == "intercept.in_transit"
     hurry = engine.suggest("不要了 帮我拦截 着急用钱 先退款", order=in_transit)
     assert hurry.scripts[0].script_id == "intercept.in_transit_hurry"
+
+
+def test_an_agreed_remedy_holds_the_case_at_carrying_it_out_until_a_step_it_leads_to(engine):
+    """The proposal rests on evidence and a judgement (two conditions); the buyer's choice moves the case to the
+    step that carries it out, and only a step that one leads to (已补发) moves it on."""
+    flow = engine.catalog.flows["missing_item"]
+    photos = frozenset({"six_side_photos", "all_items_photo"})
+    proposal = Context(evidence_received=photos, assessment="confirmed")
+    assert engine.playbook.select(flow, proposal, "").id == "confirmed_missing"
+    assert flow.branch("confirmed_missing").proposed_remedies == {"resend", "refund"}
+    chose = Context(evidence_received=photos, assessment="confirmed", remedy="resend")
+    assert engine.playbook.select(flow, chose, "").id == "resend_arranged"
+    assert flow.branch("resend_arranged").proposed_remedies == frozenset()  # carries it out, offers nothing
+    done = Context(evidence_received=photos, assessment="resent", remedy="resend")
+    assert engine.playbook.select(flow, done, "").id == "resent"
+    # A remedy no step carries out leaves the flow where its state puts it.
+    other = Context(evidence_received=photos, assessment="confirmed", remedy="compensate")
+    assert engine.playbook.select(flow, other, "").id == "confirmed_missing"

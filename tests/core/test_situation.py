@@ -184,7 +184,7 @@ def test_return_warehouse_by_product_line(engine, product, warehouse):
         (datetime(2026, 11, 20, 10, tzinfo=SHOP_TZ), "2026-11-25T23:59:59+08:00", None, False),  # Fri → Mon, Tue, Wed
         (datetime(2026, 9, 30, 15, tzinfo=SHOP_TZ), "2026-10-10T23:59:59+08:00", "国庆节", False),  # Sat 10 Oct works
         (datetime(2026, 2, 13, 10, tzinfo=SHOP_TZ), "2026-02-25T23:59:59+08:00", "春节", False),  # Sat 14 Feb works
-        (datetime(2026, 12, 30, 10, tzinfo=SHOP_TZ), "2027-01-04T23:59:59+08:00", "仅按周末计算", True),
+        (datetime(2026, 12, 30, 10, tzinfo=SHOP_TZ), "2027-01-04T23:59:59+08:00", "按周末计算", True),
     ],
 )
 def test_lost_parcel_verification_deadline(engine, now, due, mentions, approximate):
@@ -193,7 +193,7 @@ def test_lost_parcel_verification_deadline(engine, now, due, mentions, approxima
     assert d.due_at.isoformat() == due and d.intent == "lost_parcel"
     if mentions:
         assert mentions in d.why
-    assert ("仅按周末计算" in d.why) is approximate
+    assert ("按周末计算" in d.why) is approximate
 
 
 # --- 催件 thresholds ----------------------------------------------------------------------------------------
@@ -341,7 +341,7 @@ def test_every_intent_in_every_state(engine, intent, message, state):
         for b in flow.branches
         if not b.entry
         and b.when.specificity
-        and not (b.when.message_has or b.when.evidence_received or b.when.assessment)
+        and not (b.when.message_has or b.when.evidence_received or b.when.assessment or b.when.remedy)
         and (not b.when.order_status or status in b.when.order_status)
         and (not b.when.signed_by or signer in b.when.signed_by)
     ]

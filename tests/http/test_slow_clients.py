@@ -33,6 +33,7 @@ def service(tmp_path_factory):
         "DATABASE_URL": f"sqlite:///{folder / 'slow.db'}",
         "WATCH_CONTENT": "0",
         "READ_TIMEOUT_SECONDS": str(DEADLINE),
+        "ACCESS_LOG": "0",  # stderr is a pipe nobody reads: a line per request would fill it and stall the server
     }
     proc = subprocess.Popen(
         [sys.executable, "-m", "app"], cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE

@@ -95,3 +95,20 @@ def test_bad_tsv_line_is_reported(tmp_path):
         timeout=120,
     )
     assert result.returncode != 0 and "bad.tsv:2: expected 'intent<TAB>message'" in result.stderr
+
+
+def test_session_figures_are_given_per_corpus(capsys):
+    """Windows cut from mid-session and whole sessions are reported apart: one line per corpus, each with its
+    own first-intent figure."""
+    from scripts.evaluate import print_by_corpus
+    from scripts.evaluation.data import Conversation, ReplayTurn
+    from scripts.evaluation.replay import Shown
+
+    def conv(cid: str, label: str) -> Conversation:
+        return Conversation(cid, [ReplayTurn("buyer", "x", label)])
+
+    convs = [conv("jddc-chat/a", "damaged"), conv("jddc-window/b", "damaged"), conv("jddc-window/c", "intercept")]
+    print_by_corpus(convs, lambda text, ctx: Shown("matched", ("damaged",)), frozenset({"damaged", "intercept"}))
+    out = capsys.readouterr().out
+    assert re.search(r"jddc-chat .* 1; first intent shown right 100\.0% \(1/1\)", out)
+    assert re.search(r"jddc-window .* 2; first intent shown right 50\.0% \(1/2\)", out)

@@ -107,6 +107,54 @@ def test_agreement_to_a_proposed_remedy_is_recorded_and_the_case_stays_on(client
     assert len([e for e in timeline if e["type"] == "remedy_agreed"]) == 1
 
 
+def test_the_remedy_the_buyer_chose_moves_the_case_to_carrying_it_out(client):
+    c = conv()
+    case_id = say(client, c, "杯子碎了").cases[0].id
+    say(client, c, "", attachments=[{"type": "image"}])
+    version = client.get(f"/v1/cases/{case_id}").json()["version"]
+    client.patch(f"/v1/cases/{case_id}", json={"version": version, "assessment": "box_intact_severe"})
+    assert say(client, c, "怎么处理").suggestions[0].script_id == "damaged.box_intact_severe"
+    chosen = say(client, c, "那就补发吧").suggestions[0]
+    assert chosen.script_id == "damaged.resend_arranged" and "安排补发" in chosen.text
+    # The case stays there: a later message does not bring back the proposal ("补发或退款,您看哪种…").
+    assert say(client, c, "好的 谢谢 尽快哈").suggestions[0].script_id == "damaged.resend_arranged"
+    n = next_of(client, case_id)
+    assert n.script is not None and n.script.script_id == "damaged.resend_arranged"
+    assert client.get(f"/v1/cases/{case_id}").json()["remedy"] == "resend"
+
+
+def test_after_the_resend_is_recorded_the_case_moves_on_past_the_arranging_step(client):
+    c = conv()
+    case_id = say(client, c, "收到少了一件").cases[0].id
+    say(client, c, "", attachments=[{"type": "image"}])
+    version = client.get(f"/v1/cases/{case_id}").json()["version"]
+    client.patch(f"/v1/cases/{case_id}", json={"version": version, "assessment": "confirmed"})
+    assert say(client, c, "怎么说").suggestions[0].script_id == "missing_item.confirmed_missing"
+    assert say(client, c, "退款吧").suggestions[0].script_id == "missing_item.refund_arranged"
+    c2 = conv()
+    case_id = say(client, c2, "收到少了一件").cases[0].id
+    say(client, c2, "", attachments=[{"type": "image"}])
+    version = client.get(f"/v1/cases/{case_id}").json()["version"]
+    client.patch(f"/v1/cases/{case_id}", json={"version": version, "assessment": "confirmed"})
+    assert say(client, c2, "那就补发吧").suggestions[0].script_id == "missing_item.resend_arranged"
+    version = client.get(f"/v1/cases/{case_id}").json()["version"]
+    client.patch(f"/v1/cases/{case_id}", json={"version": version, "assessment": "resent"})
+    assert next_of(client, case_id).script.script_id == "missing_item.resent"
+
+
+def test_asking_for_another_remedy_than_the_one_offered_is_no_agreement(client):
+    c = conv()
+    case_id = say(client, c, "发错货了 我要的是白色 收到黑色").cases[0].id
+    say(client, c, "", attachments=[{"type": "image"}])
+    version = client.get(f"/v1/cases/{case_id}").json()["version"]
+    client.patch(f"/v1/cases/{case_id}", json={"version": version, "assessment": "confirmed"})
+    assert say(client, c, "怎么处理").suggestions[0].script_id == "wrong_item.confirmed_wrong"  # offers 换货
+    say(client, c, "退款吧")
+    timeline = client.get(f"/v1/cases/{case_id}/timeline").json()
+    assert not [e for e in timeline if e["type"] == "remedy_agreed"]
+    assert client.get(f"/v1/cases/{case_id}").json()["remedy"] is None
+
+
 def test_yes_to_a_question_is_no_agreement(client):
     c = conv()
     case_id = say(client, c, "杯子碎了").cases[0].id

@@ -136,3 +136,12 @@ def test_refund_quote_uncovered_combination_is_422(client):
 )
 def test_refund_quote_bad_input_is_422(client, body):
     assert client.post("/v1/refund-quote", json=body).status_code == 422
+
+
+def test_a_deadline_across_an_unknown_year_is_marked_approximate(client):
+    r = client.post("/v1/suggest", json={"message": "快递显示签收了 我根本没收到", "now": "2026-12-30T10:00:00+08:00"})
+    d = next(d for d in SuggestResponse.model_validate(r.json()).deadlines if d.kind == "lost_parcel_verification")
+    assert d.approximate is True and d.approximate_reason and "2027" in d.approximate_reason
+    assert "(节假日未知,按周末计算)" in d.why and d.known_years and d.known_years[-1] == 2026
+    other = suggest(client, "不要了 快帮我拦截 着急用钱", {"status": "in_transit"}).json()["deadlines"][0]
+    assert other["approximate"] is False and other["known_years"] is None and other["approximate_reason"] is None

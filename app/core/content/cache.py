@@ -41,7 +41,14 @@ _CODE = (
 )
 # Only the model classes may come out of an entry: a planted file cannot make unpickling run anything else.
 _MODULES = frozenset(
-    {"app.core.content.models", "app.core.content.errors", "app.core.content.policy", "app.core.terms"}
+    {
+        "app.core.content.models",
+        "app.core.content.errors",
+        "app.core.content.policy",
+        "app.core.content.holidays",
+        "app.core.content.tracking",
+        "app.core.terms",
+    }
 )
 
 

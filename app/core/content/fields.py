@@ -67,12 +67,14 @@ def describe(kind: str, loc: tuple[int | str, ...], msg: str, given: Any) -> str
         return f"未知字段 unknown field '{where}'"
     if kind == "missing":
         return f"缺少字段 missing field '{where}'"
+    if kind == "value_error":  # a validator's own words, Chinese first, without pydantic's prefix
+        return f"{where}: {msg.removeprefix('Value error, ')}"
     if kind in ("enum", "literal_error") and isinstance(given, str):
         return f"{where}: 未知的值 unknown value '{given}': {msg}"
     return f"{where}: {msg}"
 
 
-WHEN_KEYS = ("assessment", "evidence_received", "message_has", "order_status", "signed_by")
+WHEN_KEYS = ("assessment", "evidence_received", "message_has", "order_status", "remedy", "signed_by")
 
 
 def locate(node: Any, loc: tuple[int | str, ...]) -> tuple[int, int]:

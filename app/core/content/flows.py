@@ -13,6 +13,7 @@ from app.core.content.fields import Collector, at, did_you_mean, validated
 from app.core.content.formats import BranchDoc, FlowFile, ShopBranchDoc, ShopFlowFile, When
 from app.core.content.models import Branch, Conditions, Flow, Source, Vocabulary
 from app.core.content.templates import TemplateProblem, placeholders_of
+from app.core.terms import REMEDIES
 
 
 def parse_flow(c: Collector, path: Path, data: Any, vocab: Vocabulary, normalize: Callable[[str], str]) -> Flow | None:
@@ -171,7 +172,21 @@ def _conditions(
             )
         ),
         assessment=when.assessment,
+        remedy=frozenset(_remedies(c, file, when.remedy or [], raw.get("remedy"))),
     )
+
+
+def _remedies(c: Collector, file: str, ids: Iterable[str], raw: Any) -> tuple[str, ...]:
+    out = tuple(ids)
+    for i, value in enumerate(out):
+        if value not in REMEDIES:
+            c.add(
+                file,
+                at(raw, i),
+                f"未知的处理方式 unknown remedy '{value}' (known: {', '.join(REMEDIES)})"
+                + did_you_mean(value, REMEDIES),
+            )
+    return out
 
 
 def _known(

@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.core.terms import Check, DeadlineKind, OrderStatus, Signer
+from app.core.terms import REMEDIES, Check, DeadlineKind, OrderStatus, Signer
 
 Id = Annotated[str, StringConstraints(pattern=r"^_?[a-z][a-z0-9_]*$")]  # intents and vocabulary (_none too)
 StepId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]  # branch ids and assessments
@@ -34,6 +34,11 @@ class When(_Doc):
     message_has: list[Text] | None = None
     evidence_received: list[Text] | None = None
     assessment: StepId | None = Field(None, description="客服的判断,见 vocabulary.yaml assessments")
+    remedy: list[Id] | None = Field(
+        None,
+        description="案件已定的处理方式(买家同意或客服记录)the case's remedy, agreed by the buyer or recorded: "
+        + ", ".join(REMEDIES),
+    )
 
 
 class Redirect(_Doc):

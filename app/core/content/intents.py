@@ -61,7 +61,13 @@ def parse_intent(c: Collector, path: Path, data: Any, normalize: Callable[[str],
         for i, r in enumerate(doc.order_state)
     )
     for i, r in enumerate(doc.order_state):
-        if not r.when.order_status or r.when.message_has or r.when.evidence_received or r.when.assessment:
+        if (
+            not r.when.order_status
+            or r.when.message_has
+            or r.when.evidence_received
+            or r.when.assessment
+            or r.when.remedy
+        ):
             c.add(
                 file,
                 at(data["order_state"], i),

@@ -8,7 +8,7 @@ from types import MappingProxyType
 from typing import TypeVar
 
 from app.core.content.errors import ContentError
-from app.core.terms import Check, DeadlineKind, OrderStatus, Signer
+from app.core.terms import REMEDIES, Check, DeadlineKind, OrderStatus, Signer
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -141,12 +141,20 @@ class Conditions:
     message_has: tuple[str, ...] = ()  # normalised
     evidence_received: frozenset[str] = frozenset()
     assessment: str | None = None
+    remedy: frozenset[str] = frozenset()  # the case's remedy, once agreed or recorded (app.core.terms.REMEDIES)
 
     @property
     def specificity(self) -> int:
         return sum(
             bool(x)
-            for x in (self.order_status, self.signed_by, self.message_has, self.evidence_received, self.assessment)
+            for x in (
+                self.order_status,
+                self.signed_by,
+                self.message_has,
+                self.evidence_received,
+                self.assessment,
+                self.remedy,
+            )
         )
 
 
@@ -166,6 +174,12 @@ class Branch:
     # The wording while the amount awaits the 店长 (帮您申请…): a script never states an un-approved amount
     # above the agent's range as granted. Required when ``text`` states {{ amount }}.
     pending: str | None = None
+
+    @property
+    def proposed_remedies(self) -> frozenset[str]:
+        """The remedies this step offers the buyer (a yes to it is an agreement). A step conditioned on the
+        case's remedy carries one out ("这边马上给您安排补发"): it proposes nothing."""
+        return frozenset() if self.when.remedy else frozenset(a for a in self.actions if a in REMEDIES)
 
     @property
     def script_id(self) -> str:

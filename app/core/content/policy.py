@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from app.core.content.errors import ContentError, ContentInvalid
 from app.core.content.fields import locate, plain
+from app.core.content.holidays import Holidays, check, merge
+from app.core.content.tracking import TrackingFile, load_tracking
 from app.core.content.yamlsafe import load_file
 
 Step = Literal["explain", "coupon", "compensate", "exchange", "return"]
@@ -142,14 +144,25 @@ class Policy(_Strict):
     offers: dict[str, Offer] = Field(default_factory=dict)
     # Wording the platforms forbid in a script → why: a content error (content/wording.py). A shop adds its own.
     forbidden_wording: dict[str, str] = Field(default_factory=dict)
+    # Days off and make-up working days beyond (or correcting) the chinese-calendar package: holidays.py.
+    holidays: Holidays = Field(default_factory=Holidays)
 
 
 class Policies:
     """The default policy and each shop's effective policy (defaults deep-merged with its overrides)."""
 
-    def __init__(self, default: Policy, shops: dict[str, Policy]) -> None:
+    def __init__(
+        self,
+        default: Policy,
+        shops: dict[str, Policy],
+        warnings: tuple[ContentError, ...] = (),
+        tracking: TrackingFile | None = None,
+    ) -> None:
         self.default = default
         self._shops = shops
+        self.warnings = warnings  # shown by the lint; they never keep content from going live
+        # Courier platforms' state codes → order status and signer (policy/tracking_states.yaml), every shop's.
+        self.tracking = tracking or TrackingFile()
 
     def for_shop(self, shop_id: str | None) -> Policy:
         return self._shops.get(shop_id or "", self.default)
@@ -160,7 +173,8 @@ class Policies:
 
 
 def load_policies(root: Path) -> Policies:
-    """Load policy/default.yaml and phrasebook/shops/*/policy.yaml under ``root``. Raises ContentInvalid."""
+    """Load policy/default.yaml, phrasebook/shops/*/policy.yaml and policy/tracking_states.yaml under ``root``.
+    Raises ContentInvalid."""
     errors: list[ContentError] = []
     default_path = root / "policy" / "default.yaml"
     base = _read(default_path, root, errors)
@@ -175,14 +189,19 @@ def load_policies(root: Path) -> Policies:
         if override is None or base is None:
             continue
         merged = _merge(plain(base), plain(override))
+        if isinstance(base.get("holidays"), dict) and isinstance(override.get("holidays"), dict):
+            merged["holidays"] = merge(plain(base["holidays"]), plain(override["holidays"]))
         policy = _validate(merged, override, path, root, errors)
         if policy is not None:
             shops[path.parent.name] = policy
-    if errors or default is None:
+    tracking, tracking_errors = load_tracking(root)
+    errors.extend(tracking_errors)
+    failed = [e for e in errors if e.severity == "error"]
+    if failed or default is None:
         raise ContentInvalid(
-            errors or [ContentError("policy/default.yaml", 0, 0, "缺少默认政策 default policy missing")]
+            failed or [ContentError("policy/default.yaml", 0, 0, "缺少默认政策 default policy missing")]
         )
-    return Policies(default, shops)
+    return Policies(default, shops, tuple(e for e in errors if e.severity == "warning"), tracking)
 
 
 def _read(path: Path, root: Path, errors: list[ContentError]) -> Any:
@@ -194,6 +213,7 @@ def _read(path: Path, root: Path, errors: list[ContentError]) -> Any:
     if not isinstance(loaded.data, dict):
         errors.append(ContentError(rel, 1, 1, "文件顶层必须是映射 top level must be a mapping"))
         return None
+    errors.extend(check(loaded.data.get("holidays"), rel))
     return loaded.data
 
 
@@ -204,8 +224,10 @@ def _validate(data: Any, located: Any, path: Path, root: Path, errors: list[Cont
         rel = path.relative_to(root).as_posix()
         for err in exc.errors():
             line, col = locate(located, err["loc"])
-            where = ".".join(str(p) for p in err["loc"])
-            errors.append(ContentError(rel, line, col, f"{where}: {err['msg']}"))
+            where = ".".join(str(p) for p in err["loc"] if p != "[key]")
+            # A validator's own words (Chinese first) without pydantic's "Value error, " before them.
+            message = str(err["ctx"]["error"]) if err["type"] == "value_error" else err["msg"]
+            errors.append(ContentError(rel, line, col, f"{where}: {message}"))
         return None
 
 

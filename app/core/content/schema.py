@@ -12,6 +12,7 @@ from typing import Any
 from app.core.content.formats import ClarifyFile, FlowFile, IntentFile, ReadingFile, ShopFlowFile, VocabularyFile
 from app.core.content.models import Vocabulary
 from app.core.content.policy import Policy
+from app.core.content.tracking import TrackingFile
 
 
 def _patch(schema: dict[str, Any], vocab: Vocabulary) -> dict[str, Any]:
@@ -53,4 +54,5 @@ def schemas(vocab: Vocabulary) -> dict[str, dict[str, Any]]:
         "clarify.schema.json": ClarifyFile.model_json_schema(),
         "policy.schema.json": Policy.model_json_schema(),
         "policy-shop.schema.json": shop_policy,
+        "tracking.schema.json": TrackingFile.model_json_schema(),
     }

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ruamel.yaml import YAML, events
-from ruamel.yaml.constructor import DuplicateKeyError
+from ruamel.yaml.constructor import DuplicateKeyError, RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.parser import RoundTripParser
 from ruamel.yaml.reader import ReaderError
@@ -126,9 +126,19 @@ def _load(text: bytes, file: str) -> Loaded:
         return _marked(file, exc)
 
 
+class _Constructor(RoundTripConstructor):
+    """Dates stay the text they were written as: the content that holds them (the policy's holidays) checks
+    them itself, with the line, while ruamel's own date building raised a bare ValueError for 2027-02-30 that
+    escaped the loader."""
+
+
+_Constructor.add_constructor("tag:yaml.org,2002:timestamp", _Constructor.construct_yaml_str)
+
+
 def _yaml(parser: type) -> YAML:
     yaml = YAML(typ="rt", pure=True)
     yaml.Parser = parser
+    yaml.Constructor = _Constructor
     yaml.allow_duplicate_keys = False
     return yaml
 

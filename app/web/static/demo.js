@@ -83,6 +83,8 @@
       $("reply").value = String(e.data.text);
       bubble(String(e.data.text), "agent");
       window.__inserted = String(e.data.text);  // lets the end-to-end test read what the host received
+      // The sidebar records "used" only when the host says it inserted the text (or a copy really happened).
+      e.source.postMessage({ type: "reply_inserted" }, e.origin);
     }
   });
 })();

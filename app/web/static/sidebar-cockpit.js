@@ -13,7 +13,7 @@
   var poller = null, loading = 0;
   var cockpit = SH.cockpit = {};
 
-  function actor() { return SH.config.agent || undefined; }
+  function actor() { return SH.actor(); }
   function caseUrl(rest) { return "/v1/cases/" + state.caseId + (rest || ""); }
 
   // Reads the case's next steps and draws them; the script it answers with becomes the card's script.

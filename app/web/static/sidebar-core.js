@@ -3,17 +3,53 @@
 (function () {
   "use strict";
   var config = JSON.parse(document.getElementById("config").textContent);
+  var STORE = "shouhou.sidebar.key";
   var SH = window.SH = {
     config: config,
     state: { conversationId: config.conversation_id, shopId: config.shop_id, order: null, suggestion: null,
              script: null, caseId: null, hostOrigin: config.host_origin || null, buyerName: null,
              kase: null, steps: null,
              // A token, never a cookie: third-party cookies do not reach a cross-site iframe. It comes in the URL
-             // fragment (never sent to any server) or from the host by postMessage.
-             token: new URLSearchParams(window.location.hash.slice(1)).get("token") }
+             // fragment (never sent to any server), from the host by postMessage, or from the agent's own
+             // sign-in on this page (kept in this browser's storage for the host's site).
+             token: new URLSearchParams(window.location.hash.slice(1)).get("token") || stored(),
+             // Who writes case events: the host's signed-in agent (Chatwoot's currentAgent), else ?agent=.
+             actor: null }
   };
+  SH.actor = function () { return SH.state.actor || config.agent || undefined; };
 
   SH.$ = function (id) { return document.getElementById(id); };
+
+  // Each agent signs in with their own agent key instead of one key shared in the app's URL: checked once
+  // (GET /v1/intents), then kept in localStorage, which a browser keeps per top-level site for a framed page.
+  function stored() { try { return window.localStorage.getItem(STORE); } catch (e) { return null; } }
+  SH.signin = {
+    show: function () { SH.$("signin").hidden = false; SH.$("signout").hidden = true; },
+    hide: function () { SH.$("signin").hidden = true; }
+  };
+  function signIn() {
+    var key = SH.$("signin-key").value.trim();
+    if (!key) return;
+    SH.state.token = key;
+    SH.api("GET", "/v1/intents").then(function () {
+      var kept = true;
+      // A browser that blocks third-party cookies (and every private window) denies storage to a framed page
+      // of another site: the sign-in then lasts until Chatwoot reloads the frame (each conversation).
+      try { window.localStorage.setItem(STORE, key); } catch (e) { kept = false; }
+      SH.$("signin-key").value = "";
+      SH.signin.hide(); SH.$("signout").hidden = false;
+      SH.toast(kept ? "已登录" : "已登录。此浏览器不允许嵌入的页面保存登录,换会话后需重新登录");
+      if (SH.chatwoot) SH.chatwoot.ask();  // the conversation again, now that it can be read
+    }, function (e) {
+      SH.state.token = null;
+      SH.toast(e.status === 401 ? "密钥无效或已吊销" : "出错了:" + e.message);
+    });
+  }
+  function signOut() {
+    try { window.localStorage.removeItem(STORE); } catch (e) { /* nothing kept */ }
+    SH.state.token = null;
+    SH.signin.show();
+  }
   SH.el = function (tag, text, cls) {
     var e = document.createElement(tag);
     if (text != null) e.textContent = text;
@@ -71,4 +107,9 @@
                       resolved: "已解决", closed: "已关闭" };
   SH.REMEDY_NAMES = { resend: "补发", refund: "退款", partial_refund: "部分退款", exchange: "换货", compensate: "小额补偿",
                       return_refund: "退货退款" };
+
+  SH.$("signin-go").addEventListener("click", signIn);
+  SH.$("signin-key").addEventListener("keydown", function (e) { if (e.key === "Enter") signIn(); });
+  SH.$("signout").addEventListener("click", signOut);
+  if (SH.state.token) SH.$("signout").hidden = !stored(); else SH.signin.show();
 })();

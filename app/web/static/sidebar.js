@@ -1,6 +1,7 @@
 // 售后助手 sidebar, main part: reads the buyer's message (POST /v1/suggest), shows the script card and its
-// alternatives, inserts the reply into the host, and listens to the host. The case's next steps are in
-// sidebar-cockpit.js, script search in sidebar-search.js, helpers in sidebar-core.js.
+// alternatives, hands the reply to the host or the clipboard, and listens to the host. The case's next steps are
+// in sidebar-cockpit.js, script search in sidebar-search.js, Chatwoot in sidebar-chatwoot.js, helpers in
+// sidebar-core.js.
 (function () {
   "use strict";
   var SH = window.SH, config = SH.config, state = SH.state, $ = SH.$, el = SH.el, clear = SH.clear, toast = SH.toast;
@@ -11,21 +12,34 @@
   // context: the conversation's earlier turns when the host has them (Chatwoot does); without them the service
   // reads the conversation it kept itself (conversation_id). chosen: the intent the agent picked after a question.
   // attachments: the host's files on the buyer's message ([{type: "image"}]); with them the text may be empty.
-  function analyse(message, context, chosen, attachments) {
+  // messageId: the host's id of the buyer's message: the server records it once, whoever sends it how often.
+  // Resolves to whether the suggestion came.
+  function analyse(message, context, chosen, attachments, messageId) {
     message = message || "";
     attachments = (attachments || []).slice(0, 20);
-    if (!message.trim() && !attachments.length) return;
+    if (!message.trim() && !attachments.length) return Promise.resolve(false);
     state.lastMessage = message; state.lastContext = context || null;
+    state.lastAttachments = attachments; state.lastMessageId = messageId || null;
     var body = { message: message.slice(0, 2000) };
     if (attachments.length) body.attachments = attachments;
+    if (messageId) body.message_id = String(messageId).slice(0, 128);
     if (state.conversationId) body.conversation_id = state.conversationId;
     if (state.shopId) body.shop_id = state.shopId;
     if (state.order) body.order = state.order;
     if (context && context.length) body.context = context.slice(-20);
     if (chosen) body.intent = chosen;
-    return SH.api("POST", "/v1/suggest", body).then(render).catch(function (e) { toast("出错了:" + e.message); });
+    return SH.api("POST", "/v1/suggest", body).then(function (s) {
+      render(s);
+      return true;
+    }).catch(function (e) {
+      if (e.status === 401) SH.signin.show();
+      toast("出错了:" + e.message);
+      return false;
+    });
   }
+  SH.analyse = analyse;
 
+  SH.attachmentsOf = attachmentsOf;
   function attachmentsOf(list) {
     return (Array.isArray(list) ? list : []).map(function (a) {
       var type = String((a && (a.type || a.file_type)) || "file");
@@ -42,7 +56,9 @@
                     evidence: [], actions: [], notes: [], question: true });
     var alts = $("alternatives");
     s.intents.forEach(function (i) {
-      var b = SH.button("就是:" + i.name, "alt pick", function () { analyse(state.lastMessage, state.lastContext, i.id); });
+      var b = SH.button("就是:" + i.name, "alt pick", function () {
+        analyse(state.lastMessage, state.lastContext, i.id, state.lastAttachments, state.lastMessageId);
+      });
       b.dataset.intent = i.id;
       alts.appendChild(b);
     });
@@ -87,6 +103,7 @@
   // The script card: name, id, text, what to verify first, platform notes, and what this script asks for.
   SH.showScript = function (script) {
     state.script = script;
+    pending = null; copyHelp(false);
     $("script-name").textContent = script ? script.name : "";
     $("script-id").textContent = script ? script.script_id : "";
     $("script").value = script ? SH.fill(script.text) : "";
@@ -116,7 +133,12 @@
   function renderDeadlines(deadlines) {
     var list = $("deadlines"); clear(list);
     $("deadlines-box").hidden = !deadlines.length;
-    var items = deadlines.map(function (d) { var li = el("li"); li.dataset.due = d.due_at; li.title = d.why; list.appendChild(li); return { li: li, d: d }; });
+    // An approximate deadline (holidays unknown for a year it crosses) says so in its why: 节假日未知,按周末计算.
+    var items = deadlines.map(function (d) {
+      var li = el("li"); li.dataset.due = d.due_at;
+      li.title = d.approximate_reason ? d.why + "\n" + d.approximate_reason : d.why;
+      list.appendChild(li); return { li: li, d: d };
+    });
     SH.tick("deadlines", function () {
       items.forEach(function (x) {
         var cd = SH.countdown(x.d.due_at);
@@ -136,23 +158,67 @@
     return !found.length;
   }
 
-  function record(type, data) {
-    if (!state.caseId) return Promise.resolve();
-    return SH.api("POST", "/v1/cases/" + state.caseId + "/events",
-      { type: type, actor: config.agent || undefined, script_id: state.script.script_id, data: data || {} })
-      .then(SH.cockpit.refreshTimeline);
+  function record(type, data, scriptId, caseId) {
+    caseId = caseId || state.caseId;
+    if (!caseId) return Promise.resolve();
+    return SH.api("POST", "/v1/cases/" + caseId + "/events",
+      { type: type, actor: SH.actor(), script_id: scriptId || state.script.script_id, data: data || {} })
+      .then(function () { if (caseId === state.caseId) return SH.cockpit.refreshTimeline(); });
+  }
+
+  // "Used" is recorded only when the text really left the page: the clipboard took it, the host said it put it in
+  // its reply box ({type: "reply_inserted"}), or the agent copied it by hand. Chatwoot frames the app without an
+  // `allow` attribute, so the Clipboard API is refused there and Chatwoot ignores insert_reply: the text is then
+  // selected for Ctrl+C, and the copy event records it.
+  var pending = null;
+  var BLOCKED = "复制被浏览器拦截,已选中文字,请按 Ctrl+C";
+  function copyHelp(on) {
+    $("copy-help").hidden = !on;
+    $("copy-help").textContent = on ? BLOCKED : "";
+    $("script").classList.toggle("manual-copy", on);
+  }
+
+  function used(how) {
+    if (!pending || pending.done) return;
+    var p = pending; p.done = true;
+    copyHelp(false);
+    var words = how === "inserted" ? "已插入" : how === "clipboard" ? "已复制,请粘贴到回复框" : "已复制";
+    if (p.question) { toast(words); return; }  // a question opens no case: nothing to record on
+    record(p.edited ? "script_edited" : "script_used", { text: p.text, via: how }, p.scriptId, p.caseId)
+      .then(function () { toast(words); }, function (e) { toast("出错了:" + e.message); });
   }
 
   function insert() {
     if (!state.script) return;
     if (!checkPlaceholders()) { toast("还有未填写的占位符"); return; }
     var text = $("script").value;
-    var edited = text !== SH.fill(state.script.text);
-    if (navigator.clipboard) navigator.clipboard.writeText(text).catch(function () {});
+    var mine = pending = { text: text, edited: text !== SH.fill(state.script.text), question: !!state.script.question,
+                           scriptId: state.script.script_id, caseId: state.caseId, done: false };
     if (window.parent !== window && state.hostOrigin) window.parent.postMessage({ type: "insert_reply", text: text }, state.hostOrigin);
-    if (state.script.question) { toast("已插入问题"); return; }  // no case yet: nothing to record on
-    record(edited ? "script_edited" : "script_used", { text: text }).then(function () { toast("已插入"); });
+    var copied = navigator.clipboard && navigator.clipboard.writeText
+      ? navigator.clipboard.writeText(text).then(function () { return true; }, function () { return false; })
+      : Promise.resolve(false);
+    copied.then(function (ok) {
+      if (mine !== pending || mine.done) return;
+      if (ok) { used("clipboard"); return; }
+      // A host that inserts answers at once; only without its answer is the agent asked to copy by hand.
+      setTimeout(function () {
+        if (mine !== pending || mine.done) return;
+        var box = $("script");
+        box.focus(); box.select();
+        copyHelp(true);
+        toast(BLOCKED);
+      }, 300);
+    });
   }
+
+  // The agent's own copy of the selected script (Ctrl+C, or the context menu) after the clipboard was refused.
+  document.addEventListener("copy", function () {
+    var box = $("script");
+    if (!pending || pending.done || document.activeElement !== box || box.selectionEnd <= box.selectionStart) return;
+    pending.text = box.value; pending.edited = box.value !== SH.fill(state.script.text);
+    used("manual");
+  });
 
   $("script").addEventListener("input", checkPlaceholders);
   $("insert").addEventListener("click", insert);
@@ -176,13 +242,15 @@
   // A new conversation in the host: nothing of the previous one stays on screen.
   function newConversation(id) {
     if (id === state.conversationId) return;
-    state.conversationId = id; state.suggestion = null;
+    state.conversationId = id; state.suggestion = null; state.lastMessageId = null;
     switchCase(null); SH.showScript(null);
     $("result").hidden = true; $("empty").hidden = false;
   }
+  SH.newConversation = newConversation;
 
-  // The host chat client: Chatwoot dashboard apps receive {"event": "appContext", "data": {conversation, contact}};
-  // our own hosts send {"type": "buyer_message", ...}. Anything from an origin not on the list is ignored.
+  // The host chat client: Chatwoot dashboard apps receive {"event": "appContext", "data": {conversation, contact,
+  // currentAgent}} (sidebar-chatwoot.js); our own hosts send {"type": "buyer_message", ...}. Anything from an
+  // origin not on the list is ignored.
   window.addEventListener("message", function (e) {
     if (allowed.indexOf(e.origin) < 0) return;
     var msg = e.data;
@@ -190,24 +258,10 @@
     if (!msg || typeof msg !== "object") return;
     if (!state.hostOrigin) state.hostOrigin = e.origin;
     if (msg.type === "host_ping") { e.source.postMessage({ type: "sidebar_ready" }, e.origin); return; }
-    if (msg.type === "auth" && typeof msg.token === "string") { state.token = msg.token; return; }
-    if (msg.event === "appContext" && msg.data && msg.data.conversation) {
-      var conv = msg.data.conversation;
-      if (msg.data.contact && msg.data.contact.name) state.buyerName = String(msg.data.contact.name).slice(0, 32);
-      newConversation("chatwoot-" + conv.id);
-      // Chatwoot message_type: 0/incoming from the buyer, 1/outgoing from the agent; private notes are not the
-      // conversation. The newest buyer message is read with the turns before it as context, with its files.
-      var said = (conv.messages || []).filter(function (m) {
-        return !m.private && (m.message_type === 0 || m.message_type === "incoming" || m.message_type === 1 || m.message_type === "outgoing");
-      }).map(function (m) {
-        return { role: (m.message_type === 0 || m.message_type === "incoming") ? "buyer" : "agent",
-                 text: String(m.content || "").slice(0, 2000), files: attachmentsOf(m.attachments) };
-      }).filter(function (m) { return m.text.trim() || m.files.length; });
-      var last = -1;
-      said.forEach(function (m, i) { if (m.role === "buyer") last = i; });
-      var turns = said.slice(0, last).filter(function (m) { return m.text.trim(); })
-        .map(function (m) { return { role: m.role, text: m.text }; });
-      if (last >= 0) analyse(said[last].text, turns, null, said[last].files);
+    if (msg.type === "auth" && typeof msg.token === "string") { state.token = msg.token; SH.signin.hide(); return; }
+    if (msg.type === "reply_inserted") { if (e.origin === state.hostOrigin) used("inserted"); return; }
+    if (msg.event === "appContext" && msg.data && typeof msg.data === "object") {
+      SH.chatwoot.handle(msg.data);
     } else if (msg.type === "new_conversation" && msg.conversation_id) {
       newConversation(String(msg.conversation_id));
     } else if (msg.type === "buyer_message") {
@@ -222,7 +276,7 @@
   // for the context the way Chatwoot dashboard apps do.
   if (window.parent !== window && state.hostOrigin) {
     window.parent.postMessage({ type: "sidebar_ready" }, state.hostOrigin);
-    window.parent.postMessage("chatwoot-dashboard-app:fetch-info", state.hostOrigin);
+    SH.chatwoot.ask();
   }
   if (config.message) analyse(config.message);
 })();

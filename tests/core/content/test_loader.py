@@ -241,3 +241,26 @@ def test_a_gapped_keyword_is_normalised_part_by_part(content, normalizer):
     catalog = load_catalog(content, normalizer)
     texts = {k.text for k in catalog.intents["shipping_eta"].keywords}
     assert "什么时候~发货呢" in texts  # 繁→简 on each part, the gap kept
+
+
+def test_unknown_remedy_condition_is_an_error_with_a_suggestion(content, normalizer):
+    errs = errors_after(
+        content, normalizer, {"phrasebook/damaged.yaml": ("when: {remedy: [resend]}", "when: {remedy: [resnd]}")}
+    )
+    line = line_of(content, "phrasebook/damaged.yaml", "resnd")
+    assert len(errs) == 1 and errs[0].startswith(f"phrasebook/damaged.yaml:{line}:")
+    assert "unknown remedy 'resnd'" in errs[0] and "did you mean 'resend'" in errs[0]
+
+
+def test_order_state_redirects_cannot_depend_on_a_remedy(content, normalizer):
+    errs = errors_after(
+        content,
+        normalizer,
+        {
+            "intents/shipping_eta.yaml": (
+                "{when: {order_status: [signed]}, intent: lost_parcel}",
+                "{when: {order_status: [signed], remedy: [refund]}, intent: lost_parcel}",
+            )
+        },
+    )
+    assert len(errs) == 1 and "order_state" in errs[0]

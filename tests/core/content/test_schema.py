@@ -28,6 +28,7 @@ FILES = {
     ],
     "policy-shop.schema.json": sorted((PROJECT_ROOT / "phrasebook" / "shops").glob("*/policy.yaml")),
     "policy.schema.json": [PROJECT_ROOT / "policy" / "default.yaml"],
+    "tracking.schema.json": [PROJECT_ROOT / "policy" / "tracking_states.yaml"],
 }
 
 

@@ -74,3 +74,10 @@ def test_a_broken_file_reports_what_the_event_scan_reports():
     # The round-trip scanner puts this error at column 1; editors have always been told column 3.
     err = error_of("  - 外箱压坏了  # damaged\n  -少发了一件 要补发  # missing_item\n  - 鞋子偏大\n")
     assert (err.line, err.column) == (3, 3) and "expected ':'" in err.message
+
+
+def test_dates_stay_text_and_a_date_that_does_not_exist_is_not_a_crash():
+    # ruamel built date objects itself, and raised a bare ValueError for 2027-02-30 that escaped the loader.
+    loaded = load_yaml("off:\n  2027-02-30: 春节\n  2027-01-01: 元旦\nat: 2027-01-01 10:00:00\n", "x.yaml")
+    assert loaded.error is None
+    assert list(loaded.data["off"]) == ["2027-02-30", "2027-01-01"] and loaded.data["at"] == "2027-01-01 10:00:00"
