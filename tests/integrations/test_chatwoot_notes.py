@@ -16,13 +16,13 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from app.cases.models import Case
+from app.cases.models import Case, CaseEvent
 from app.integrations.chatwoot import repository, service, worker
 from app.integrations.chatwoot.models import ChatwootNote
 from app.integrations.chatwoot.payload import BuyerMessage, read
 from app.main import create_app
 from app.settings import Settings
-from tests.conftest import TEST_SETTINGS, free_port, run_server
+from tests.conftest import TEST_SETTINGS, auth, free_port, make_key, run_server
 from tests.integrations.chatwoot_helpers import SECRET, body_of, message, new_id, signed, wait_for
 from tests.integrations.fake_chatwoot import FakeChatwoot
 
@@ -352,3 +352,33 @@ def test_settled_notes_are_forgotten_after_thirty_days(database):
     with database.unit_of_work() as s:
         assert service.purge(s, service.now()) >= 1
     assert note_row(database, 1, found.message_id) is None
+
+
+def test_a_message_the_sidebar_recorded_is_recorded_once_and_noted_alike(cw, fake, database):
+    """The sidebar (any agent's key) and the notes key a Chatwoot message the same way (/v1/suggest's message_id):
+    whichever asks first records it, the other gets that answer."""
+    payload = message()
+    conversation = payload["conversation"]["id"]
+    key = make_key(database, "agent", ("shop-cw",))
+    sidebar = httpx.post(
+        f"{cw.url}/v1/suggest",
+        json={
+            "message": payload["content"],
+            "conversation_id": f"chatwoot-1-{conversation}",
+            "message_id": str(payload["id"]),
+            "shop_id": "shop-cw",
+        },
+        headers=auth(key),
+        timeout=10,
+    )
+    assert sidebar.status_code == 200, sidebar.text
+    case_id = sidebar.json()["cases"][0]["id"]
+    assert cw.post(payload).status_code == 202
+    wait_for(lambda: fake.notes_in(1, conversation))
+    text = fake.notes_in(1, conversation)[0].body["content"]
+    assert f"案件 #{case_id}(新开)" in text  # the sidebar's answer, replayed: its case, opened by that request
+    with database.unit_of_work() as s:
+        received = s.scalars(
+            select(CaseEvent).where(CaseEvent.case_id == case_id, CaseEvent.type == "message_received")
+        ).all()
+    assert len(received) == 1

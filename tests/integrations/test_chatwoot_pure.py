@@ -74,12 +74,13 @@ def test_the_note_says_what_the_agent_needs_and_nothing_of_the_buyers(engine):
     from app.integrations.chatwoot.note import compose, worth_a_note
     from app.suggest import service
     from app.suggest.schemas import SuggestRequest
+    from app.suggest.serialize import suggestion_out
 
     def suggestion(**body):  # type: ignore[no-untyped-def]
-        return service.suggest(engine, service.check(engine, SuggestRequest(**body)), "default")
+        return suggestion_out(service.suggest(engine, service.check(engine, SuggestRequest(**body)), "default"))
 
     over = suggestion(message="杯子碎了 补偿我50吧", proposed_compensation="50")
-    text = compose(over, [])
+    text = compose(over)
     assert text.startswith("**售后助手建议** · 破损")
     assert "`damaged.ask_evidence`" in text and "**请买家提供:**" in text
     assert "**需要店长审批:** 50.00 元超过客服权限 30.00 元" in text  # above the agent's range: the 店长 decides

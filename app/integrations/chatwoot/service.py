@@ -6,19 +6,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from app.core.clock import SHOP_TZ
 from app.core.engine import Engine
+from app.db.session import Database
 from app.errors import AppError
+from app.http import idempotency
 from app.integrations.chatwoot import note as notes
 from app.integrations.chatwoot import repository as repo
 from app.integrations.chatwoot.models import ChatwootNote
 from app.integrations.chatwoot.payload import BuyerMessage
 from app.suggest import service as suggest
 from app.suggest.schemas import SuggestRequest
+from app.suggest.serialize import case_refs_out, suggestion_out
 
 LEASE = timedelta(seconds=60)  # a worker posting a note holds it this long; a crashed worker's note is taken again
 MAX_ATTEMPTS = 8
@@ -79,48 +83,99 @@ def take_due(s: Session, now: datetime, limit: int = 10) -> list[int]:
     return [row.id for row in taken]
 
 
-def prepare(s: Session, engine: Engine, note_id: int, now: datetime, memory_hours: float) -> Outgoing | None:
-    """The note of a claimed row, its suggestion made now if not yet (once: it is recorded on the cases in
-    this same transaction, and the row is locked while it is made). None when there is nothing to post."""
+@dataclass(frozen=True, slots=True)
+class Unanswered:
+    """A claimed note whose suggestion is still to be made: what the suggest service needs, out of the row."""
+
+    id: int
+    shop_id: str
+    conversation: str  # conversation_key(…)
+    message_id: int
+    content: str
+    attachments: tuple[str, ...]
+    received_at: datetime
+
+
+def pending(s: Session, note_id: int) -> Outgoing | Unanswered | None:
+    """What a claimed note needs next: posting (its note is made), its suggestion, or nothing (settled)."""
     row = repo.lock(s, note_id)
     if row is None or row.status != "pending":
         return None
-    if row.note is None:
-        try:
-            body = SuggestRequest.model_validate(
-                {
-                    "message": row.content or "",
-                    "attachments": [{"type": kind} for kind in row.attachments],
-                    "conversation_id": conversation_key(row.account_id, row.conversation_id),
-                    "shop_id": row.shop_id,
-                    "now": row.received_at,  # the message's time, not the worker's: deadlines run from it
-                }
-            )
-        except ValidationError:
-            _fail(row, "the message cannot be read as a suggest request")
-            return None
-        try:
-            with s.begin_nested():  # a refusal undoes whatever the suggestion had recorded
-                ask = suggest.check(engine, body)
-                result, refs = suggest.suggest_in_case(
-                    s,
-                    engine,
-                    ask,
-                    shop_id=row.shop_id,
-                    shop_ids=(row.shop_id,),
-                    conversation_id=body.conversation_id,
-                    case_id=None,
-                    memory_hours=memory_hours,
-                )
-        except AppError as exc:
-            _fail(row, f"no suggestion: {exc.code}")
-            return None
-        row.content = None  # the case keeps the buyer's words from here; the queue no longer needs them
-        if not notes.worth_a_note(result):  # "在吗", "好的": a note saying nothing is noise in the conversation
-            row.status, row.note = "skipped", ""
-            return None
-        row.note = notes.compose(result, refs)
+    if row.note is not None:
+        return Outgoing(row.id, row.account_id, row.conversation_id, row.note)
+    return Unanswered(
+        row.id,
+        row.shop_id,
+        conversation_key(row.account_id, row.conversation_id),
+        row.message_id,
+        row.content or "",
+        tuple(row.attachments),
+        row.received_at,
+    )
+
+
+def answer(database: Database, engine: Engine, note: Unanswered, memory_hours: float) -> dict[str, Any]:
+    """The suggest service's answer for the message, recorded on the conversation's cases once per Chatwoot
+    message id whoever asks first: the same record as /v1/suggest's ``message_id`` (the sidebar of any agent), so
+    a message both see is recorded once and both show the same answer. Raises AppError when there is none."""
+    try:
+        body = SuggestRequest.model_validate(
+            {
+                "message": note.content,
+                "attachments": [{"type": kind} for kind in note.attachments],
+                "conversation_id": note.conversation,
+                "message_id": str(note.message_id),
+                "shop_id": note.shop_id,
+                "now": note.received_at,  # the message's time, not the worker's: deadlines run from it
+            }
+        )
+    except ValidationError:
+        raise AppError("the message cannot be read as a suggest request", code="unreadable_message") from None
+    ask = suggest.check(engine, body)
+
+    def record(s: Session) -> tuple[int, dict[str, Any]]:
+        result, refs = suggest.suggest_in_case(
+            s,
+            engine,
+            ask,
+            shop_id=note.shop_id,
+            shop_ids=(note.shop_id,),
+            conversation_id=note.conversation,
+            case_id=None,
+            memory_hours=memory_hours,
+        )
+        return 200, suggestion_out(result, case_refs_out(refs))
+
+    _, found = idempotency.run(
+        database,
+        suggest.MESSAGE_SCOPE,
+        suggest.message_key(note.conversation, None, str(note.message_id), None),
+        body.model_dump_json(),
+        ask.now,
+        record,
+        suggest.message_owner(note.shop_id),
+        same_body=False,
+    )
+    return found
+
+
+def noted(s: Session, note_id: int, found: dict[str, Any]) -> Outgoing | None:
+    """Keep the note made from ``found``; None when there is nothing worth posting (a greeting: skipped)."""
+    row = repo.lock(s, note_id)
+    if row is None or row.status != "pending":
+        return None
+    row.content = None  # the case keeps the buyer's words from here; the queue no longer needs them
+    if not notes.worth_a_note(found):  # "在吗", "好的": a note saying nothing is noise in the conversation
+        row.status, row.note = "skipped", ""
+        return None
+    row.note = notes.compose(found)
     return Outgoing(row.id, row.account_id, row.conversation_id, row.note)
+
+
+def give_up(s: Session, note_id: int, error: str) -> None:
+    row = repo.lock(s, note_id)
+    if row is not None and row.status == "pending":
+        _fail(row, error)
 
 
 def posted(s: Session, note_id: int, chatwoot_id: int | None, now: datetime) -> None:

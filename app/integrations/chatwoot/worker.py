@@ -14,7 +14,7 @@ from typing import Any
 
 from app.core.engine import Engine
 from app.db.session import Database
-from app.errors import Unavailable
+from app.errors import AppError, Unavailable
 from app.integrations.chatwoot import service
 from app.integrations.chatwoot.client import Chatwoot, ChatwootError
 from app.settings import Settings
@@ -82,9 +82,21 @@ class NoteWorker:
 
     def _deliver(self, note_id: int) -> None:
         with self.database.unit_of_work() as s:
-            out = service.prepare(s, self.engine(), note_id, service.now(), self.memory_hours)
-        if out is None:
+            step = service.pending(s, note_id)
+        if isinstance(step, service.Unanswered):
+            try:
+                found = service.answer(self.database, self.engine(), step, self.memory_hours)
+            except Unavailable:
+                raise  # the database, not the message: the note is taken again after its lease
+            except AppError as exc:
+                with self.database.unit_of_work() as s:
+                    service.give_up(s, note_id, f"no suggestion: {exc.code}")
+                return
+            with self.database.unit_of_work() as s:
+                step = service.noted(s, note_id, found)
+        if step is None:
             return
+        out = step
         try:
             chatwoot_id = self.chatwoot.post_private_note(out.account_id, out.conversation_id, out.text)
         except ChatwootError as exc:
