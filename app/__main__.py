@@ -1,7 +1,8 @@
 """``python -m app``: serve on HOST:PORT (default 127.0.0.1:8000) with embedded defaults.
 
 ``python -m app keys create|list|revoke`` manages API keys; ``python -m app purge|erase`` the personal-data
-lifecycle (app/privacy/cli.py); ``python -m app migrate`` brings the database to the
+lifecycle (app/privacy/cli.py); ``python -m app chatwoot sync-canned --shop X`` writes the shop's scripts into
+Chatwoot's canned responses; ``python -m app migrate`` brings the database to the
 newest schema and exits (a deployment's migration step: the instances then find it at head).
 """
 
@@ -21,10 +22,12 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("warm", help="预先生成分词词典缓存与内容缓存后退出 build the caches (image build), then exit")
     sub.add_parser("migrate", help="升级数据库结构后退出 migrate the database to the newest schema, then exit")
     from app.auth import cli
+    from app.integrations.chatwoot import cli as chatwoot_cli
     from app.privacy import cli as privacy_cli
 
     cli.add_parser(sub)
     privacy_cli.add_parsers(sub)
+    chatwoot_cli.add_parser(sub)
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
@@ -37,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         return cli.run(args, settings.database_url or None)
     if args.command in ("purge", "erase"):
         return privacy_cli.run(args, settings)
+    if args.command == "chatwoot":
+        return chatwoot_cli.run(args, settings)
     if args.command == "migrate":
         return migrate(settings)
     if args.command == "warm":

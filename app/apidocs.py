@@ -155,6 +155,22 @@ REQUEST_EXAMPLES: dict[str, dict[str, dict[str, Any]]] = {
             "value": {"shop_id": "default", "buyer_ref": "tb_buyer_88"},
         },
     },
+    "ChatwootEvent": {
+        "message_created": {
+            "summary": "Chatwoot 买家新消息 a buyer's message (Message#webhook_data, abridged)",
+            "value": {
+                "event": "message_created",
+                "id": 9001,
+                "content": "亲 收到的杯子碎了 怎么办",
+                "message_type": "incoming",
+                "private": False,
+                "sender": {"id": 301, "name": "买家小李", "type": "contact"},
+                "account": {"id": 1, "name": "杯具旗舰店"},
+                "inbox": {"id": 7, "name": "网页咨询"},
+                "conversation": {"id": 42, "inbox_id": 7, "status": "open"},
+            },
+        }
+    },
     "KeyIn": {
         "bot": {
             "summary": "机器人密钥 a bot's key for one shop",

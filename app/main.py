@@ -31,6 +31,9 @@ from app.http.headers import SecurityHeaders
 from app.http.limits import BodyLimit, NoNulInUrl
 from app.http.origin import OriginCheck
 from app.http.proxies import ClientAddress
+from app.integrations.chatwoot import worker as chatwoot_worker
+from app.integrations.chatwoot.endpoints import router as chatwoot_router
+from app.integrations.chatwoot.schemas import ChatwootEvent
 from app.integrations.outbound.endpoints import router as outbound_router
 from app.integrations.outbound.worker import Worker as OutboundWorker
 from app.links import LINKS
@@ -100,7 +103,11 @@ def create_app(
                 memory_hours=settings.conversation_memory_hours,
             )
             purger.start()
+        if settings.chatwoot_url:  # the queued private notes, posted from this process too (worker.py)
+            app.state.chatwoot_worker = chatwoot_worker.start(app, settings)
         yield
+        if getattr(app.state, "chatwoot_worker", None) is not None:
+            app.state.chatwoot_worker.stop()
         if purger is not None:
             purger.stop()
         outbound.stop()
@@ -135,6 +142,7 @@ def create_app(
     app.include_router(outbound_router)
     app.include_router(privacy_router)
     app.include_router(web_router)
+    app.include_router(chatwoot_router)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, larger={batch.PATH: batch.MAX_BYTES})
     app.add_middleware(NoNulInUrl)
     app.add_middleware(OriginCheck, allowed=settings.sidebar_origins + settings.cors_origins)
@@ -154,7 +162,7 @@ def create_app(
     app.add_middleware(SecurityHeaders, hsts_seconds=settings.hsts_seconds)  # a 500 gets them too
     # Outermost: the request id is set for every line logged inside, a 500 is counted (app/http/access.py).
     app.add_middleware(Access, log_requests=settings.access_log)
-    openapi.include_models(app, SuggestRequest)  # /v1/suggest reads its body itself (app/http/body.py)
+    openapi.include_models(app, SuggestRequest, ChatwootEvent)  # routes that read their body themselves
     openapi.include_body_errors(app)  # 400 and 413 come from the kit, before any route runs
     openapi.include_links(app, LINKS)  # after the models: a link may give fields of /v1/suggest's body
     apidocs.install(app)  # before the /static mount: it mounts /static/apidocs

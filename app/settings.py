@@ -8,6 +8,7 @@ one-line error a bad value stops start-up with (``InvalidSettings``, printed by 
 from __future__ import annotations
 
 import ipaddress
+import re
 import typing
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
@@ -38,6 +39,8 @@ Seconds = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0)]
 RoleBudgets = Annotated[tuple[tuple[str, int], ...], NoDecode]  # "bot=12000,agent=2400" in the environment
 ROLES = ("bot", "agent", "editor", "supervisor", "admin")  # app/auth/roles.py's, which this floor cannot import
+_SHOP = re.compile(r"[A-Za-z0-9_.\-]{1,64}")  # a shop id as the API takes it (app/suggest/schemas.py)
+ChatwootShops = Annotated[tuple[tuple[int, int | None, str], ...], NoDecode]  # (account, inbox or None, shop)
 
 
 class Settings(BaseSettings):
@@ -173,6 +176,37 @@ class Settings(BaseSettings):
     outbound_due_minutes: Annotated[float, Field(ge=0, le=7 * 24 * 60, allow_inf_nan=False)] = Field(
         60.0, description="a follow-up's `followup.due` event is sent this many minutes before its due time"
     )
+    # Chatwoot private notes (app/integrations/chatwoot/): off until CHATWOOT_URL is set.
+    chatwoot_url: str = Field(
+        "",
+        description="Chatwoot's address (`https://chat.example.com`): buyer messages from its webhook get the "
+        "suggestion as a private note; empty: `POST /integrations/chatwoot/webhook` answers 404",
+        json_schema_extra={"readme_default": "none", "accepts": "an `http(s)://` address"},
+    )
+    chatwoot_api_token: str = Field(
+        "",
+        description="the `api_access_token` (Chatwoot: Profile Settings → Access Token) of the user the notes "
+        "are posted as; `python -m app chatwoot sync-canned` uses it too",
+        json_schema_extra={"readme_default": "none"},
+    )
+    chatwoot_shops: ChatwootShops = Field(
+        (),
+        description="which shop a Chatwoot account (`1:shop-a`) or one of its inboxes (`1/7:shop-b`) is; the inbox "
+        "wins over the account; a message from neither gets no note",
+        json_schema_extra={"accepts": "`account:shop` or `account/inbox:shop` separated by commas"},
+    )
+    chatwoot_webhook_secret: str = Field(
+        "",
+        description="the secret Chatwoot shows for the webhook (4.13 and later sign every delivery with it, "
+        "`X-Chatwoot-Signature`); set: an unsigned or wrongly signed call gets 401; `1:secret-a,2:secret-b` "
+        "for one secret per account",
+        json_schema_extra={"readme_default": "none (unsigned calls accepted)"},
+    )
+    chatwoot_retry_seconds: Annotated[float, Field(gt=0, le=3600, allow_inf_nan=False)] = Field(
+        2.0,
+        description="wait before the first new try of a note Chatwoot did not take (5xx, 429, no answer); "
+        "doubled on each try, at most 10 minutes apart, 8 tries",
+    )
 
     # Part of the contract (README: 413 over 64 KB), not a deployment choice: no environment variable. The
     # 2,000-character message limit is not a setting either: the suggest request schema holds it
@@ -236,6 +270,32 @@ class Settings(BaseSettings):
             return tuple(str(ipaddress.ip_network(str(i).strip(), strict=False)) for i in items if str(i).strip())
         except ValueError:
             raise ValueError("expected IP addresses or networks separated by commas (TRUSTED_PROXIES)") from None
+
+    @field_validator("chatwoot_url", mode="before")
+    @classmethod
+    def _chatwoot_url(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip():
+            url = value.strip().rstrip("/")
+            if not url.startswith(("http://", "https://")) or len(url) < 10:
+                raise ValueError("expected Chatwoot's address, http:// or https:// (CHATWOOT_URL)")
+            return url
+        return value
+
+    @field_validator("chatwoot_shops", mode="before")
+    @classmethod
+    def _chatwoot_shops(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        pairs = []
+        for item in (i.strip() for i in value.split(",")):
+            if not item:
+                continue
+            where, _, shop = item.partition(":")
+            account, _, inbox = where.strip().partition("/")
+            if not (account.isdigit() and (not inbox or inbox.isdigit()) and _SHOP.fullmatch(shop.strip())):
+                raise ValueError("expected account:shop or account/inbox:shop separated by commas (CHATWOOT_SHOPS)")
+            pairs.append((int(account), int(inbox) if inbox else None, shop.strip()))
+        return tuple(pairs)
 
     @classmethod
     def settings_customise_sources(

@@ -5,6 +5,7 @@ from app.auth.models import ApiKey, EditorSession, RateWindow
 from app.cases.models import Approval, Case, CaseEvent, EvidenceItem, FollowUp
 from app.conversations.models import ConversationTurn
 from app.http.idempotency import IdempotencyRecord
+from app.integrations.chatwoot.models import ChatwootNote
 from app.integrations.outbound.models import DeliveryAttempt, OutboundDelivery, OutboundEvent, OutboundTarget
 from app.phrasebook.models import PhrasebookVersion
 from app.privacy.models import MaintenanceLease, PrivacyLog
@@ -14,6 +15,7 @@ __all__ = [
     "Approval",
     "Case",
     "CaseEvent",
+    "ChatwootNote",
     "ConversationTurn",
     "DeliveryAttempt",
     "EditorSession",

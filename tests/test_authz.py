@@ -37,6 +37,7 @@ MATRIX: dict[tuple[str, str], frozenset[str] | None] = {
     ("GET", "/editor/login"): PUBLIC,
     ("POST", "/editor/login"): PUBLIC,
     ("POST", "/editor/logout"): PUBLIC,  # ends the session its cookie names, if any: nothing to authorise
+    ("POST", "/integrations/chatwoot/webhook"): PUBLIC,  # Chatwoot's signature, not a key (404 when off)
     ("POST", "/v1/suggest"): ALL,
     ("POST", "/v1/suggest/batch"): ALL,
     ("POST", "/v1/refund-quote"): ALL,

@@ -1,7 +1,7 @@
 """Outbound events: the shops' targets (webhooks and group robots), the outbox, deliveries and their log
 
 Revision ID: 0011_outbound_events
-Revises: 0009_privacy_lifecycle
+Revises: 0010_chatwoot_notes
 Create Date: 2026-12-07 23:45:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_outbound_events"
-down_revision = "0009_privacy_lifecycle"
+down_revision = "0010_chatwoot_notes"
 branch_labels = None
 depends_on = None
 

@@ -1,1 +1,1 @@
-"""Integrations with systems the shop already uses."""
+"""Integrations with systems the shop already runs (each in its own package)."""

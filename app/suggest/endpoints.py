@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -99,10 +98,9 @@ async def suggest(request: Request) -> Response:
         # The chat client's message id: one record per shop, conversation and message whoever sends it (each
         # agent's own key, a re-sent context, a reload). With a pinned case and no shop of its own the owner
         # stays the key: its scope is only checked when the case is read, which a replay skips.
-        scope, same_body = "suggest-message", False
-        owner = f"shop:{cases_shop}" if cases_shop is not None else principal.key_id
-        named = f"{body.conversation_id or ''}\n{body.case_id or ''}\n{body.message_id}\n{body.intent or ''}"
-        key = hashlib.sha256(named.encode()).hexdigest()  # within the header's length, whatever the ids
+        scope, same_body = service.MESSAGE_SCOPE, False
+        owner = service.message_owner(cases_shop) if cases_shop is not None else principal.key_id
+        key = service.message_key(body.conversation_id, body.case_id, body.message_id, body.intent)
     status, payload = await run_in_threadpool(
         functools.partial(
             idempotency.run,

@@ -5,6 +5,7 @@ work does."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -46,6 +47,21 @@ class Ask:
     context: tuple[Turn, ...] = ()  # the conversation before the message, oldest first (sent by the caller)
     chosen: str | None = None  # the intent the agent picked
     attachments: tuple[str, ...] = ()  # the kinds of the buyer's files with the message (image, video, file)
+
+
+MESSAGE_SCOPE = "suggest-message"  # the idempotency records of chat clients' message ids
+
+
+def message_owner(shop_id: str) -> str:
+    """Whose a message id's record is: the shop's, so that every key and the Chatwoot notes share it."""
+    return f"shop:{shop_id}"
+
+
+def message_key(conversation_id: str | None, case_id: int | None, message_id: str, intent: str | None) -> str:
+    """The record key of a chat client's message id (one record per shop, conversation and message, whoever
+    sends it: the sidebar of any agent, or the Chatwoot notes), within the header's length whatever the ids."""
+    named = f"{conversation_id or ''}\n{case_id or ''}\n{message_id}\n{intent or ''}"
+    return hashlib.sha256(named.encode()).hexdigest()
 
 
 def check(engine: Engine, body: SuggestRequest) -> Ask:
