@@ -83,8 +83,26 @@ class RequestId(logging.Filter):
         return True
 
 
+# A record whose text its writer masked field by field (the access line, app/http/access.py: only the method
+# and the path come from the client, the rest is ours): the formatter does not mask it again. Masking costs
+# ~1 µs a character, and the two passes over a whole access line cost a fifth of a suggestion.
+PREMASKED = "premasked"
+
+
+def _premasked(record: logging.LogRecord) -> bool:
+    return getattr(record, PREMASKED, False) is True and not record.args and not record.exc_info
+
+
 class MaskingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
+        if _premasked(record):
+            safe = logging.makeLogRecord(record.__dict__)
+            safe.message = one_line(str(record.msg))
+            if self.usesTime():
+                safe.asctime = self.formatTime(safe, self.datefmt)
+            line = one_line(self.formatMessage(safe))
+            request_id = getattr(record, "request_id", None)
+            return line + (f" request_id={one_line(mask(str(request_id)))}" if request_id else "")
         safe = _safe(record)
         safe.message = safe.getMessage()
         if self.usesTime():
@@ -119,15 +137,27 @@ class JsonMaskingFormatter(JsonFormatter):
         )
 
     def format(self, record: logging.LogRecord) -> str:
+        if _premasked(record):
+            token = _TRUSTED.set(True)
+            try:
+                return str(super().format(record))
+            finally:
+                _TRUSTED.reset(token)
         return str(super().format(_safe(record)))
 
     def process_log_record(self, log_data: LogData) -> LogData:
+        if _TRUSTED.get():  # masked by its writer; the request id is the client's, so it is masked here
+            out = {k: v for k, v in log_data.items() if k != PREMASKED}
+            if isinstance(out.get("request_id"), str):
+                out["request_id"] = mask(out["request_id"])
+            return out
         return {
             key: value if key in _OURS else mask(value) if isinstance(value, str) else _masked(value)
             for key, value in log_data.items()
         }
 
 
+_TRUSTED: ContextVar[bool] = ContextVar("premasked_record", default=False)
 _OURS = frozenset({"time", "level", "logger"})  # written by the logging module, never by input: ~10 µs each saved
 
 
