@@ -82,7 +82,9 @@ def open_case(db: Database, shop: str, *, overdue: bool = False, approval: bool 
 @pytest.fixture
 def metrics_server(engine, database) -> Iterator[str]:
     port = free_port()
-    settings = Settings(port=port, metrics_token=TOKEN, **{**TEST_SETTINGS, "rate_limit_per_minute": 5})
+    # No per-role budgets: every key gets RATE_LIMIT_PER_MINUTE (bots default to 12,000 a minute otherwise).
+    limits = {"rate_limit_per_minute": 5, "role_budgets_per_minute": ()}
+    settings = Settings(port=port, metrics_token=TOKEN, **{**TEST_SETTINGS, **limits})
     srv = run_server(create_app(settings, engine, database), port)
     yield f"http://127.0.0.1:{port}"
     srv.should_exit = True
