@@ -17,12 +17,14 @@ import pytest
 from sqlalchemy import select
 
 from app.cases.models import Case, CaseEvent
+from app.db.session import Database
 from app.integrations.chatwoot import repository, service, worker
 from app.integrations.chatwoot.models import ChatwootNote
 from app.integrations.chatwoot.payload import BuyerMessage, read
 from app.main import create_app
 from app.settings import Settings
 from tests.conftest import TEST_SETTINGS, auth, free_port, make_key, run_server
+from tests.dbs import fresh_database
 from tests.integrations.chatwoot_helpers import SECRET, body_of, message, new_id, signed, wait_for
 from tests.integrations.fake_chatwoot import FakeChatwoot
 
@@ -276,9 +278,18 @@ def test_two_instances_post_one_note(engine, database, fake, monkeypatch):
         b.stop()
 
 
-def test_a_claimed_note_is_skipped_by_another_worker(database):
-    if database.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite has no row locks: its writers queue (BEGIN IMMEDIATE); the test above covers it")
+def test_a_claimed_note_is_skipped_by_another_worker(tmp_path):
+    """On PostgreSQL (its own database): SQLite has no row locks, its writers queue (BEGIN IMMEDIATE), and the
+    test above covers it."""
+    with fresh_database("postgresql", tmp_path) as url:
+        database = Database(url)
+        try:
+            _claimed_note_is_skipped(database)
+        finally:
+            database.dispose()
+
+
+def _claimed_note_is_skipped(database: Database) -> None:
     found = read(message())
     assert isinstance(found, BuyerMessage)
     with database.unit_of_work() as s:
