@@ -1059,6 +1059,7 @@ def main() -> int:
                     "WATCH_CONTENT": "0",
                     "LOG_LEVEL": "warning",
                     "RATE_LIMIT_PER_MINUTE": "100000000",
+                    "ROLE_BUDGETS_PER_MINUTE": "bot=100000000",  # a bot key's own default (12,000) is reached here
                     "PYTHONUNBUFFERED": "1",
                 }
                 key = create_key(env)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -122,3 +123,27 @@ def test_the_event_loop_spends_from_memory_and_leases_in_a_thread(database):
         assert run(limiter.take(subject, cost=200)) is not None  # more than the limit: refused
         assert run(limiter.take(subject, cost=90)) is None  # the rest of the window's 100
         assert run(limiter.take(subject)) is not None
+
+
+def test_requests_that_find_the_slice_spent_wait_for_one_lease(database):
+    """At 32 connections every request may find the slice spent at once: one of them leases the next slice,
+    the others wait for it and spend from memory, instead of one database write each in turn."""
+    limiter = RateLimiter(database, 100)  # a slice of 5
+    subject = f"herd-{uuid.uuid4().hex[:8]}"
+    leases: list[int] = []
+    lease = limiter._lease
+
+    def recorded(*args: Any) -> int:
+        time.sleep(0.05)  # a database write that takes a while: the others arrive meanwhile
+        granted = lease(*args)
+        leases.append(granted)
+        return granted
+
+    limiter._lease = recorded  # type: ignore[method-assign]
+
+    async def herd() -> list[float | None]:
+        return list(await asyncio.gather(*(limiter.take(subject) for _ in range(5))))
+
+    with ThreadPoolExecutor(1) as loop:
+        assert loop.submit(asyncio.run, herd()).result() == [None] * 5
+    assert leases == [5]  # one lease of one slice served all five
