@@ -67,6 +67,26 @@ def test_unfilled_placeholder_blocks_insertion(server, page, agent_key):
     expect(page.locator("#reply")).to_have_value("亲,给您补偿10元")
 
 
+def test_a_late_answer_of_the_case_does_not_wipe_what_the_agent_is_typing(server, page, agent_key):
+    """After a suggestion the sidebar reads the case's next steps; when that answer comes after the agent began
+    editing the card, their text stays. A click of their own on the case still shows the new step's script."""
+    import time
+
+    def slow_next(route):  # type: ignore[no-untyped-def]
+        time.sleep(0.8)
+        route.continue_()
+
+    page.route("**/v1/cases/*/next", slow_next)
+    page.goto(f"{server}/demo#key={agent_key}")
+    sidebar = page.frame_locator("#sidebar")
+    send(page, "杯子碎了")
+    expect(sidebar.locator("#script-id")).to_have_text("damaged.ask_evidence")
+    sidebar.locator("#script").fill("亲,我先看看照片哈")
+    expect(sidebar.locator("#cockpit")).to_be_visible(timeout=10_000)  # /next has answered
+    page.wait_for_timeout(300)
+    expect(sidebar.locator("#script")).to_have_value("亲,我先看看照片哈")
+
+
 def test_ambiguous_and_no_intent_are_shown(server, page, agent_key):
     page.goto(f"{server}/sidebar?message=" + "在吗" + f"#token={agent_key}")
     expect(page.locator("#intents")).to_contain_text("无售后意图")

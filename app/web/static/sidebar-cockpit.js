@@ -16,13 +16,15 @@
   function actor() { return SH.actor(); }
   function caseUrl(rest) { return "/v1/cases/" + state.caseId + (rest || ""); }
 
-  // Reads the case's next steps and draws them; the script it answers with becomes the card's script.
-  cockpit.load = function () {
+  // Reads the case's next steps and draws them; the script it answers with becomes the card's script, except
+  // when ``keepEdits`` (the load that follows a new suggestion, which may answer after the agent began typing)
+  // and the agent has changed the card's text. After the agent's own click the case's new step always shows.
+  cockpit.load = function (keepEdits) {
     if (!state.caseId) { cockpit.hide(); return Promise.resolve(); }
     var mine = ++loading, id = state.caseId;
     return SH.api("GET", caseUrl("/next")).then(function (next) {
       if (mine !== loading || id !== state.caseId) return;
-      if (next.script) SH.showScript(next.script);
+      if (next.script && !(keepEdits && SH.edited())) SH.showScript(next.script);
       draw(next.case, next.steps);
     }, function (err) {
       if (err.status !== 404) throw err;

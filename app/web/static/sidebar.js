@@ -97,7 +97,7 @@
   function switchCase(id) {
     state.caseId = id;
     $("case").textContent = id ? "案件 #" + id : "";
-    if (id) SH.cockpit.load(); else SH.cockpit.hide();
+    if (id) SH.cockpit.load(true); else SH.cockpit.hide();
   }
 
   // The script card: name, id, text, what to verify first, platform notes, and what this script asks for.
@@ -106,7 +106,7 @@
     pending = null; copyHelp(false);
     $("script-name").textContent = script ? script.name : "";
     $("script-id").textContent = script ? script.script_id : "";
-    $("script").value = script ? SH.fill(script.text) : "";
+    $("script").value = state.shownText = script ? SH.fill(script.text) : "";
     $("insert").disabled = !script;
     $("reject").disabled = !script || !!script.question;
     checkPlaceholders();
@@ -118,6 +118,10 @@
     (script ? script.evidence : []).forEach(function (e) { wants.appendChild(el("span", "要:" + e.name, "chip evidence")); });
     (script ? script.actions : []).forEach(function (a) { wants.appendChild(el("span", a.name, "chip action")); });
   };
+
+  // Whether the agent has changed the card's text since it was shown: a late answer (the case's next steps) must
+  // not wipe what they are typing.
+  SH.edited = function () { return $("script").value !== (state.shownText || ""); };
 
   // An alternative switches the whole card (name, evidence, actions, notes) and, for another intent, the case.
   function altButton(script, n) {
