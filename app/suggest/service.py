@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.auth.guard import case_shop
 from app.auth.principal import Principal
+from app.auth.roles import Permission
 from app.cases import service as cases
 from app.cases.models import Case
 from app.cases.service import case_state
@@ -27,7 +28,7 @@ from app.core.engine import CaseState, Engine, Suggestion, Triage
 from app.core.order import Item, Order, inconsistencies, with_tracking
 from app.core.refund import Discount, NotCovered, Quote, QuoteItem, quote
 from app.core.terms import OrderStatus, Signer
-from app.errors import FieldError
+from app.errors import FieldError, Forbidden
 from app.metrics import count_outcome
 from app.suggest.casebook import CaseBook, CaseRef
 from app.suggest.schemas import OrderContext, RefundQuoteRequest, SuggestRequest
@@ -104,7 +105,13 @@ def suggest(engine: Engine, ask: Ask, shop_id: str | None) -> Suggestion:
 def cases_shop(principal: Principal, body: SuggestRequest) -> str | None:
     """The shop of the cases a suggestion is recorded on: a pinned case brings its own (its scope is checked
     when it is read), else the key's, so that a key for several shops that names none never writes into the
-    shared default shop (422 shop_required)."""
+    shared default shop (422 shop_required). A key whose role may not record on cases is refused here (403),
+    for the single route and each item of a batch alike."""
+    if not principal.can(Permission.cases_write):
+        raise Forbidden(
+            f"此密钥的角色({principal.role.value})不能记录案件 role '{principal.role.value}' may not "
+            "record on cases; leave out conversation_id and case_id"
+        )
     return None if body.case_id is not None else case_shop(principal, body.shop_id)
 
 

@@ -8,16 +8,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from app.http.fields import Bool, Line, Strict
+from app.integrations.outbound.outbox import EVENT_TYPES
 
-EventType = Literal[
-    "case.opened",
-    "approval.needed",
-    "approval.decided",
-    "followup.due",
-    "followup.overdue",
-    "case.resolved",
-    "case.closed",
-]
+EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
 Kind = Literal["webhook", "wecom", "dingtalk", "feishu"]
 # Printable ASCII only (an international name in its xn-- form): what a log line or a header can carry as is.
 Url = Annotated[str, Field(min_length=10, max_length=2048, pattern=r"^https?://[!-~]+$")]
