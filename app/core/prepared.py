@@ -12,11 +12,8 @@ a planted file cannot make reading it run anything.
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
-import os
 import pickle
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from app.core.content.cache import read_entry, used, write_entry
 from app.core.content.models import Catalog
 from app.core.ngrams import NgramTable, fit
 from app.core.normalize import Normalizer, strip_punctuation
@@ -31,7 +29,6 @@ from app.core.tokenize import Tokenizer
 
 log = logging.getLogger("app.content")
 FOLDER = "examples"  # under CACHE_DIR
-KEEP = 8  # newest entries kept, as the parsed-content cache
 _CODE = tuple(Path(__file__).parent / f for f in ("normalize.py", "tokenize.py", "ngrams.py", "prepared.py"))
 _ARRAYS = {"default": np.float64, "rows": np.int64, "classes": np.int64, "deltas": np.float64}
 
@@ -96,26 +93,14 @@ class _Unpickler(pickle.Unpickler):
 
 
 def _read(path: Path, count: int) -> Prepared | None:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    except OSError as exc:
-        log.warning("examples cache %s unreadable, preparing the examples instead: %s", path, exc)
-        return None
-    try:
-        value = _Unpickler(io.BytesIO(raw)).load()
-    except Exception as exc:  # truncated, damaged or planted: unpickling can raise almost anything
-        log.warning("examples cache %s damaged, preparing the examples instead: %r", path, exc)
+    value = read_entry(path, _Unpickler, "examples cache", "preparing the examples")
+    if value is None:
         return None
     prepared = _decode(value, count)
     if prepared is None:
         log.warning("examples cache %s holds something else, preparing the examples instead", path)
         return None
-    try:
-        os.utime(path)  # recently used: pruned last
-    except OSError:
-        pass
+    used(path)
     return prepared
 
 
@@ -146,22 +131,6 @@ def _decode(value: object, count: int) -> Prepared | None:
 
 
 def _write(folder: Path, key: str, value: Prepared) -> None:
-    tmp = None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            pickle.dump(_encode(value), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, folder / f"{key}.pickle")  # whole or not at all: workers starting together never see half
-        tmp = None
-    except Exception as exc:  # the cache only saves time: a full disk must not stop a start
-        log.warning("could not write the examples cache in %s: %r", folder, exc)
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-    try:
-        entries = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-    except OSError:  # another process pruned the same entry first
-        return
-    for path in entries[KEEP:]:
-        path.unlink(missing_ok=True)
+    write_entry(
+        folder, key, lambda f: pickle.dump(_encode(value), f, protocol=pickle.HIGHEST_PROTOCOL), "examples cache"
+    )

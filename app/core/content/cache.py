@@ -20,10 +20,11 @@ import pickle
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, BinaryIO
 
 from app.core.content.errors import ContentError, ContentInvalid
 from app.core.content.loader import CONTENT_FOLDERS, load_catalog
@@ -165,44 +166,63 @@ class _Unpickler(pickle.Unpickler):
         return found
 
 
-def _read(path: Path) -> tuple[Catalog, Policies] | None:
+def read_entry(path: Path, unpickler: type[pickle.Unpickler], what: str, instead: str) -> Any | None:
+    """An entry of a cache folder unpickled by ``unpickler`` (which decides what may be built), or None when it
+    is missing, unreadable or damaged (logged: "<what> <path> damaged, <instead> instead")."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         return None
     except OSError as exc:
-        log.warning("content cache %s unreadable, parsing the content instead: %s", path, exc)
+        log.warning("%s %s unreadable, %s instead: %s", what, path, instead, exc)
         return None
     try:
-        catalog, policies = _Unpickler(io.BytesIO(raw)).load()
+        return unpickler(io.BytesIO(raw)).load()
     except Exception as exc:  # truncated, damaged or planted: unpickling can raise almost anything
-        log.warning("content cache %s damaged, parsing the content instead: %r", path, exc)
+        log.warning("%s %s damaged, %s instead: %r", what, path, instead, exc)
         return None
-    if not isinstance(catalog, Catalog) or not isinstance(policies, Policies):
-        log.warning("content cache %s holds something else, parsing the content instead", path)
-        return None
+
+
+def used(path: Path) -> None:
     try:
         os.utime(path)  # recently used: pruned last
     except OSError:
         pass
-    return catalog, policies
 
 
-def _write(folder: Path, key: str, value: tuple[Catalog, Policies]) -> None:
+def write_entry(folder: Path, key: str, dump: Callable[[BinaryIO], None], what: str) -> None:
+    """``dump`` writes the entry into a file that replaces ``<key>.pickle`` whole (workers starting together never
+    see half of one); then the folder keeps its newest ``KEEP`` entries."""
     tmp = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
-            _Pickler(f, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+            dump(f)
         os.replace(tmp, folder / f"{key}.pickle")
         tmp = None
     except Exception as exc:  # the cache only saves time: a full disk or an unpicklable value must not stop a start
-        log.warning("could not write the content cache in %s: %r", folder, exc)
+        log.warning("could not write the %s in %s: %r", what, folder, exc)
     finally:
         if tmp is not None:
             Path(tmp).unlink(missing_ok=True)
     _prune(folder)
+
+
+def _read(path: Path) -> tuple[Catalog, Policies] | None:
+    value = read_entry(path, _Unpickler, "content cache", "parsing the content")
+    if value is None:
+        return None
+    catalog, policies = value if isinstance(value, tuple) and len(value) == 2 else (None, None)
+    if not isinstance(catalog, Catalog) or not isinstance(policies, Policies):
+        log.warning("content cache %s holds something else, parsing the content instead", path)
+        return None
+    used(path)
+    return catalog, policies
+
+
+def _write(folder: Path, key: str, value: tuple[Catalog, Policies]) -> None:
+    write_entry(folder, key, lambda f: _Pickler(f, protocol=pickle.HIGHEST_PROTOCOL).dump(value), "content cache")
 
 
 def _prune(folder: Path) -> None:
